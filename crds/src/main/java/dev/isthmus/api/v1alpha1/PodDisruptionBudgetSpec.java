@@ -1,0 +1,13 @@
+package dev.isthmus.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+
+/** {@code PodDisruptionBudgetSpec} is the subset of a PDB spec a component may set. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PodDisruptionBudgetSpec {
+  public IntOrString minAvailable;
+  public LabelSelector selector;
+  public IntOrString maxUnavailable;
+}

@@ -1,0 +1,136 @@
+package dev.isthmus.testing;
+
+import dev.isthmus.api.Crds;
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.VersionInfo;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One real kube-apiserver + etcd per test JVM (fabric8 kube-api-test), started on first use with
+ * every Isthmus CRD installed and Established, stopped when the JVM exits. Binaries come from
+ * {@code $KUBE_API_TEST_DIR} or {@code ~/.kubeapitest/k8s/<version>-linux-amd64/}; {@code
+ * scripts/kube-binaries.sh} builds them offline.
+ */
+public final class TestKubeApiServer {
+  private static TestKubeApiServer instance;
+
+  private final KubeAPIServer server;
+  private final String kubeConfigYaml;
+  private final KubernetesClient client;
+
+  private TestKubeApiServer() {
+    boolean offline =
+        Boolean.parseBoolean(System.getenv().getOrDefault("KUBE_API_TEST_OFFLINE_MODE", "false"));
+    Optional<Path> binaries = localBinaries();
+    System.out.println(
+        "[test-apiserver] starting kube-apiserver from "
+            + binaries.map(Path::toString).orElse("(download)")
+            + (offline ? " (offline mode)" : ""));
+    server =
+        new KubeAPIServer(
+            KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withOfflineMode(offline)
+                .withUpdateKubeConfig(false)
+                .build());
+    server.start();
+    kubeConfigYaml = server.getKubeConfigYaml();
+    client = newClient();
+    VersionInfo v = client.getKubernetesVersion();
+    System.out.println(
+        "[test-apiserver] kube-apiserver "
+            + v.getGitVersion()
+            + " ready at "
+            + client.getMasterUrl()
+            + binaries.map(p -> " (binary " + p.resolve("kube-apiserver") + ")").orElse(""));
+    installCrds();
+    Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "test-apiserver-stop"));
+  }
+
+  /** The shared server, started on first call. */
+  public static synchronized TestKubeApiServer get() {
+    if (instance == null) {
+      instance = new TestKubeApiServer();
+    }
+    return instance;
+  }
+
+  /** A client owned by this server; do not close it. */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** A fresh client the caller owns and closes. */
+  public KubernetesClient newClient() {
+    return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeConfigYaml)).build();
+  }
+
+  /** Kubeconfig YAML that reaches this server. */
+  public String kubeConfigYaml() {
+    return kubeConfigYaml;
+  }
+
+  private void installCrds() {
+    for (CustomResourceDefinition crd : Crds.all()) {
+      client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+    }
+    for (CustomResourceDefinition crd : Crds.all()) {
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName(crd.getMetadata().getName())
+          .waitUntilCondition(TestKubeApiServer::established, 60, TimeUnit.SECONDS);
+    }
+  }
+
+  /** True when the CRD reports the Established condition. */
+  public static boolean established(CustomResourceDefinition crd) {
+    return crd != null
+        && crd.getStatus() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private void stop() {
+    try {
+      client.close();
+    } finally {
+      server.stop();
+    }
+  }
+
+  private static Optional<Path> localBinaries() {
+    String dir = System.getenv("KUBE_API_TEST_DIR");
+    Path root =
+        dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".kubeapitest");
+    Path k8s = root.resolve("k8s");
+    if (!Files.isDirectory(k8s)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> dirs = Files.list(k8s)) {
+      return dirs.filter(p -> new File(p.toFile(), "kube-apiserver").canExecute())
+          .max(Comparator.comparing(p -> versionKey(p.getFileName().toString())));
+    } catch (java.io.IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String versionKey(String folder) {
+    StringBuilder key = new StringBuilder();
+    for (String part : folder.replaceAll("-.*", "").split("\\.")) {
+      key.append(String.format("%06d", Integer.parseInt(part.replaceAll("\\D", "0"))));
+    }
+    return key.toString();
+  }
+}
