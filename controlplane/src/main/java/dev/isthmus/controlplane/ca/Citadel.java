@@ -1,0 +1,241 @@
+package dev.isthmus.controlplane.ca;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.grpc.BindableService;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.TlsServerCredentials;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code Citadel} is the control plane's certificate authority, wire-compatible with Istio's agent.
+ *
+ * <p>{@link #start(KubernetesClient)} loads or creates the signing authority ({@code cacerts} wins
+ * over {@code istio-ca-secret}), issues the serving certificate, writes {@code istio-ca-root-cert}
+ * into every namespace and starts watching for CA changes and rotation. Serve {@link #service()}
+ * with {@link #serverCredentials()} (or {@link #servingCertificate()}'s key and trust managers) on
+ * the control plane's gRPC port, 15012 in Istio.
+ */
+public final class Citadel implements AutoCloseable {
+  /** Called on the CA's own thread with the new {@code root-cert.pem} content after a change. */
+  @FunctionalInterface
+  public interface RootListener {
+    /** The distributed roots changed to {@code rootPem}. */
+    void rootChanged(String rootPem);
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(Citadel.class);
+
+  private final CaConfig config;
+  private final AtomicReference<SigningAuthority> authority = new AtomicReference<>();
+  private final ServingCertificate serving;
+  private final CaMetrics metrics;
+  private final List<RootListener> listeners = new CopyOnWriteArrayList<>();
+  private final AuthInterceptor interceptor = new AuthInterceptor();
+  private final List<SharedIndexInformer<Secret>> secretInformers = new ArrayList<>();
+  private ScheduledExecutorService executor;
+  private CaSecrets secrets;
+  private RootCertDistributor distributor;
+  private CallerAuthenticator authenticator;
+  private CertificateService service;
+
+  /** A CA configured by {@code config}; nothing happens until {@link #start}. */
+  public Citadel(CaConfig config) {
+    this.config = config;
+    this.serving = new ServingCertificate(config);
+    this.metrics = new CaMetrics(authority::get);
+  }
+
+  /**
+   * Loads the signing authority and starts serving, distribution and rotation.
+   *
+   * @throws IllegalArgumentException when Secret {@code cacerts} or {@code istio-ca-secret} holds
+   *     unusable material (the message names the Secret and key)
+   */
+  public synchronized void start(KubernetesClient client) {
+    if (executor != null) {
+      throw new IllegalStateException("already started");
+    }
+    executor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "citadel");
+              t.setDaemon(true);
+              return t;
+            });
+    secrets = new CaSecrets(client, config);
+    authority.set(secrets.load());
+    serving.renewIfDue(authority.get());
+    authenticator = new CallerAuthenticator(client, config, authority::get);
+    service = new CertificateService(config, authenticator, authority::get, metrics);
+    distributor = new RootCertDistributor(client, executor);
+    distributor.start(rootPem());
+    for (String name : List.of(CaSecrets.PLUGGED_IN_SECRET, CaSecrets.SELF_SIGNED_SECRET)) {
+      secretInformers.add(
+          client.secrets().inNamespace(config.namespace()).withName(name).inform(onAnyChange(), 0));
+    }
+    long every = config.checkInterval().toMillis();
+    executor.scheduleWithFixedDelay(this::reload, every, every, TimeUnit.MILLISECONDS);
+    SigningAuthority ca = authority.get();
+    LOG.info(
+        "CA started from {} in {}: root {} expires {}",
+        ca.source(),
+        config.namespace(),
+        ca.root().getSubjectX500Principal(),
+        ca.root().getNotAfter().toInstant());
+  }
+
+  private ResourceEventHandler<Secret> onAnyChange() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Secret obj) {
+        executor.execute(Citadel.this::reload);
+      }
+
+      @Override
+      public void onUpdate(Secret oldObj, Secret newObj) {
+        executor.execute(Citadel.this::reload);
+      }
+
+      @Override
+      public void onDelete(Secret obj, boolean deletedFinalStateUnknown) {
+        executor.execute(Citadel.this::reload);
+      }
+    };
+  }
+
+  /** Re-reads the Secrets, rotates what is due and propagates changes; runs on the CA thread. */
+  private void reload() {
+    SigningAuthority old = authority.get();
+    SigningAuthority next;
+    try {
+      next = secrets.load();
+    } catch (RuntimeException e) {
+      LOG.error("keeping the current CA: cannot load the new one: {}", e.getMessage());
+      next = old;
+    }
+    boolean changed = !next.chain().equals(old.chain()) || !next.roots().equals(old.roots());
+    if (changed) {
+      authority.set(next);
+      LOG.info("CA changed: now {} with root {}", next.source(), next.root().getSerialNumber());
+    }
+    try {
+      serving.renewIfDue(authority.get());
+    } catch (RuntimeException e) {
+      LOG.error("cannot renew the serving certificate", e);
+    }
+    if (changed && !next.roots().equals(old.roots())) {
+      String pem = next.rootsPem();
+      distributor.update(pem);
+      for (RootListener l : listeners) {
+        try {
+          l.rootChanged(pem);
+        } catch (RuntimeException e) {
+          LOG.error("root listener failed", e);
+        }
+      }
+    }
+  }
+
+  /** The gRPC {@code istio.v1.auth.IstioCertificateService}, with authentication attached. */
+  public BindableService service() {
+    CertificateService s = requireStarted(service);
+    ServerServiceDefinition intercepted = ServerInterceptors.intercept(s, interceptor);
+    return () -> intercepted;
+  }
+
+  /**
+   * The interceptor that captures a call's token and client certificate; {@link #service()} has it
+   * already. Other services (xDS) can use it with {@link #authenticator()}.
+   */
+  public ServerInterceptor authInterceptor() {
+    return interceptor;
+  }
+
+  /** Authenticates callers by client certificate or service-account token. */
+  public CallerAuthenticator authenticator() {
+    return requireStarted(authenticator);
+  }
+
+  /**
+   * TLS credentials for the gRPC server: the renewing serving certificate, and optional client
+   * authentication trusting this CA's roots (certificate renewal over mTLS).
+   */
+  public ServerCredentials serverCredentials() {
+    requireStarted(service);
+    return TlsServerCredentials.newBuilder()
+        .keyManager(serving.keyManager())
+        .trustManager(serving.trustManager())
+        .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
+        .build();
+  }
+
+  /** The control plane's serving certificate (key and trust managers, PEMs). */
+  public ServingCertificate servingCertificate() {
+    return serving;
+  }
+
+  /** The signing authority in use. */
+  public SigningAuthority signingAuthority() {
+    return requireStarted(authority.get());
+  }
+
+  /** The root the current chain ends with. */
+  public X509Certificate root() {
+    return signingAuthority().root();
+  }
+
+  /** The distributed roots as PEM, the content of {@code root-cert.pem}. */
+  public String rootPem() {
+    return signingAuthority().rootsPem();
+  }
+
+  /** Calls {@code listener} after each change of the roots. */
+  public void addRootListener(RootListener listener) {
+    listeners.add(listener);
+  }
+
+  /** Istio-named CA metrics. */
+  public CaMetrics metrics() {
+    return metrics;
+  }
+
+  /** The configuration. */
+  public CaConfig config() {
+    return config;
+  }
+
+  /** Stops watching and rotating; issued certificates stay valid. */
+  @Override
+  public synchronized void close() {
+    secretInformers.forEach(SharedIndexInformer::close);
+    secretInformers.clear();
+    if (distributor != null) {
+      distributor.close();
+    }
+    if (executor != null) {
+      executor.shutdownNow();
+    }
+  }
+
+  private static <T> T requireStarted(T value) {
+    if (value == null) {
+      throw new IllegalStateException("Citadel has not been started");
+    }
+    return value;
+  }
+}
