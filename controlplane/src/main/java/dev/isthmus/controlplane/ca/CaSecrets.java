@@ -201,8 +201,9 @@ final class CaSecrets {
   }
 
   private static List<X509Certificate> certs(Map<String, String> data, String field, String where) {
+    String pem = required(data, field, where);
     try {
-      return Pem.certificates(required(data, field, where));
+      return Pem.certificates(pem);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + "." + field + ": " + e.getMessage(), e);
     }
@@ -210,8 +211,9 @@ final class CaSecrets {
 
   private static PrivateKey key(Map<String, String> data, X509Certificate cert, String where) {
     PrivateKey key;
+    String pem = required(data, CA_KEY, where);
     try {
-      key = Pem.privateKey(required(data, CA_KEY, where));
+      key = Pem.privateKey(pem);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + "." + CA_KEY + ": " + e.getMessage(), e);
     }

@@ -130,8 +130,12 @@ public final class CertIssuer {
                         KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
                       }))
               .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+              // Key identifier only: naming the issuer's serial would break chains to a root
+              // re-issued from the same key.
               .addExtension(
-                  Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(issuer))
+                  Extension.authorityKeyIdentifier,
+                  false,
+                  ext.createAuthorityKeyIdentifier(issuer.getPublicKey()))
               // The subject is empty, so RFC 5280 4.2.1.6 requires the SAN to be critical.
               .addExtension(Extension.subjectAlternativeName, true, sans);
       return sign(b, ca.key(), issuer.getPublicKey());

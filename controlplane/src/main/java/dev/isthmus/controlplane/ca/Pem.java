@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -20,6 +21,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.util.io.pem.PemObject;
 
 /**
  * {@code Pem} reads and writes the PEM encodings the CA exchanges with Kubernetes Secrets and with
@@ -72,7 +74,8 @@ public final class Pem {
     try {
       Object o = objects.get(0);
       if (o instanceof PEMKeyPair pair) {
-        return KEYS.getKeyPair(pair).getPrivate();
+        // SEC1 keys may omit the public key, so convert only the private part.
+        return KEYS.getPrivateKey(pair.getPrivateKeyInfo());
       }
       if (o instanceof PrivateKeyInfo info) {
         return KEYS.getPrivateKey(info);
@@ -108,7 +111,29 @@ public final class Pem {
    * {@code EC PRIVATE KEY}).
    */
   public static String encode(KeyPair keys) {
-    return write(List.of(keys));
+    try {
+      PrivateKeyInfo info = PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded());
+      if (keys.getPrivate() instanceof java.security.interfaces.ECPrivateKey ec) {
+        // SEC1 with the curve and the public key, as Go writes it; PKCS#8's inner structure
+        // alone would lose the curve.
+        var sec1 =
+            new org.bouncycastle.asn1.sec.ECPrivateKey(
+                ec.getParams().getOrder().bitLength(),
+                ec.getS(),
+                SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded()).getPublicKeyData(),
+                info.getPrivateKeyAlgorithm().getParameters());
+        return write(List.of(new PemObject("EC PRIVATE KEY", sec1.getEncoded())));
+      }
+      if ("RSA".equals(keys.getPrivate().getAlgorithm())) {
+        return write(
+            List.of(
+                new PemObject(
+                    "RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded())));
+      }
+      return encodePkcs8(keys.getPrivate());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** {@code key} as a PKCS#8 {@code PRIVATE KEY} block. */
@@ -129,7 +154,7 @@ public final class Pem {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
       for (Object o : objects) {
-        if (o instanceof org.bouncycastle.util.io.pem.PemObject pem) {
+        if (o instanceof PemObject pem) {
           writer.writeObject(pem);
         } else {
           writer.writeObject(o);
