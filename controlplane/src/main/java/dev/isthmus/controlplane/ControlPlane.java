@@ -1,0 +1,291 @@
+package dev.isthmus.controlplane;
+
+import dev.isthmus.controlplane.discovery.KubeDiscovery;
+import dev.isthmus.controlplane.discovery.MeshModelBuilder;
+import dev.isthmus.controlplane.model.MeshSnapshot;
+import dev.isthmus.controlplane.server.DynamicKeyManager;
+import dev.isthmus.controlplane.server.HttpEndpoints;
+import dev.isthmus.controlplane.server.HttpEndpoints.Body;
+import dev.isthmus.controlplane.server.SelfSignedMaterial;
+import dev.isthmus.controlplane.xds.AdsService;
+import dev.isthmus.controlplane.xds.PushController;
+import dev.isthmus.controlplane.xds.ResourceGenerator;
+import dev.isthmus.controlplane.xds.XdsCache;
+import dev.isthmus.controlplane.xds.XdsMetrics;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.grpc.BindableService;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code ControlPlane} is Pilot: Kubernetes and Istio config discovery, xDS over gRPC on a
+ * plaintext and a TLS port, Prometheus metrics and debug endpoints, and readiness.
+ *
+ * <p>Embedded: {@code try (ControlPlane cp = ControlPlane.start(config, client)) {...}}, then read
+ * the bound ports. Standalone: {@link #main(String[])} against the current kubeconfig.
+ */
+public final class ControlPlane implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+
+  private final ControlPlaneConfig config;
+  private final XdsMetrics metrics = new XdsMetrics();
+  private final KubeDiscovery discovery;
+  private final PushController pushes;
+  private final XdsCache cache;
+  private final AdsService ads;
+  private Server plain;
+  private Server secure;
+  private HttpEndpoints monitoring;
+  private HttpEndpoints readiness;
+  private volatile boolean ready;
+
+  private ControlPlane(ControlPlaneConfig config, KubernetesClient client) {
+    this.config = config;
+    MeshModelBuilder builder =
+        new MeshModelBuilder(
+            config.clusterDomain(),
+            config.namespace(),
+            (kind, reason) -> metrics.configRejected(kind));
+    PushController[] ref = new PushController[1];
+    this.discovery = new KubeDiscovery(client, config.clusterDomain(), c -> ref[0].onChange(c));
+    Supplier<MeshSnapshot> source = () -> builder.build(discovery.state());
+    this.cache = new XdsCache(p -> ResourceGenerator.generate(ref[0].current(), p));
+    this.pushes =
+        new PushController(source, cache, metrics, config.debounceQuiet(), config.debounceMax());
+    ref[0] = pushes;
+    this.ads = new AdsService(cache, metrics);
+  }
+
+  /** Starts with no CA plugged in: the TLS port uses a self-signed certificate. */
+  public static ControlPlane start(ControlPlaneConfig config, KubernetesClient client) {
+    return start(config, client, SecureServing.none());
+  }
+
+  /**
+   * Starts discovery, waits for the informers to sync, builds the first snapshot and opens the
+   * ports.
+   *
+   * @param secure CA services and serving certificate for the TLS port
+   */
+  public static ControlPlane start(
+      ControlPlaneConfig config, KubernetesClient client, SecureServing secure) {
+    ControlPlane cp = new ControlPlane(config, client);
+    try {
+      cp.open(secure);
+    } catch (IOException | RuntimeException e) {
+      cp.close();
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+    return cp;
+  }
+
+  private void open(SecureServing secureServing) throws IOException {
+    discovery.start();
+    pushes.initialize();
+    plain =
+        Grpc.newServerBuilderForPort(config.xdsPort(), InsecureServerCredentials.create())
+            .addService(ServerInterceptors.intercept(ads, AdsService.peerInterceptor()))
+            .build()
+            .start();
+    TlsServerCredentials.Builder tls =
+        TlsServerCredentials.newBuilder()
+            .keyManager(
+                new DynamicKeyManager(
+                    secureServing
+                        .keyMaterial()
+                        .orElseGet(
+                            () -> new SelfSignedMaterial(config.namespace(), config.revision()))));
+    var sb =
+        Grpc.newServerBuilderForPort(config.secureXdsPort(), tls.build())
+            .addService(ServerInterceptors.intercept(ads, AdsService.peerInterceptor()));
+    for (BindableService s : secureServing.services()) {
+      sb.addService(s);
+    }
+    secure = sb.build().start();
+    Map<String, Supplier<Body>> debug = new LinkedHashMap<>();
+    debug.put("/metrics", () -> new Body("text/plain; version=0.0.4", metrics.render()));
+    debug.put("/debug/syncz", () -> new Body("application/json", DebugViews.syncz(ads)));
+    debug.put("/debug/adsz", () -> new Body("application/json", DebugViews.adsz(ads)));
+    debug.put(
+        "/debug/configz", () -> new Body("application/json", DebugViews.configz(pushes.current())));
+    debug.put("/ready", HttpEndpoints.ready(() -> ready));
+    monitoring = new HttpEndpoints(config.monitoringPort(), debug);
+    readiness =
+        new HttpEndpoints(
+            config.readinessPort(), Map.of("/ready", HttpEndpoints.ready(() -> ready)));
+    ready = discovery.synced();
+    LOG.info(
+        "control plane ready: xDS {} (plaintext), {} (TLS), monitoring {}, readiness {}",
+        plain.getPort(),
+        secure.getPort(),
+        monitoring.port(),
+        readiness.port());
+  }
+
+  /** Bound plaintext xDS port. */
+  public int xdsPort() {
+    return plain.getPort();
+  }
+
+  /** Bound TLS xDS port. */
+  public int secureXdsPort() {
+    return secure.getPort();
+  }
+
+  /** Bound metrics and debug port. */
+  public int monitoringPort() {
+    return monitoring.port();
+  }
+
+  /** Bound readiness port. */
+  public int readinessPort() {
+    return readiness.port();
+  }
+
+  /** Metrics, for embedding code and tests. */
+  public XdsMetrics metrics() {
+    return metrics;
+  }
+
+  /** The push controller, to read the current snapshot or push count. */
+  public PushController pushes() {
+    return pushes;
+  }
+
+  /** Open xDS streams. */
+  public AdsService ads() {
+    return ads;
+  }
+
+  /** Whether informers synced and ports are open. */
+  public boolean ready() {
+    return ready;
+  }
+
+  @Override
+  public void close() {
+    ready = false;
+    shutdown(plain);
+    shutdown(secure);
+    if (monitoring != null) {
+      monitoring.close();
+    }
+    if (readiness != null) {
+      readiness.close();
+    }
+    pushes.close();
+    discovery.close();
+  }
+
+  private static void shutdown(Server s) {
+    if (s != null) {
+      s.shutdownNow();
+      try {
+        s.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * Runs until the JVM stops, against the kubeconfig of the environment. Options: {@code
+   * --namespace}, {@code --revision}, {@code --xds-port}, {@code --secure-xds-port}, {@code
+   * --monitoring-port}, {@code --readiness-port}, {@code --cluster-domain}, {@code
+   * --debounce-after} (ms), {@code --debounce-max} (ms), {@code --trust-domain}.
+   */
+  public static void main(String[] args) throws InterruptedException {
+    ControlPlaneConfig config = parse(args);
+    try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+      run(config, client);
+    }
+  }
+
+  /** Starts and blocks until the JVM shuts down. */
+  public static void run(ControlPlaneConfig config, KubernetesClient client)
+      throws InterruptedException {
+    CountDownLatch stop = new CountDownLatch(1);
+    try (ControlPlane cp = start(config, client)) {
+      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "controlplane-stop"));
+      stop.await();
+    }
+  }
+
+  static ControlPlaneConfig parse(String[] args) {
+    ControlPlaneConfig d = ControlPlaneConfig.defaults();
+    Map<String, String> o = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument '" + a + "'");
+      }
+      String k = a.substring(2);
+      String v;
+      int eq = k.indexOf('=');
+      if (eq >= 0) {
+        v = k.substring(eq + 1);
+        k = k.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        v = args[++i];
+      } else {
+        throw new IllegalArgumentException("--" + k + ": missing value");
+      }
+      o.put(k, v);
+    }
+    ControlPlaneConfig c =
+        new ControlPlaneConfig(
+            o.getOrDefault("namespace", d.namespace()),
+            o.getOrDefault("revision", d.revision()),
+            intOpt(o, "xds-port", d.xdsPort()),
+            intOpt(o, "secure-xds-port", d.secureXdsPort()),
+            intOpt(o, "monitoring-port", d.monitoringPort()),
+            intOpt(o, "readiness-port", d.readinessPort()),
+            o.getOrDefault("cluster-domain", d.clusterDomain()),
+            Duration.ofMillis(intOpt(o, "debounce-after", (int) d.debounceQuiet().toMillis())),
+            Duration.ofMillis(intOpt(o, "debounce-max", (int) d.debounceMax().toMillis())),
+            o.getOrDefault("trust-domain", d.trustDomain()));
+    o.keySet()
+        .removeAll(
+            java.util.Set.of(
+                "namespace",
+                "revision",
+                "xds-port",
+                "secure-xds-port",
+                "monitoring-port",
+                "readiness-port",
+                "cluster-domain",
+                "debounce-after",
+                "debounce-max",
+                "trust-domain"));
+    if (!o.isEmpty()) {
+      throw new IllegalArgumentException("unknown option --" + o.keySet().iterator().next());
+    }
+    return c;
+  }
+
+  private static int intOpt(Map<String, String> o, String k, int def) {
+    String v = o.get(k);
+    if (v == null) {
+      return def;
+    }
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + k + ": expected a number, got '" + v + "'");
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.isthmus.controlplane;
+
+import java.time.Duration;
+
+/**
+ * {@code ControlPlaneConfig} holds the settings of an embedded or standalone control plane. A port
+ * of 0 binds an ephemeral port (tests); the bound ports are reported by {@link ControlPlane}.
+ *
+ * @param namespace namespace the control plane runs in (Istio's {@code istio-system})
+ * @param revision control plane revision, {@code default} when unset
+ * @param xdsPort plaintext xDS port (15010)
+ * @param secureXdsPort TLS xDS port (15012), also serving the CA when one is plugged in
+ * @param monitoringPort Prometheus metrics and debug endpoints (15014)
+ * @param readinessPort {@code /ready} (8080)
+ * @param clusterDomain DNS domain of services ({@code cluster.local})
+ * @param debounceQuiet push after this long without a new change (100 ms)
+ * @param debounceMax push at the latest this long after the first merged change (10 s)
+ * @param trustDomain SPIFFE trust domain ({@code cluster.local})
+ */
+public record ControlPlaneConfig(
+    String namespace,
+    String revision,
+    int xdsPort,
+    int secureXdsPort,
+    int monitoringPort,
+    int readinessPort,
+    String clusterDomain,
+    Duration debounceQuiet,
+    Duration debounceMax,
+    String trustDomain) {
+
+  /** Istio's defaults: {@code istio-system}, ports 15010/15012/15014/8080, 100 ms / 10 s. */
+  public static ControlPlaneConfig defaults() {
+    return new ControlPlaneConfig(
+        "istio-system",
+        "default",
+        15010,
+        15012,
+        15014,
+        8080,
+        "cluster.local",
+        Duration.ofMillis(100),
+        Duration.ofSeconds(10),
+        "cluster.local");
+  }
+
+  /** Same settings with every port ephemeral. */
+  public ControlPlaneConfig withEphemeralPorts() {
+    return new ControlPlaneConfig(
+        namespace, revision, 0, 0, 0, 0, clusterDomain, debounceQuiet, debounceMax, trustDomain);
+  }
+
+  /** Same settings with another debounce. */
+  public ControlPlaneConfig withDebounce(Duration quiet, Duration max) {
+    return new ControlPlaneConfig(
+        namespace,
+        revision,
+        xdsPort,
+        secureXdsPort,
+        monitoringPort,
+        readinessPort,
+        clusterDomain,
+        quiet,
+        max,
+        trustDomain);
+  }
+
+  /** Same settings in another namespace. */
+  public ControlPlaneConfig withNamespace(String ns) {
+    return new ControlPlaneConfig(
+        ns,
+        revision,
+        xdsPort,
+        secureXdsPort,
+        monitoringPort,
+        readinessPort,
+        clusterDomain,
+        debounceQuiet,
+        debounceMax,
+        trustDomain);
+  }
+}

@@ -1,0 +1,182 @@
+package dev.isthmus.controlplane.discovery;
+
+import dev.isthmus.controlplane.model.Durations;
+import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjection;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPMatchRequest;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRoute;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRouteDestination;
+import io.fabric8.istio.api.api.networking.v1alpha3.Percent;
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatch;
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchRegex;
+import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
+import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * {@code ConfigValidator} checks the parts of VirtualService and DestinationRule specs that would
+ * otherwise produce xDS a proxy rejects. Each problem names its field path; an object with any
+ * problem is left out of the mesh model as a whole.
+ */
+public final class ConfigValidator {
+  private ConfigValidator() {}
+
+  /** Problems in a VirtualService spec, empty when valid. */
+  public static List<String> validate(VirtualService vs) {
+    List<String> errors = new ArrayList<>();
+    if (vs == null) {
+      errors.add("spec: required");
+      return errors;
+    }
+    if (vs.getHosts() == null || vs.getHosts().isEmpty()) {
+      errors.add("spec.hosts: at least one host is required");
+    } else {
+      for (int i = 0; i < vs.getHosts().size(); i++) {
+        String h = vs.getHosts().get(i);
+        if (h == null || h.isBlank()) {
+          errors.add("spec.hosts[" + i + "]: must not be empty");
+        }
+      }
+    }
+    List<HTTPRoute> http = vs.getHttp() == null ? List.of() : vs.getHttp();
+    for (int i = 0; i < http.size(); i++) {
+      validateRoute("spec.http[" + i + "]", http.get(i), errors);
+    }
+    return errors;
+  }
+
+  private static void validateRoute(String path, HTTPRoute r, List<String> errors) {
+    boolean hasRoute = r.getRoute() != null && !r.getRoute().isEmpty();
+    if (!hasRoute && r.getRedirect() == null && r.getDirectResponse() == null) {
+      errors.add(path + ": one of route, redirect or directResponse is required");
+    }
+    if (hasRoute && r.getRedirect() != null) {
+      errors.add(path + ": route and redirect are mutually exclusive");
+    }
+    if (hasRoute) {
+      int total = 0;
+      for (int j = 0; j < r.getRoute().size(); j++) {
+        HTTPRouteDestination d = r.getRoute().get(j);
+        String dp = path + ".route[" + j + "]";
+        if (d.getDestination() == null
+            || d.getDestination().getHost() == null
+            || d.getDestination().getHost().isBlank()) {
+          errors.add(dp + ".destination.host: required");
+        }
+        if (d.getWeight() != null && d.getWeight() < 0) {
+          errors.add(dp + ".weight: must be >= 0, got " + d.getWeight());
+        }
+        total += d.getWeight() == null ? 0 : d.getWeight();
+      }
+      if (r.getRoute().size() > 1 && total == 0) {
+        errors.add(path + ".route: weights of multiple destinations must not all be 0");
+      }
+    }
+    List<HTTPMatchRequest> matches = r.getMatch() == null ? List.of() : r.getMatch();
+    for (int j = 0; j < matches.size(); j++) {
+      HTTPMatchRequest m = matches.get(j);
+      String mp = path + ".match[" + j + "]";
+      checkRegex(mp + ".uri", m.getUri(), errors);
+      checkRegex(mp + ".method", m.getMethod(), errors);
+      checkRegex(mp + ".authority", m.getAuthority(), errors);
+      checkRegexMap(mp + ".headers", m.getHeaders(), errors);
+      checkRegexMap(mp + ".queryParams", m.getQueryParams(), errors);
+    }
+    checkDuration(path + ".timeout", r.getTimeout(), errors);
+    if (r.getRetries() != null) {
+      if (r.getRetries().getAttempts() != null && r.getRetries().getAttempts() < 0) {
+        errors.add(path + ".retries.attempts: must be >= 0");
+      }
+      checkDuration(path + ".retries.perTryTimeout", r.getRetries().getPerTryTimeout(), errors);
+    }
+    HTTPFaultInjection f = r.getFault();
+    if (f != null) {
+      if (f.getDelay() != null) {
+        checkPercent(path + ".fault.delay.percentage", f.getDelay().getPercentage(), errors);
+      }
+      if (f.getAbort() != null) {
+        checkPercent(path + ".fault.abort.percentage", f.getAbort().getPercentage(), errors);
+      }
+    }
+    if (r.getMirror() != null
+        && (r.getMirror().getHost() == null || r.getMirror().getHost().isBlank())) {
+      errors.add(path + ".mirror.host: required");
+    }
+  }
+
+  private static void checkPercent(String path, Percent p, List<String> errors) {
+    if (p != null && p.getValue() != null && (p.getValue() < 0 || p.getValue() > 100)) {
+      errors.add(path + ": must be within [0, 100], got " + p.getValue());
+    }
+  }
+
+  private static void checkDuration(String path, String value, List<String> errors) {
+    if (value == null) {
+      return;
+    }
+    try {
+      Durations.parse(value);
+    } catch (IllegalArgumentException e) {
+      errors.add(path + ": " + e.getMessage());
+    }
+  }
+
+  private static void checkRegexMap(
+      String path, Map<String, StringMatch> map, List<String> errors) {
+    if (map != null) {
+      map.forEach((k, v) -> checkRegex(path + "[" + k + "]", v, errors));
+    }
+  }
+
+  private static void checkRegex(String path, StringMatch m, List<String> errors) {
+    if (m != null && m.getMatchType() instanceof StringMatchRegex re) {
+      try {
+        Pattern.compile(re.getRegex());
+      } catch (PatternSyntaxException | NullPointerException e) {
+        errors.add(path + ".regex: invalid regular expression " + re.getRegex());
+      }
+    }
+  }
+
+  /** Problems in a DestinationRule spec, empty when valid. */
+  public static List<String> validate(DestinationRule dr) {
+    List<String> errors = new ArrayList<>();
+    if (dr == null) {
+      errors.add("spec: required");
+      return errors;
+    }
+    if (dr.getHost() == null || dr.getHost().isBlank()) {
+      errors.add("spec.host: required");
+    }
+    Set<String> names = new HashSet<>();
+    List<Subset> subsets = dr.getSubsets() == null ? List.of() : dr.getSubsets();
+    for (int i = 0; i < subsets.size(); i++) {
+      Subset s = subsets.get(i);
+      if (s.getName() == null || s.getName().isBlank()) {
+        errors.add("spec.subsets[" + i + "].name: required");
+      } else if (!names.add(s.getName())) {
+        errors.add("spec.subsets[" + i + "].name: duplicate subset " + s.getName());
+      } else if (s.getName().contains("|")) {
+        errors.add("spec.subsets[" + i + "].name: must not contain '|'");
+      }
+    }
+    if (dr.getTrafficPolicy() != null && dr.getTrafficPolicy().getOutlierDetection() != null) {
+      var od = dr.getTrafficPolicy().getOutlierDetection();
+      checkDuration("spec.trafficPolicy.outlierDetection.interval", od.getInterval(), errors);
+      checkDuration(
+          "spec.trafficPolicy.outlierDetection.baseEjectionTime", od.getBaseEjectionTime(), errors);
+      if (od.getMaxEjectionPercent() != null
+          && (od.getMaxEjectionPercent() < 0 || od.getMaxEjectionPercent() > 100)) {
+        errors.add(
+            "spec.trafficPolicy.outlierDetection.maxEjectionPercent: must be within [0, 100]");
+      }
+    }
+    return errors;
+  }
+}

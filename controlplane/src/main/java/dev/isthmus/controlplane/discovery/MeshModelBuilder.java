@@ -1,0 +1,441 @@
+package dev.isthmus.controlplane.discovery;
+
+import dev.isthmus.controlplane.model.ConfigEntry;
+import dev.isthmus.controlplane.model.MeshEndpoint;
+import dev.isthmus.controlplane.model.MeshService;
+import dev.isthmus.controlplane.model.MeshSnapshot;
+import dev.isthmus.controlplane.model.ServicePort;
+import dev.isthmus.controlplane.model.Workload;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
+import io.fabric8.istio.api.networking.v1.ServiceEntry;
+import io.fabric8.istio.api.networking.v1.WorkloadEntry;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code MeshModelBuilder} turns a {@link ClusterState} into a {@link MeshSnapshot}. It is pure: no
+ * I/O, same input gives an equal snapshot. Invalid VirtualServices and DestinationRules are left
+ * out and reported through the rejection callback with their field path.
+ */
+public final class MeshModelBuilder {
+  private static final Logger LOG = LoggerFactory.getLogger(MeshModelBuilder.class);
+  static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+  private final String clusterDomain;
+  private final String rootNamespace;
+  private final BiConsumer<String, String> onRejected;
+
+  /**
+   * @param clusterDomain DNS domain, e.g. {@code cluster.local}
+   * @param rootNamespace Istio root namespace
+   * @param onRejected called with the config kind and the reason for each skipped object
+   */
+  public MeshModelBuilder(
+      String clusterDomain, String rootNamespace, BiConsumer<String, String> onRejected) {
+    this.clusterDomain = clusterDomain;
+    this.rootNamespace = rootNamespace;
+    this.onRejected = onRejected;
+  }
+
+  /** Builds the snapshot. */
+  public MeshSnapshot build(ClusterState s) {
+    Map<String, MeshService> services = new TreeMap<>();
+    Map<String, List<MeshEndpoint>> endpoints = new TreeMap<>();
+    Map<String, Workload> workloads = new TreeMap<>();
+    Map<String, String> rejected = new TreeMap<>();
+
+    Map<String, Pod> podsByKey = new HashMap<>();
+    for (Pod p : s.pods()) {
+      podsByKey.put(key(p), p);
+      String ip = p.getStatus() == null ? null : p.getStatus().getPodIP();
+      if (ip != null && !ip.isEmpty()) {
+        workloads.put(
+            ip,
+            new Workload(
+                ns(p),
+                p.getMetadata().getName(),
+                ip,
+                labels(p),
+                p.getSpec() == null || p.getSpec().getServiceAccountName() == null
+                    ? ""
+                    : p.getSpec().getServiceAccountName()));
+      }
+    }
+    Map<String, Node> nodes = new HashMap<>();
+    s.nodes().forEach(n -> nodes.put(n.getMetadata().getName(), n));
+
+    Map<String, MeshService> byKubeKey = new HashMap<>();
+    for (Service svc : sorted(s.services())) {
+      MeshService ms = kubeService(svc);
+      if (ms != null) {
+        services.put(ms.hostname(), ms);
+        byKubeKey.put(key(svc), ms);
+      }
+    }
+    for (EndpointSlice slice : sorted(s.endpointSlices())) {
+      String svcName =
+          slice.getMetadata().getLabels() == null
+              ? null
+              : slice.getMetadata().getLabels().get(SERVICE_NAME_LABEL);
+      MeshService ms = svcName == null ? null : byKubeKey.get(ns(slice) + "/" + svcName);
+      if (ms == null) {
+        continue;
+      }
+      List<MeshEndpoint> list = endpoints.computeIfAbsent(ms.hostname(), h -> new ArrayList<>());
+      sliceEndpoints(ms, slice, podsByKey, nodes, list);
+    }
+    for (WorkloadEntry we : s.workloadEntries()) {
+      if (we.getSpec() != null && we.getSpec().getAddress() != null) {
+        workloads.put(
+            we.getSpec().getAddress(),
+            new Workload(
+                ns(we),
+                we.getMetadata().getName(),
+                we.getSpec().getAddress(),
+                orEmpty(we.getSpec().getLabels()),
+                Objects.requireNonNullElse(we.getSpec().getServiceAccount(), "")));
+      }
+    }
+    for (ServiceEntry se : sorted(s.serviceEntries())) {
+      serviceEntry(se, s.workloadEntries(), services, endpoints, rejected);
+    }
+    endpoints.replaceAll(
+        (h, l) ->
+            l.stream()
+                .sorted(
+                    Comparator.comparingInt(MeshEndpoint::servicePort)
+                        .thenComparing(MeshEndpoint::address)
+                        .thenComparingInt(MeshEndpoint::port))
+                .toList());
+
+    var vs =
+        valid(
+            "VirtualService",
+            s.virtualServices(),
+            o -> o.getSpec(),
+            ConfigValidator::validate,
+            rejected);
+    var dr =
+        valid(
+            "DestinationRule",
+            s.destinationRules(),
+            o -> o.getSpec(),
+            ConfigValidator::validate,
+            rejected);
+    var gw = valid("Gateway", s.gateways(), o -> o.getSpec(), x -> List.of(), rejected);
+    var sc = valid("Sidecar", s.sidecars(), o -> o.getSpec(), x -> List.of(), rejected);
+    var pa =
+        valid(
+            "PeerAuthentication",
+            s.peerAuthentications(),
+            o -> o.getSpec(),
+            x -> List.of(),
+            rejected);
+    return new MeshSnapshot(
+        services, endpoints, workloads, vs, dr, gw, sc, pa, rejected, clusterDomain, rootNamespace);
+  }
+
+  private <O extends HasMetadata, T> List<ConfigEntry<T>> valid(
+      String kind,
+      List<O> objects,
+      Function<O, T> spec,
+      Function<T, List<String>> validator,
+      Map<String, String> rejected) {
+    List<ConfigEntry<T>> out = new ArrayList<>();
+    for (O o : sortedByAge(objects)) {
+      T sp = spec.apply(o);
+      List<String> errors = sp == null ? List.of("spec: required") : validator.apply(sp);
+      if (!errors.isEmpty()) {
+        String reason = kind + " " + key(o) + ": " + String.join("; ", errors);
+        LOG.warn("skipping invalid {}", reason);
+        rejected.put(kind + " " + key(o), String.join("; ", errors));
+        onRejected.accept(kind, reason);
+        continue;
+      }
+      out.add(new ConfigEntry<>(ns(o), o.getMetadata().getName(), sp));
+    }
+    return out;
+  }
+
+  private MeshService kubeService(Service svc) {
+    if (svc.getSpec() == null || "ExternalName".equals(svc.getSpec().getType())) {
+      return null;
+    }
+    List<ServicePort> ports = new ArrayList<>();
+    if (svc.getSpec().getPorts() != null) {
+      for (var p : svc.getSpec().getPorts()) {
+        if (p.getProtocol() != null && !"TCP".equals(p.getProtocol())) {
+          continue;
+        }
+        IntOrString tp = p.getTargetPort();
+        int target =
+            tp != null && tp.getIntVal() != null && tp.getIntVal() > 0
+                ? tp.getIntVal()
+                : p.getPort();
+        String proto = p.getAppProtocol() != null ? p.getAppProtocol() : p.getName();
+        ports.add(
+            new ServicePort(
+                Objects.requireNonNullElse(p.getName(), ""),
+                p.getPort(),
+                target,
+                ServicePort.Protocol.parse(proto)));
+      }
+    }
+    ports.sort(Comparator.comparingInt(ServicePort::port));
+    String ip = svc.getSpec().getClusterIP();
+    if (ip == null || "None".equals(ip)) {
+      ip = "";
+    }
+    return new MeshService(
+        svc.getMetadata().getName() + "." + ns(svc) + ".svc." + clusterDomain,
+        ns(svc),
+        svc.getMetadata().getName(),
+        ip,
+        ports,
+        orEmpty(svc.getSpec().getSelector()),
+        MeshService.Resolution.STATIC,
+        MeshService.Origin.KUBERNETES);
+  }
+
+  private void sliceEndpoints(
+      MeshService ms,
+      EndpointSlice slice,
+      Map<String, Pod> pods,
+      Map<String, Node> nodes,
+      List<MeshEndpoint> out) {
+    if (slice.getEndpoints() == null || slice.getPorts() == null) {
+      return;
+    }
+    for (Endpoint ep : slice.getEndpoints()) {
+      var c = ep.getConditions();
+      boolean ready = c == null || c.getReady() == null || c.getReady();
+      boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
+      boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
+      MeshEndpoint.Health health =
+          ready && !terminating
+              ? MeshEndpoint.Health.HEALTHY
+              : serving ? MeshEndpoint.Health.DRAINING : MeshEndpoint.Health.UNHEALTHY;
+      Pod pod =
+          ep.getTargetRef() != null && "Pod".equals(ep.getTargetRef().getKind())
+              ? pods.get(
+                  Objects.requireNonNullElse(ep.getTargetRef().getNamespace(), ns(slice))
+                      + "/"
+                      + ep.getTargetRef().getName())
+              : null;
+      Map<String, String> labels = pod == null ? Map.of() : labels(pod);
+      String sa =
+          pod == null || pod.getSpec().getServiceAccountName() == null
+              ? ""
+              : pod.getSpec().getServiceAccountName();
+      String locality = locality(ep, nodes.get(ep.getNodeName()));
+      for (EndpointPort sp : slice.getPorts()) {
+        if (sp.getPort() == null) {
+          continue;
+        }
+        String portName = Objects.requireNonNullElse(sp.getName(), "");
+        ServicePort svcPort =
+            ms.ports().stream()
+                .filter(p -> p.name().equals(portName) || ms.ports().size() == 1)
+                .findFirst()
+                .orElse(null);
+        if (svcPort == null) {
+          continue;
+        }
+        for (String addr : ep.getAddresses()) {
+          out.add(
+              new MeshEndpoint(
+                  ms.hostname(),
+                  svcPort.port(),
+                  addr,
+                  sp.getPort(),
+                  labels,
+                  locality,
+                  1,
+                  health,
+                  sa));
+        }
+      }
+    }
+  }
+
+  static String locality(Endpoint ep, Node node) {
+    Map<String, String> nl =
+        node == null || node.getMetadata().getLabels() == null
+            ? Map.of()
+            : node.getMetadata().getLabels();
+    String region = nl.getOrDefault("topology.kubernetes.io/region", "");
+    String zone =
+        ep.getZone() != null ? ep.getZone() : nl.getOrDefault("topology.kubernetes.io/zone", "");
+    String subzone = nl.getOrDefault("topology.istio.io/subzone", "");
+    if (region.isEmpty() && zone.isEmpty() && subzone.isEmpty()) {
+      return "";
+    }
+    return region + "/" + zone + "/" + subzone;
+  }
+
+  private void serviceEntry(
+      ServiceEntry se,
+      List<WorkloadEntry> workloadEntries,
+      Map<String, MeshService> services,
+      Map<String, List<MeshEndpoint>> endpoints,
+      Map<String, String> rejected) {
+    var spec = se.getSpec();
+    if (spec == null || spec.getHosts() == null || spec.getHosts().isEmpty()) {
+      String reason = "spec.hosts: at least one host is required";
+      rejected.put("ServiceEntry " + key(se), reason);
+      onRejected.accept("ServiceEntry", "ServiceEntry " + key(se) + ": " + reason);
+      return;
+    }
+    List<ServicePort> ports = new ArrayList<>();
+    if (spec.getPorts() != null) {
+      for (var p : spec.getPorts()) {
+        int number = p.getNumber() == null ? 0 : p.getNumber().intValue();
+        int target = p.getTargetPort() == null ? number : p.getTargetPort().intValue();
+        ports.add(
+            new ServicePort(
+                Objects.requireNonNullElse(p.getName(), ""),
+                number,
+                target,
+                ServicePort.Protocol.parse(p.getProtocol())));
+      }
+    }
+    ports.sort(Comparator.comparingInt(ServicePort::port));
+    MeshService.Resolution resolution =
+        spec.getResolution() == ServiceEntryResolution.DNS
+                || spec.getResolution() == ServiceEntryResolution.DNS_ROUND_ROBIN
+            ? MeshService.Resolution.DNS
+            : spec.getResolution() == ServiceEntryResolution.NONE
+                ? MeshService.Resolution.NONE
+                : MeshService.Resolution.STATIC;
+    Map<String, String> selector =
+        spec.getWorkloadSelector() == null
+            ? Map.of()
+            : orEmpty(spec.getWorkloadSelector().getLabels());
+    List<io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry> entries = new ArrayList<>();
+    if (spec.getEndpoints() != null) {
+      entries.addAll(spec.getEndpoints());
+    }
+    if (!selector.isEmpty()) {
+      for (WorkloadEntry we : sortedByName(workloadEntries)) {
+        if (ns(we).equals(ns(se))
+            && we.getSpec() != null
+            && matches(selector, orEmpty(we.getSpec().getLabels()))) {
+          entries.add(we.getSpec());
+        }
+      }
+    }
+    String address =
+        spec.getAddresses() == null || spec.getAddresses().isEmpty()
+            ? ""
+            : spec.getAddresses().get(0);
+    for (String host : spec.getHosts()) {
+      MeshService ms =
+          new MeshService(
+              host,
+              ns(se),
+              se.getMetadata().getName(),
+              address,
+              ports,
+              selector,
+              resolution,
+              MeshService.Origin.SERVICE_ENTRY);
+      services.putIfAbsent(host, ms);
+      List<MeshEndpoint> list = endpoints.computeIfAbsent(host, h -> new ArrayList<>());
+      if (resolution == MeshService.Resolution.NONE) {
+        continue;
+      }
+      if (entries.isEmpty() && resolution == MeshService.Resolution.DNS && !host.contains("*")) {
+        for (ServicePort p : ports) {
+          list.add(
+              new MeshEndpoint(
+                  host,
+                  p.port(),
+                  host,
+                  p.targetPort(),
+                  Map.of(),
+                  "",
+                  1,
+                  MeshEndpoint.Health.HEALTHY,
+                  ""));
+        }
+      }
+      for (var we : entries) {
+        if (we.getAddress() == null || we.getAddress().isEmpty()) {
+          continue;
+        }
+        Map<String, Long> wePorts = we.getPorts() == null ? Map.of() : we.getPorts();
+        for (ServicePort p : ports) {
+          Long mapped = wePorts.get(p.name());
+          int target = mapped != null ? mapped.intValue() : p.targetPort();
+          list.add(
+              new MeshEndpoint(
+                  host,
+                  p.port(),
+                  we.getAddress(),
+                  target,
+                  orEmpty(we.getLabels()),
+                  we.getLocality() == null ? "" : we.getLocality(),
+                  we.getWeight() == null ? 1 : we.getWeight().intValue(),
+                  MeshEndpoint.Health.HEALTHY,
+                  Objects.requireNonNullElse(we.getServiceAccount(), "")));
+        }
+      }
+    }
+  }
+
+  static boolean matches(Map<String, String> selector, Map<String, String> labels) {
+    return selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
+  }
+
+  private static <T extends HasMetadata> List<T> sorted(List<T> in) {
+    return sortedByName(in);
+  }
+
+  private static <T extends HasMetadata> List<T> sortedByName(List<T> in) {
+    return in.stream().sorted(Comparator.comparing(MeshModelBuilder::key)).toList();
+  }
+
+  /** Oldest first, then by name: the order Istio merges conflicting configuration in. */
+  private static <T extends HasMetadata> List<T> sortedByAge(List<T> in) {
+    return in.stream()
+        .sorted(
+            Comparator.comparing(
+                    (T o) -> Objects.requireNonNullElse(o.getMetadata().getCreationTimestamp(), ""))
+                .thenComparing(MeshModelBuilder::key))
+        .toList();
+  }
+
+  static String key(HasMetadata o) {
+    return ns(o) + "/" + o.getMetadata().getName();
+  }
+
+  static String ns(HasMetadata o) {
+    return o.getMetadata().getNamespace() == null ? "default" : o.getMetadata().getNamespace();
+  }
+
+  private static Map<String, String> labels(HasMetadata o) {
+    return orEmpty(o.getMetadata().getLabels());
+  }
+
+  private static Map<String, String> orEmpty(Map<String, String> m) {
+    return m == null ? Map.of() : new LinkedHashMap<>(m);
+  }
+}

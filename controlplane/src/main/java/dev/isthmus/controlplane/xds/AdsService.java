@@ -1,0 +1,257 @@
+package dev.isthmus.controlplane.xds;
+
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code AdsService} is the Aggregated Discovery Service clients reach, SotW and Delta, in front of
+ * java-control-plane's {@link V3DiscoveryServer}. Per stream it
+ *
+ * <ul>
+ *   <li>parses the node (a malformed node id closes that stream with {@code INVALID_ARGUMENT}),
+ *       registers the proxy with the {@link XdsCache} and re-attaches the node to later requests
+ *       that omit it;
+ *   <li>answers type URLs the control plane does not generate (Istio's NDS, PCDS, WDS…) with an
+ *       empty response itself, so the stream stays up;
+ *   <li>tracks sent, acknowledged and rejected versions per type, and counts pushes and NACKs.
+ * </ul>
+ */
+public final class AdsService
+    extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(AdsService.class);
+  static final Context.Key<String> PEER = Context.key("isthmus-xds-peer");
+
+  private final AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase delegate;
+  private final XdsCache cache;
+  private final XdsMetrics metrics;
+  private final Map<Long, XdsConnection> connections = new ConcurrentHashMap<>();
+  private final AtomicLong ids = new AtomicLong();
+  private final AtomicLong ownNonces = new AtomicLong();
+
+  /**
+   * @param cache per-proxy resources and watches
+   * @param metrics where pushes and rejects are counted
+   */
+  public AdsService(XdsCache cache, XdsMetrics metrics) {
+    this.delegate = new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl();
+    this.cache = cache;
+    this.metrics = metrics;
+    metrics.connectedProxies(
+        () -> connections.values().stream().filter(c -> c.proxy() != null).count());
+  }
+
+  /** Open streams. */
+  public Collection<XdsConnection> connections() {
+    return List.copyOf(connections.values());
+  }
+
+  /** Puts the peer address in the call context, for debug output. */
+  public static ServerInterceptor peerInterceptor() {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        SocketAddress addr = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        return Contexts.interceptCall(
+            Context.current().withValue(PEER, addr == null ? "" : addr.toString()),
+            call,
+            headers,
+            next);
+      }
+    };
+  }
+
+  private XdsConnection open(boolean delta) {
+    String peer = PEER.get() == null ? "" : PEER.get();
+    XdsConnection c = new XdsConnection(ids.incrementAndGet(), delta, peer);
+    connections.put(c.id(), c);
+    return c;
+  }
+
+  private void close(XdsConnection c) {
+    if (c.markClosed()) {
+      connections.remove(c.id());
+      if (c.proxy() != null) {
+        cache.disconnect(c.proxy().id());
+        LOG.info("proxy {} disconnected (stream {})", c.proxy().id(), c.id());
+      }
+    }
+  }
+
+  /** Binds the node on first sight; returns the node to use for this request. */
+  private Node bindNode(XdsConnection c, Node requestNode) {
+    if (c.proxy() == null) {
+      if (requestNode == null || requestNode.getId().isEmpty()) {
+        throw new IllegalArgumentException(
+            "node: the first request on a stream must carry the node");
+      }
+      ProxyNode proxy = ProxyNode.parse(requestNode);
+      c.bind(requestNode, proxy);
+      cache.connect(proxy);
+      LOG.info("proxy {} connected as {} (stream {})", proxy.id(), proxy.type(), c.id());
+    }
+    return c.node();
+  }
+
+  static boolean served(String typeUrl) {
+    return XdsCache.ORDER.contains(typeUrl);
+  }
+
+  @Override
+  public StreamObserver<DiscoveryRequest> streamAggregatedResources(
+      StreamObserver<DiscoveryResponse> responseObserver) {
+    XdsConnection c = open(false);
+    SerializedObserver<DiscoveryResponse> out =
+        new SerializedObserver<>(
+            (ServerCallStreamObserver<DiscoveryResponse>) responseObserver,
+            r -> {
+              c.sent(r.getTypeUrl(), r.getVersionInfo(), r.getNonce());
+              if (served(r.getTypeUrl())) {
+                metrics.pushed(r.getTypeUrl());
+              }
+            },
+            () -> close(c));
+    StreamObserver<DiscoveryRequest> inner = delegate.streamAggregatedResources(out);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(DiscoveryRequest req) {
+        try {
+          Node node = bindNode(c, req.hasNode() ? req.getNode() : null);
+          if (!req.hasNode()) {
+            req = req.toBuilder().setNode(node).build();
+          }
+        } catch (IllegalArgumentException e) {
+          LOG.warn("closing xDS stream {}: {}", c.id(), e.getMessage());
+          inner.onError(
+              Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+          return;
+        }
+        String type = req.getTypeUrl();
+        String error = req.hasErrorDetail() ? req.getErrorDetail().getMessage() : null;
+        if (c.answered(type, req.getResponseNonce(), req.getVersionInfo(), error)) {
+          metrics.rejected(type);
+        }
+        if (!type.isEmpty() && !served(type)) {
+          if (req.getResponseNonce().isEmpty() || !req.getResponseNonce().startsWith("u")) {
+            out.onNext(
+                DiscoveryResponse.newBuilder()
+                    .setTypeUrl(type)
+                    .setNonce("u" + ownNonces.incrementAndGet())
+                    .build());
+          }
+          return;
+        }
+        inner.onNext(req);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        close(c);
+        inner.onError(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        close(c);
+        inner.onCompleted();
+      }
+    };
+  }
+
+  @Override
+  public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
+      StreamObserver<DeltaDiscoveryResponse> responseObserver) {
+    XdsConnection c = open(true);
+    SerializedObserver<DeltaDiscoveryResponse> out =
+        new SerializedObserver<>(
+            (ServerCallStreamObserver<DeltaDiscoveryResponse>) responseObserver,
+            r -> {
+              c.sent(r.getTypeUrl(), r.getSystemVersionInfo(), r.getNonce());
+              if (served(r.getTypeUrl())) {
+                metrics.pushed(r.getTypeUrl());
+              }
+            },
+            () -> close(c));
+    StreamObserver<DeltaDiscoveryRequest> inner = delegate.deltaAggregatedResources(out);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(DeltaDiscoveryRequest req) {
+        try {
+          Node node = bindNode(c, req.hasNode() ? req.getNode() : null);
+          if (!req.hasNode()) {
+            req = req.toBuilder().setNode(node).build();
+          }
+        } catch (IllegalArgumentException e) {
+          LOG.warn("closing delta xDS stream {}: {}", c.id(), e.getMessage());
+          inner.onError(
+              Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+          return;
+        }
+        String type = req.getTypeUrl();
+        String error = req.hasErrorDetail() ? req.getErrorDetail().getMessage() : null;
+        if (c.answered(type, req.getResponseNonce(), "", error)) {
+          metrics.rejected(type);
+        }
+        if (!type.isEmpty() && !served(type)) {
+          if (req.getResponseNonce().isEmpty() || !req.getResponseNonce().startsWith("u")) {
+            List<String> none = new ArrayList<>();
+            out.onNext(
+                DeltaDiscoveryResponse.newBuilder()
+                    .setTypeUrl(type)
+                    .setNonce("u" + ownNonces.incrementAndGet())
+                    .addAllRemovedResources(none)
+                    .build());
+          }
+          return;
+        }
+        inner.onNext(req);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        close(c);
+        inner.onError(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        close(c);
+        inner.onCompleted();
+      }
+    };
+  }
+
+  /** Type URLs answered from generated resources. */
+  public static List<String> servedTypes() {
+    return List.of(
+        Resources.V3.CLUSTER_TYPE_URL,
+        Resources.V3.ENDPOINT_TYPE_URL,
+        Resources.V3.LISTENER_TYPE_URL,
+        Resources.V3.ROUTE_TYPE_URL);
+  }
+}

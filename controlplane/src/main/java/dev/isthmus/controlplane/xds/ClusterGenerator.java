@@ -1,0 +1,289 @@
+package dev.isthmus.controlplane.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.UInt32Value;
+import dev.isthmus.controlplane.model.ConfigEntry;
+import dev.isthmus.controlplane.model.Durations;
+import dev.isthmus.controlplane.model.MeshEndpoint;
+import dev.isthmus.controlplane.model.MeshService;
+import dev.isthmus.controlplane.model.ServicePort;
+import dev.isthmus.controlplane.model.Workload;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.BindConfig;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
+import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettingsTLSmode;
+import io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings;
+import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettings;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHash;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimple;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimpleLB;
+import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
+import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code ClusterGenerator} builds CDS for a proxy: one EDS cluster per service port ({@code
+ * outbound|<port>||<host>}) plus one per DestinationRule subset, with the rule's load balancer,
+ * connection pool, outlier detection and TLS; sidecars also get {@code inbound|<port>||} clusters
+ * for the ports their workload serves, {@link Names#BLACKHOLE} and {@link Names#PASSTHROUGH}.
+ */
+final class ClusterGenerator {
+  static final com.google.protobuf.Duration CONNECT_TIMEOUT = Durations.millis(10_000);
+  static final String HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+  private final ConfigLookup lookup;
+
+  ClusterGenerator(ConfigLookup lookup) {
+    this.lookup = lookup;
+  }
+
+  List<Cluster> generate(ProxyNode proxy) {
+    List<Cluster> out = new ArrayList<>();
+    for (MeshService svc : lookup.mesh().services().values()) {
+      if (svc.hostname().contains("*")) {
+        continue;
+      }
+      ConfigEntry<DestinationRule> dre =
+          lookup.destinationRule(svc.hostname(), svc.namespace(), proxy.namespace()).orElse(null);
+      DestinationRule dr = dre == null ? null : dre.spec();
+      for (ServicePort port : svc.ports()) {
+        out.add(outbound(proxy, svc, port, null, dr));
+        if (dr != null && dr.getSubsets() != null) {
+          for (Subset s : dr.getSubsets()) {
+            out.add(outbound(proxy, svc, port, s.getName(), dr));
+          }
+        }
+      }
+    }
+    if (proxy.type() != ProxyNode.Type.PROXYLESS_GRPC) {
+      out.add(
+          Cluster.newBuilder()
+              .setName(Names.BLACKHOLE)
+              .setType(Cluster.DiscoveryType.STATIC)
+              .setConnectTimeout(CONNECT_TIMEOUT)
+              .build());
+      out.add(
+          Cluster.newBuilder()
+              .setName(Names.PASSTHROUGH)
+              .setType(Cluster.DiscoveryType.ORIGINAL_DST)
+              .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+              .setConnectTimeout(CONNECT_TIMEOUT)
+              .build());
+    }
+    if (proxy.type() == ProxyNode.Type.SIDECAR) {
+      for (ServicePort p : inboundPorts(lookup, proxy)) {
+        out.add(inbound(p));
+      }
+    }
+    return out;
+  }
+
+  /** Ports of services selecting the proxy's workload, by target port, no duplicates. */
+  static List<ServicePort> inboundPorts(ConfigLookup lookup, ProxyNode proxy) {
+    Workload w = lookup.mesh().workloads().get(proxy.ip());
+    var labels = w != null ? w.labels() : proxy.labels();
+    String ns = w != null ? w.namespace() : proxy.namespace();
+    java.util.TreeMap<Integer, ServicePort> ports = new java.util.TreeMap<>();
+    for (MeshService svc : lookup.mesh().services().values()) {
+      if (svc.namespace().equals(ns)
+          && !svc.selector().isEmpty()
+          && svc.selector().entrySet().stream()
+              .allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
+        for (ServicePort p : svc.ports()) {
+          ports.putIfAbsent(p.targetPort(), p);
+        }
+      }
+    }
+    return List.copyOf(ports.values());
+  }
+
+  private static Cluster inbound(ServicePort p) {
+    Cluster.Builder b =
+        Cluster.newBuilder()
+            .setName(Names.inboundCluster(p.targetPort()))
+            .setType(Cluster.DiscoveryType.ORIGINAL_DST)
+            .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+            .setConnectTimeout(CONNECT_TIMEOUT)
+            .setUpstreamBindConfig(
+                BindConfig.newBuilder()
+                    .setSourceAddress(
+                        SocketAddress.newBuilder().setAddress("127.0.0.6").setPortValue(0)));
+    if (p.protocol().isHttp2()) {
+      http2(b);
+    }
+    return b.build();
+  }
+
+  private Cluster outbound(
+      ProxyNode proxy, MeshService svc, ServicePort port, String subset, DestinationRule dr) {
+    String name = Names.outboundCluster(port.port(), subset, svc.hostname());
+    Cluster.Builder b = Cluster.newBuilder().setName(name).setConnectTimeout(CONNECT_TIMEOUT);
+    if (svc.resolution() == MeshService.Resolution.DNS
+        && proxy.type() != ProxyNode.Type.PROXYLESS_GRPC) {
+      b.setType(Cluster.DiscoveryType.STRICT_DNS).setLoadAssignment(dnsAssignment(name, svc, port));
+    } else if (svc.resolution() == MeshService.Resolution.NONE
+        && proxy.type() != ProxyNode.Type.PROXYLESS_GRPC) {
+      b.setType(Cluster.DiscoveryType.ORIGINAL_DST).setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED);
+    } else {
+      b.setType(Cluster.DiscoveryType.EDS)
+          .setEdsClusterConfig(
+              Cluster.EdsClusterConfig.newBuilder().setServiceName(name).setEdsConfig(ads()));
+    }
+    if (port.protocol().isHttp2() && proxy.type() != ProxyNode.Type.PROXYLESS_GRPC) {
+      http2(b);
+    }
+    TrafficPolicy tp = ConfigLookup.policy(dr, subset);
+    if (tp != null) {
+      applyPolicy(b, tp, proxy, port, subset, svc.hostname());
+    }
+    return b.build();
+  }
+
+  static ConfigSource ads() {
+    return ConfigSource.newBuilder()
+        .setAds(AggregatedConfigSource.getDefaultInstance())
+        .setResourceApiVersion(ApiVersion.V3)
+        .build();
+  }
+
+  private static void http2(Cluster.Builder b) {
+    b.putTypedExtensionProtocolOptions(
+        HTTP_OPTIONS,
+        Any.pack(
+            HttpProtocolOptions.newBuilder()
+                .setExplicitHttpConfig(
+                    HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                        .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+                .build()));
+  }
+
+  private ClusterLoadAssignment dnsAssignment(String name, MeshService svc, ServicePort port) {
+    LocalityLbEndpoints.Builder l = LocalityLbEndpoints.newBuilder();
+    for (MeshEndpoint e : lookup.mesh().endpointsOf(svc.hostname())) {
+      if (e.servicePort() == port.port()) {
+        l.addLbEndpoints(
+            LbEndpoint.newBuilder()
+                .setEndpoint(
+                    Endpoint.newBuilder()
+                        .setAddress(
+                            Address.newBuilder()
+                                .setSocketAddress(
+                                    SocketAddress.newBuilder()
+                                        .setAddress(e.address())
+                                        .setPortValue(e.port())))));
+      }
+    }
+    return ClusterLoadAssignment.newBuilder().setClusterName(name).addEndpoints(l).build();
+  }
+
+  private static void applyPolicy(
+      Cluster.Builder b,
+      TrafficPolicy tp,
+      ProxyNode proxy,
+      ServicePort port,
+      String subset,
+      String host) {
+    LoadBalancerSettings lb = tp.getLoadBalancer();
+    if (lb != null && lb.getLbPolicy() instanceof LoadBalancerSettingsSimple simple) {
+      LoadBalancerSettingsSimpleLB s = simple.getSimple();
+      if (s == LoadBalancerSettingsSimpleLB.LEAST_CONN
+          || s == LoadBalancerSettingsSimpleLB.LEAST_REQUEST) {
+        b.setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST);
+      } else if (s == LoadBalancerSettingsSimpleLB.RANDOM
+          && proxy.type() != ProxyNode.Type.PROXYLESS_GRPC) {
+        b.setLbPolicy(Cluster.LbPolicy.RANDOM);
+      }
+    } else if (lb != null && lb.getLbPolicy() instanceof LoadBalancerSettingsConsistentHash) {
+      b.setLbPolicy(Cluster.LbPolicy.RING_HASH);
+    }
+    ConnectionPoolSettings cp = tp.getConnectionPool();
+    if (cp != null) {
+      CircuitBreakers.Thresholds.Builder t =
+          CircuitBreakers.Thresholds.newBuilder().setPriority(RoutingPriority.DEFAULT);
+      if (cp.getTcp() != null) {
+        if (cp.getTcp().getMaxConnections() != null) {
+          t.setMaxConnections(UInt32Value.of(cp.getTcp().getMaxConnections()));
+        }
+        if (cp.getTcp().getConnectTimeout() != null) {
+          b.setConnectTimeout(Durations.parse(cp.getTcp().getConnectTimeout()));
+        }
+      }
+      if (cp.getHttp() != null) {
+        if (cp.getHttp().getHttp1MaxPendingRequests() != null) {
+          t.setMaxPendingRequests(UInt32Value.of(cp.getHttp().getHttp1MaxPendingRequests()));
+        }
+        if (cp.getHttp().getHttp2MaxRequests() != null) {
+          t.setMaxRequests(UInt32Value.of(cp.getHttp().getHttp2MaxRequests()));
+        }
+        if (cp.getHttp().getMaxRetries() != null) {
+          t.setMaxRetries(UInt32Value.of(cp.getHttp().getMaxRetries()));
+        }
+      }
+      b.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(t));
+    }
+    var od = tp.getOutlierDetection();
+    if (od != null) {
+      OutlierDetection.Builder o = OutlierDetection.newBuilder();
+      Integer c5xx =
+          od.getConsecutive5xxErrors() != null
+              ? od.getConsecutive5xxErrors()
+              : od.getConsecutiveErrors();
+      if (c5xx != null) {
+        o.setConsecutive5Xx(UInt32Value.of(c5xx));
+      }
+      if (od.getConsecutiveGatewayErrors() != null) {
+        o.setConsecutiveGatewayFailure(UInt32Value.of(od.getConsecutiveGatewayErrors()));
+      }
+      if (od.getInterval() != null) {
+        o.setInterval(Durations.parse(od.getInterval()));
+      }
+      if (od.getBaseEjectionTime() != null) {
+        o.setBaseEjectionTime(Durations.parse(od.getBaseEjectionTime()));
+      }
+      if (od.getMaxEjectionPercent() != null) {
+        o.setMaxEjectionPercent(UInt32Value.of(od.getMaxEjectionPercent()));
+      }
+      b.setOutlierDetection(o);
+    }
+    ClientTLSSettings tls = tp.getTls();
+    if (tls != null && tls.getMode() != null && tls.getMode() != ClientTLSSettingsTLSmode.DISABLE) {
+      boolean proxyless = proxy.type() == ProxyNode.Type.PROXYLESS_GRPC;
+      if (tls.getMode() == ClientTLSSettingsTLSmode.ISTIO_MUTUAL) {
+        b.setTransportSocket(
+            TlsContexts.upstream(
+                proxyless
+                    ? TlsContexts.istioMutual(true)
+                    : TlsContexts.istioMutual(false, "istio-peer-exchange", "istio"),
+                Names.sni(port.port(), subset, host)));
+      } else if (tls.getCredentialName() != null) {
+        b.setTransportSocket(
+            TlsContexts.upstream(
+                TlsContexts.credential(
+                    tls.getCredentialName(), tls.getMode() == ClientTLSSettingsTLSmode.MUTUAL),
+                tls.getSni()));
+      } else {
+        b.setTransportSocket(
+            TlsContexts.upstream(
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext
+                    .getDefaultInstance(),
+                tls.getSni()));
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package dev.isthmus.controlplane.xds;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code ProxyNode} is the identity of an xDS client parsed from its node id and metadata, in
+ * Istio's format {@code <type>~<ip>~<pod>.<namespace>~<namespace>.svc.<domain>}.
+ *
+ * @param id the full node id, the key of all per-proxy state
+ * @param type sidecar, gateway router or proxyless gRPC
+ * @param ip the proxy's IP address
+ * @param podName pod (or workload) name
+ * @param namespace namespace of the proxy
+ * @param labels labels from node metadata {@code LABELS}
+ */
+public record ProxyNode(
+    String id, Type type, String ip, String podName, String namespace, Map<String, String> labels) {
+
+  /** Kind of xDS client. */
+  public enum Type {
+    SIDECAR,
+    ROUTER,
+    PROXYLESS_GRPC
+  }
+
+  public ProxyNode {
+    labels = Map.copyOf(labels);
+  }
+
+  /**
+   * Parses an xDS {@link Node}.
+   *
+   * @throws IllegalArgumentException naming the malformed part when the id is not in Istio's format
+   */
+  public static ProxyNode parse(Node node) {
+    String id = node.getId();
+    String[] parts = id.split("~", -1);
+    if (parts.length != 4) {
+      throw new IllegalArgumentException(
+          "node.id: expected <type>~<ip>~<pod>.<namespace>~<domain>, got '" + id + "'");
+    }
+    Struct md = node.getMetadata();
+    boolean grpc = "grpc".equals(string(md, "GENERATOR"));
+    Type type =
+        switch (parts[0]) {
+          case "sidecar" -> grpc ? Type.PROXYLESS_GRPC : Type.SIDECAR;
+          case "router" -> Type.ROUTER;
+          default ->
+              throw new IllegalArgumentException(
+                  "node.id: unknown proxy type '" + parts[0] + "', expected sidecar or router");
+        };
+    String ip = parts[1];
+    String podName = parts[2];
+    String namespace = string(md, "NAMESPACE");
+    int dot = parts[2].lastIndexOf('.');
+    if (dot > 0) {
+      podName = parts[2].substring(0, dot);
+      if (namespace.isEmpty()) {
+        namespace = parts[2].substring(dot + 1);
+      }
+    }
+    if (namespace.isEmpty()) {
+      int d = parts[3].indexOf('.');
+      namespace = d > 0 ? parts[3].substring(0, d) : parts[3];
+    }
+    if (namespace.isEmpty()) {
+      throw new IllegalArgumentException("node.id: no namespace in '" + id + "'");
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    Value l = md.getFieldsMap().get("LABELS");
+    if (l != null && l.hasStructValue()) {
+      l.getStructValue().getFieldsMap().forEach((k, v) -> labels.put(k, v.getStringValue()));
+    }
+    return new ProxyNode(id, type, ip, podName, namespace, labels);
+  }
+
+  private static String string(Struct md, String key) {
+    Value v = md.getFieldsMap().get(key);
+    return v == null ? "" : v.getStringValue();
+  }
+}

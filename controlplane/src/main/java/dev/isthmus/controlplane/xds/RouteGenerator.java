@@ -1,0 +1,194 @@
+package dev.isthmus.controlplane.xds;
+
+import dev.isthmus.controlplane.model.ConfigEntry;
+import dev.isthmus.controlplane.model.MeshService;
+import dev.isthmus.controlplane.model.ServicePort;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.fabric8.istio.api.api.networking.v1alpha3.Server;
+import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * {@code RouteGenerator} builds RDS. Sidecars get one route configuration per HTTP port named
+ * {@code <port>} with a virtual host per service; proxyless gRPC clients get {@code <host>:<port>}
+ * with a single virtual host; gateways get {@code http.<port>} with a virtual host per Gateway
+ * server host.
+ */
+final class RouteGenerator {
+  private final ConfigLookup lookup;
+
+  RouteGenerator(ConfigLookup lookup) {
+    this.lookup = lookup;
+  }
+
+  List<RouteConfiguration> generate(ProxyNode proxy) {
+    return switch (proxy.type()) {
+      case SIDECAR -> sidecar(proxy);
+      case PROXYLESS_GRPC -> proxyless(proxy);
+      case ROUTER -> gateway(proxy);
+    };
+  }
+
+  private List<RouteConfiguration> sidecar(ProxyNode proxy) {
+    RouteTranslator t = new RouteTranslator(lookup.mesh(), false);
+    Map<Integer, List<VirtualHost>> byPort = new TreeMap<>();
+    for (MeshService svc : lookup.mesh().services().values()) {
+      for (ServicePort p : svc.ports()) {
+        if (p.protocol().isHttp()) {
+          byPort
+              .computeIfAbsent(p.port(), k -> new ArrayList<>())
+              .add(virtualHost(t, proxy, svc, p));
+        }
+      }
+    }
+    List<RouteConfiguration> out = new ArrayList<>();
+    byPort.forEach(
+        (port, hosts) -> {
+          RouteConfiguration.Builder rc =
+              RouteConfiguration.newBuilder()
+                  .setName(Integer.toString(port))
+                  .setValidateClusters(com.google.protobuf.BoolValue.of(false))
+                  .addAllVirtualHosts(hosts)
+                  .addVirtualHosts(
+                      VirtualHost.newBuilder()
+                          .setName("allow_any")
+                          .addDomains("*")
+                          .addRoutes(
+                              Route.newBuilder()
+                                  .setName("allow_any")
+                                  .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                  .setRoute(
+                                      RouteAction.newBuilder().setCluster(Names.PASSTHROUGH))));
+          out.add(rc.build());
+        });
+    return out;
+  }
+
+  private List<RouteConfiguration> proxyless(ProxyNode proxy) {
+    RouteTranslator t = new RouteTranslator(lookup.mesh(), true);
+    List<RouteConfiguration> out = new ArrayList<>();
+    for (MeshService svc : lookup.mesh().services().values()) {
+      if (svc.hostname().contains("*")) {
+        continue;
+      }
+      for (ServicePort p : svc.ports()) {
+        String name = svc.hostname() + ":" + p.port();
+        out.add(
+            RouteConfiguration.newBuilder()
+                .setName(name)
+                .addVirtualHosts(virtualHost(t, proxy, svc, p))
+                .build());
+      }
+    }
+    return out;
+  }
+
+  VirtualHost virtualHost(RouteTranslator t, ProxyNode proxy, MeshService svc, ServicePort p) {
+    VirtualHost.Builder vh =
+        VirtualHost.newBuilder()
+            .setName(svc.hostname() + ":" + p.port())
+            .addAllDomains(domains(proxy, svc, p.port()));
+    List<ConfigEntry<VirtualService>> vss = lookup.meshVirtualServices(svc.hostname());
+    if (!vss.isEmpty()) {
+      // Istio merges VirtualServices for one host; the oldest takes precedence, as here.
+      vh.addAllRoutes(t.routes(vss.get(0), p.port()));
+    } else {
+      vh.addRoutes(t.defaultRoute(svc.hostname(), p.port()));
+    }
+    return vh.build();
+  }
+
+  static List<String> domains(ProxyNode proxy, MeshService svc, int port) {
+    Set<String> d = new LinkedHashSet<>();
+    d.add(svc.hostname());
+    d.add(svc.hostname() + ":" + port);
+    if (svc.origin() == MeshService.Origin.KUBERNETES) {
+      String shortNs = svc.name() + "." + svc.namespace();
+      d.add(shortNs);
+      d.add(shortNs + ":" + port);
+      d.add(shortNs + ".svc");
+      d.add(shortNs + ".svc:" + port);
+      if (svc.namespace().equals(proxy.namespace())) {
+        d.add(svc.name());
+        d.add(svc.name() + ":" + port);
+      }
+    }
+    if (!svc.address().isEmpty()) {
+      d.add(svc.address());
+      d.add(svc.address() + ":" + port);
+    }
+    return new ArrayList<>(d);
+  }
+
+  private List<RouteConfiguration> gateway(ProxyNode proxy) {
+    Map<Integer, List<VirtualHost>> byPort = new TreeMap<>();
+    List<RouteConfiguration> tls = new ArrayList<>();
+    for (GatewayServers.Bound b : GatewayServers.forProxy(lookup.mesh(), proxy)) {
+      Server s = b.server();
+      int port = s.getPort().getNumber().intValue();
+      if (GatewayServers.terminatesTls(s)
+          && (GatewayServers.protocol(s).isHttp()
+              || GatewayServers.protocol(s) == ServicePort.Protocol.HTTPS)) {
+        tls.add(
+            RouteConfiguration.newBuilder()
+                .setName(ListenerGenerator.httpsRouteName(b))
+                .setValidateClusters(com.google.protobuf.BoolValue.of(false))
+                .addAllVirtualHosts(dedupe(gatewayHosts(b, port)))
+                .build());
+      } else if (GatewayServers.isPlainHttp(s)) {
+        byPort.computeIfAbsent(port, k -> new ArrayList<>()).addAll(gatewayHosts(b, port));
+      }
+    }
+    List<RouteConfiguration> out = new ArrayList<>(tls);
+    byPort.forEach(
+        (port, hosts) ->
+            out.add(
+                RouteConfiguration.newBuilder()
+                    .setName("http." + port)
+                    .setValidateClusters(com.google.protobuf.BoolValue.of(false))
+                    .addAllVirtualHosts(dedupe(hosts))
+                    .build()));
+    return out;
+  }
+
+  List<VirtualHost> gatewayHosts(GatewayServers.Bound b, int port) {
+    RouteTranslator t = new RouteTranslator(lookup.mesh(), false);
+    List<VirtualHost> out = new ArrayList<>();
+    for (ConfigEntry<VirtualService> vs : lookup.gatewayVirtualServices(b.key(), b.namespace())) {
+      for (String h : vs.spec().getHosts()) {
+        if (!GatewayServers.hostAllowed(b.server(), h)) {
+          continue;
+        }
+        List<Route> routes = t.routes(vs, port);
+        if (routes.isEmpty()) {
+          continue;
+        }
+        out.add(
+            VirtualHost.newBuilder()
+                .setName(h + ":" + port)
+                .addDomains(h)
+                .addDomains(h + ":*")
+                .addAllRoutes(routes)
+                .build());
+      }
+    }
+    return out;
+  }
+
+  private static List<VirtualHost> dedupe(List<VirtualHost> hosts) {
+    Map<String, VirtualHost> m = new TreeMap<>();
+    for (VirtualHost h : hosts) {
+      m.putIfAbsent(h.getName(), h);
+    }
+    return new ArrayList<>(m.values());
+  }
+}

@@ -1,0 +1,311 @@
+package dev.isthmus.controlplane.xds;
+
+import com.google.protobuf.Message;
+import io.envoyproxy.controlplane.cache.ConfigWatcher;
+import io.envoyproxy.controlplane.cache.DeltaResponse;
+import io.envoyproxy.controlplane.cache.DeltaWatch;
+import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.Response;
+import io.envoyproxy.controlplane.cache.VersionedResource;
+import io.envoyproxy.controlplane.cache.Watch;
+import io.envoyproxy.controlplane.cache.WatchCancelledException;
+import io.envoyproxy.controlplane.cache.XdsRequest;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code XdsCache} is the {@link ConfigWatcher} behind java-control-plane's discovery server: one
+ * {@link ProxyResources} per connected node id, and the open SotW and Delta watches of that node.
+ *
+ * <p>Unlike {@code SimpleCache} it never answers a NACK with the rejected version again (the watch
+ * waits for a newer one, so the proxy keeps its last accepted config), answers SotW requests with
+ * the subset of requested names that exists (as Istio does), and never responds to type URLs it
+ * does not generate.
+ */
+public final class XdsCache implements ConfigWatcher {
+  private static final Logger LOG = LoggerFactory.getLogger(XdsCache.class);
+  static final List<String> ORDER =
+      List.of(
+          Resources.V3.CLUSTER_TYPE_URL,
+          Resources.V3.ENDPOINT_TYPE_URL,
+          Resources.V3.LISTENER_TYPE_URL,
+          Resources.V3.ROUTE_TYPE_URL,
+          Resources.V3.SECRET_TYPE_URL);
+
+  private final ConcurrentHashMap<String, NodeState> nodes = new ConcurrentHashMap<>();
+  private final Function<ProxyNode, ProxyResources> initial;
+
+  /**
+   * @param initial generates the first resources of a node when it connects
+   */
+  public XdsCache(Function<ProxyNode, ProxyResources> initial) {
+    this.initial = initial;
+  }
+
+  private static final class NodeState {
+    final ProxyNode proxy;
+    int connections;
+    ProxyResources resources;
+    final Map<Watch, String> watches = new HashMap<>();
+    final Map<DeltaWatch, String> deltaWatches = new HashMap<>();
+
+    NodeState(ProxyNode proxy, ProxyResources resources) {
+      this.proxy = proxy;
+      this.resources = resources;
+    }
+  }
+
+  /** Registers a stream of this node; the first one generates its resources. */
+  public void connect(ProxyNode proxy) {
+    nodes.compute(
+        proxy.id(),
+        (id, s) -> {
+          NodeState st = s != null ? s : new NodeState(proxy, initial.apply(proxy));
+          st.connections++;
+          return st;
+        });
+  }
+
+  /** Unregisters a stream; the node's state goes away with its last stream. */
+  public void disconnect(String nodeId) {
+    nodes.computeIfPresent(nodeId, (id, s) -> --s.connections <= 0 ? null : s);
+  }
+
+  /** Connected proxies. */
+  public List<ProxyNode> proxies() {
+    List<ProxyNode> out = new ArrayList<>();
+    nodes.values().forEach(s -> out.add(s.proxy));
+    return out;
+  }
+
+  /** Current resources of a node, or null when it is not connected. */
+  public ProxyResources resources(String nodeId) {
+    NodeState s = nodes.get(nodeId);
+    if (s == null) {
+      return null;
+    }
+    synchronized (s) {
+      return s.resources;
+    }
+  }
+
+  /**
+   * Replaces a node's resources and answers its open watches whose view changed, CDS before EDS
+   * before LDS before RDS.
+   */
+  public void setResources(String nodeId, ProxyResources resources) {
+    NodeState s = nodes.get(nodeId);
+    if (s == null) {
+      return;
+    }
+    List<Runnable> sends = new ArrayList<>();
+    synchronized (s) {
+      s.resources = resources;
+      for (String type : ORDER) {
+        var it = s.watches.entrySet().iterator();
+        while (it.hasNext()) {
+          var e = it.next();
+          Watch w = e.getKey();
+          if (!w.request().getTypeUrl().equals(type)) {
+            continue;
+          }
+          String version = resources.version(type, w.request().getResourceNamesList());
+          if (!version.equals(e.getValue())) {
+            it.remove();
+            Response r = sotwResponse(w.request(), resources, version);
+            sends.add(() -> respond(w, r));
+          }
+        }
+        var dit = s.deltaWatches.entrySet().iterator();
+        while (dit.hasNext()) {
+          var e = dit.next();
+          DeltaWatch w = e.getKey();
+          if (!w.request().getTypeUrl().equals(type)) {
+            continue;
+          }
+          DeltaResponse r = deltaResponse(w, resources, false);
+          if (r != null) {
+            dit.remove();
+            sends.add(() -> respond(w, r));
+          }
+        }
+      }
+    }
+    sends.forEach(Runnable::run);
+  }
+
+  @Override
+  public Watch createWatch(
+      boolean ads,
+      XdsRequest request,
+      Set<String> knownResourceNames,
+      Consumer<Response> responseConsumer,
+      boolean hasClusterChanged,
+      boolean allowDefaultEmptyEdsUpdate) {
+    Watch watch = new Watch(ads, allowDefaultEmptyEdsUpdate, request, responseConsumer);
+    NodeState s = nodes.get(request.v3Request().getNode().getId());
+    String type = request.getTypeUrl();
+    if (s == null || !ORDER.contains(type)) {
+      return watch;
+    }
+    Response response = null;
+    synchronized (s) {
+      ProxyResources res = s.resources;
+      List<String> names = request.getResourceNamesList();
+      String version = res.version(type, names);
+      boolean respond;
+      String baseline = request.getVersionInfo();
+      if (request.hasErrorDetail()) {
+        // NACK: keep the last accepted version in force; wait for a newer one.
+        baseline = version;
+        respond = false;
+      } else if (hasClusterChanged && type.equals(Resources.V3.ENDPOINT_TYPE_URL)) {
+        respond = true;
+      } else if (!knownResourceNames.equals(new HashSet<>(names))
+          && names.stream()
+              .anyMatch(
+                  n -> !knownResourceNames.contains(n) && res.resources(type).containsKey(n))) {
+        respond = true;
+      } else {
+        respond = !version.equals(request.getVersionInfo());
+      }
+      if (respond) {
+        response = sotwResponse(request, res, version);
+      } else {
+        s.watches.put(watch, baseline);
+        watch.setStop(
+            () -> {
+              synchronized (s) {
+                s.watches.remove(watch);
+              }
+            });
+      }
+    }
+    if (response != null) {
+      respond(watch, response);
+    }
+    return watch;
+  }
+
+  @Override
+  public DeltaWatch createDeltaWatch(
+      DeltaXdsRequest request,
+      String requesterVersion,
+      Map<String, String> resourceVersions,
+      Set<String> pendingResources,
+      boolean isWildcard,
+      Consumer<DeltaResponse> responseConsumer,
+      boolean hasClusterChanged) {
+    DeltaWatch watch =
+        new DeltaWatch(
+            request,
+            Map.copyOf(resourceVersions),
+            Set.copyOf(pendingResources),
+            requesterVersion,
+            isWildcard,
+            responseConsumer);
+    NodeState s = nodes.get(request.v3Request().getNode().getId());
+    String type = request.getTypeUrl();
+    if (s == null || !ORDER.contains(type)) {
+      return watch;
+    }
+    DeltaResponse response = null;
+    synchronized (s) {
+      ProxyResources res = s.resources;
+      String typeVersion = res.version(type, List.of());
+      boolean nackOfCurrent = request.hasErrorDetail() && typeVersion.equals(requesterVersion);
+      if (!nackOfCurrent) {
+        response =
+            deltaResponse(
+                watch, res, hasClusterChanged && type.equals(Resources.V3.ENDPOINT_TYPE_URL));
+      }
+      if (response == null) {
+        s.deltaWatches.put(watch, requesterVersion);
+        watch.setStop(
+            () -> {
+              synchronized (s) {
+                s.deltaWatches.remove(watch);
+              }
+            });
+      }
+    }
+    if (response != null) {
+      respond(watch, response);
+    }
+    return watch;
+  }
+
+  private static Response sotwResponse(XdsRequest request, ProxyResources res, String version) {
+    Map<String, VersionedResource<?>> all = res.resources(request.getTypeUrl());
+    Collection<Message> out = new ArrayList<>();
+    if (request.getResourceNamesList().isEmpty()) {
+      all.values().forEach(v -> out.add(v.resource()));
+    } else {
+      for (String n : new java.util.TreeSet<>(request.getResourceNamesList())) {
+        VersionedResource<?> v = all.get(n);
+        if (v != null) {
+          out.add(v.resource());
+        }
+      }
+    }
+    return Response.create(request, out, version);
+  }
+
+  /** Changed and removed resources for a delta watch, or null when nothing changed. */
+  private static DeltaResponse deltaResponse(DeltaWatch w, ProxyResources res, boolean resendAll) {
+    String type = w.request().getTypeUrl();
+    Map<String, VersionedResource<?>> current = res.resources(type);
+    Map<String, VersionedResource<?>> changed = new HashMap<>();
+    for (var e : current.entrySet()) {
+      String name = e.getKey();
+      String tracked = w.trackedResources().get(name);
+      boolean subscribed = w.isWildcard() || tracked != null || w.pendingResources().contains(name);
+      if (!subscribed) {
+        continue;
+      }
+      if (resendAll
+          || w.pendingResources().contains(name)
+          || tracked == null
+          || !tracked.equals(e.getValue().version())) {
+        changed.put(name, e.getValue());
+      }
+    }
+    List<String> removed = new ArrayList<>();
+    for (String name : w.trackedResources().keySet()) {
+      if (!current.containsKey(name)) {
+        removed.add(name);
+      }
+    }
+    if (changed.isEmpty() && removed.isEmpty()) {
+      return null;
+    }
+    return DeltaResponse.create(w.request(), changed, removed, res.version(type, List.of()));
+  }
+
+  private static void respond(Watch w, Response r) {
+    try {
+      w.respond(r);
+    } catch (WatchCancelledException e) {
+      LOG.debug("watch for {} cancelled before response", r.request().getTypeUrl());
+    }
+  }
+
+  private static void respond(DeltaWatch w, DeltaResponse r) {
+    try {
+      w.respond(r);
+    } catch (WatchCancelledException e) {
+      LOG.debug("delta watch for {} cancelled before response", r.request().getTypeUrl());
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package dev.isthmus.controlplane.xds;
+
+import io.envoyproxy.envoy.config.core.v3.Node;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code XdsConnection} is one ADS stream: the proxy on it, and per type URL what was last sent,
+ * acknowledged and rejected. It is what {@code /debug/syncz} and {@code /debug/adsz} report.
+ */
+public final class XdsConnection {
+  private static final Logger LOG = LoggerFactory.getLogger(XdsConnection.class);
+
+  /** Per-type sync state. */
+  public static final class TypeState {
+    volatile String sentVersion = "";
+    volatile String sentNonce = "";
+    volatile String ackedVersion = "";
+    volatile String lastNack = "";
+    volatile long responses;
+
+    /** As a JSON-friendly map. */
+    public Map<String, Object> toMap() {
+      Map<String, Object> m = new TreeMap<>();
+      m.put("sent", sentVersion);
+      m.put("nonce", sentNonce);
+      m.put("acked", ackedVersion);
+      m.put("responses", responses);
+      if (!lastNack.isEmpty()) {
+        m.put("lastNack", lastNack);
+      }
+      return m;
+    }
+  }
+
+  private final long id;
+  private final boolean delta;
+  private final String peer;
+  private final Instant connectedAt = Instant.now();
+  private final Map<String, TypeState> types = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile ProxyNode proxy;
+  private volatile Node node;
+
+  XdsConnection(long id, boolean delta, String peer) {
+    this.id = id;
+    this.delta = delta;
+    this.peer = peer;
+  }
+
+  /** Stream id, unique within this control plane. */
+  public long id() {
+    return id;
+  }
+
+  /** The proxy, once its first request arrived. */
+  public ProxyNode proxy() {
+    return proxy;
+  }
+
+  Node node() {
+    return node;
+  }
+
+  void bind(Node node, ProxyNode proxy) {
+    this.node = node;
+    this.proxy = proxy;
+  }
+
+  boolean markClosed() {
+    return closed.compareAndSet(false, true);
+  }
+
+  TypeState type(String typeUrl) {
+    return types.computeIfAbsent(typeUrl, k -> new TypeState());
+  }
+
+  void sent(String typeUrl, String version, String nonce) {
+    TypeState t = type(typeUrl);
+    t.sentVersion = version;
+    t.sentNonce = nonce;
+    t.responses++;
+  }
+
+  /**
+   * Records the proxy's answer to a response.
+   *
+   * @return true when it was a NACK
+   */
+  boolean answered(String typeUrl, String nonce, String version, String error) {
+    TypeState t = types.get(typeUrl);
+    if (t == null || nonce.isEmpty() || !nonce.equals(t.sentNonce)) {
+      return false;
+    }
+    if (error != null) {
+      t.lastNack = error;
+      LOG.warn(
+          "proxy {} rejected {} version {} (keeps version {}): {}",
+          proxy == null ? "?" : proxy.id(),
+          XdsMetrics.typeLabel(typeUrl),
+          t.sentVersion,
+          t.ackedVersion.isEmpty() ? "none" : t.ackedVersion,
+          error);
+      return true;
+    }
+    t.ackedVersion = delta ? t.sentVersion : version;
+    return false;
+  }
+
+  /** State for {@code /debug/syncz} and {@code /debug/adsz}. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new TreeMap<>();
+    m.put("connectionId", id);
+    m.put("proxy", proxy == null ? "" : proxy.id());
+    m.put("proxyType", proxy == null ? "" : proxy.type().name());
+    m.put("peer", peer);
+    m.put("protocol", delta ? "delta" : "sotw");
+    m.put("connectedAt", connectedAt.toString());
+    Map<String, Object> t = new TreeMap<>();
+    types.forEach((k, v) -> t.put(XdsMetrics.typeLabel(k), v.toMap()));
+    m.put("types", t);
+    return m;
+  }
+}
