@@ -1,0 +1,179 @@
+package dev.isthmus.translate.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isthmus.translate.ComponentManifest;
+import dev.isthmus.translate.Profiles;
+import dev.isthmus.translate.RenderResult;
+import dev.isthmus.translate.Translator;
+import dev.isthmus.translate.Trees;
+import dev.isthmus.translate.ValidationException;
+import dev.isthmus.translate.Yamls;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ManifestCli} implements {@code manifest generate} and {@code profile list|dump}. Reading
+ * the input files is its only I/O. YAML goes to {@code out}; on any error the messages (each naming
+ * its field path) go to {@code err}, nothing is written to {@code out}, and the exit code is 1.
+ */
+public final class ManifestCli {
+  static final String USAGE =
+      """
+      usage: manifest generate [-f FILE]... [--set PATH=VALUE]... [-r REV] [--component NAME] [--force]
+             profile list
+             profile dump [NAME]
+      """;
+
+  private ManifestCli() {}
+
+  /** Runs one command; returns the process exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    try {
+      String text = dispatch(args, err);
+      out.print(text);
+      out.flush();
+      return 0;
+    } catch (UsageException e) {
+      err.println(e.getMessage());
+      err.print(USAGE);
+      return 1;
+    } catch (ValidationException e) {
+      for (String m : e.errors()) {
+        err.println("error: " + m);
+      }
+      return 1;
+    }
+  }
+
+  private static String dispatch(String[] args, PrintStream err) {
+    if (args.length >= 2 && args[0].equals("manifest") && args[1].equals("generate")) {
+      return generate(List.of(args).subList(2, args.length), err);
+    }
+    if (args.length == 2 && args[0].equals("profile") && args[1].equals("list")) {
+      StringBuilder sb = new StringBuilder("Istio configuration profiles:\n");
+      Profiles.NAMES.forEach(n -> sb.append("    ").append(n).append('\n'));
+      return sb.toString();
+    }
+    if (args.length >= 2
+        && args.length <= 3
+        && args[0].equals("profile")
+        && args[1].equals("dump")) {
+      String name = args.length == 3 ? args[2] : "default";
+      return dump(name);
+    }
+    throw new UsageException("unknown command: " + String.join(" ", args));
+  }
+
+  private static String dump(String name) {
+    ObjectNode tree = Profiles.tree("default");
+    if (!name.equals("default")) {
+      ObjectNode named;
+      if (Profiles.NAMES.contains(name)) {
+        named = Profiles.tree(name);
+      } else {
+        String text = read(name, "profile");
+        var docs = Yamls.parseAll(text).stream().filter(d -> d != null).toList();
+        if (docs.size() != 1 || !docs.get(0).isObject()) {
+          throw new ValidationException(List.of(name + ": must hold exactly one IstioOperator"));
+        }
+        named = (ObjectNode) docs.get(0);
+      }
+      tree = Trees.merge(tree, named);
+    }
+    Trees.objectAt(tree, "spec").put("profile", name);
+    return Yamls.toYaml(Yamls.sorted(tree));
+  }
+
+  private static String generate(List<String> args, PrintStream err) {
+    List<String> files = new ArrayList<>();
+    List<String> sets = new ArrayList<>();
+    List<String> only = new ArrayList<>();
+    String revision = null;
+    boolean force = false;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      String inline =
+          a.contains("=") && a.startsWith("--") ? a.substring(a.indexOf('=') + 1) : null;
+      String flag = inline != null ? a.substring(0, a.indexOf('=')) : a;
+      if (flag.equals("--force")) {
+        force = true;
+        continue;
+      }
+      if (!List.of("-f", "--filename", "-s", "--set", "-r", "--revision", "--component")
+          .contains(flag)) {
+        throw new UsageException("unknown flag: " + a);
+      }
+      String v = inline != null ? inline : value(args, ++i, flag);
+      switch (flag) {
+        case "-f", "--filename" -> files.add(v);
+        case "-s", "--set" -> sets.add(v);
+        case "-r", "--revision" -> revision = v;
+        default -> only.add(v);
+      }
+    }
+    List<String> docs = new ArrayList<>();
+    for (String f : files) {
+      docs.add(read(f, "-f"));
+    }
+    Map<String, String> profileFiles = new HashMap<>();
+    String profile = Translator.requestedProfile(docs, sets);
+    if (!Profiles.NAMES.contains(profile)) {
+      profileFiles.put(profile, read(profile, "spec.profile"));
+    }
+    RenderResult r = Translator.render(docs, sets, revision, force, profileFiles);
+    for (String w : r.warnings()) {
+      err.println("warning: " + w);
+    }
+    if (only.isEmpty()) {
+      return r.toYaml();
+    }
+    StringBuilder sb = new StringBuilder();
+    List<String> wanted = only.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
+    boolean any = false;
+    for (ComponentManifest c : r.components()) {
+      if (wanted.contains(c.component().toLowerCase(Locale.ROOT))
+          || wanted.contains(c.name().toLowerCase(Locale.ROOT))) {
+        any = true;
+        for (ObjectNode o : c.objects()) {
+          sb.append(Yamls.toYaml(o)).append("---\n");
+        }
+      }
+    }
+    if (!any) {
+      throw new ValidationException(
+          List.of("--component: no enabled component matches " + String.join(", ", only)));
+    }
+    return sb.toString();
+  }
+
+  private static String value(List<String> args, int i, String flag) {
+    if (i >= args.size()) {
+      throw new UsageException(flag + ": missing value");
+    }
+    return args.get(i);
+  }
+
+  private static String read(String file, String what) {
+    try {
+      return Files.readString(Path.of(file), StandardCharsets.UTF_8);
+    } catch (IOException | RuntimeException e) {
+      String reason = e.getClass().getSimpleName().replace("Exception", "");
+      throw new ValidationException(
+          List.of(what + " " + file + ": cannot read file (" + reason + ")"));
+    }
+  }
+
+  private static final class UsageException extends RuntimeException {
+    UsageException(String m) {
+      super(m);
+    }
+  }
+}

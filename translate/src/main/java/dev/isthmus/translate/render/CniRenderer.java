@@ -1,0 +1,221 @@
+package dev.isthmus.translate.render;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code CniRenderer} renders the Istio CNI node agent: DaemonSet {@code istio-cni-node}, its
+ * ServiceAccount, ClusterRoles (base, repair, ambient) with bindings and the {@code
+ * istio-cni-config} ConfigMap it reads its settings from.
+ */
+public final class CniRenderer {
+  private CniRenderer() {}
+
+  /** Renders Cni into {@code ns}. */
+  public static List<ObjectNode> render(RenderContext ctx, String ns) {
+    Vals v = ctx.values();
+    Map<String, String> labels = K8s.labels("k8s-app", "istio-cni-node", "release", "istio");
+    List<ObjectNode> out = new ArrayList<>();
+    out.add(
+        K8s.node(
+            new ServiceAccountBuilder().withMetadata(K8s.meta("istio-cni", ns, labels)).build()));
+    Map<String, List<PolicyRule>> roles = new LinkedHashMap<>();
+    roles.put("istio-cni" + ctx.revSuffix(), Rbac.cniRules());
+    if (v.bool("cni.repair.enabled", true)) {
+      roles.put("istio-cni-repair-role" + ctx.revSuffix(), Rbac.cniRepairRules());
+    }
+    if (v.bool("cni.ambient.enabled", false)) {
+      roles.put("istio-cni-ambient" + ctx.revSuffix(), Rbac.cniAmbientRules());
+    }
+    roles.forEach(
+        (name, rules) ->
+            out.add(
+                K8s.node(
+                    new ClusterRoleBuilder()
+                        .withMetadata(K8s.meta(name, null, labels))
+                        .withRules(rules)
+                        .build())));
+    roles.forEach(
+        (name, rules) ->
+            out.add(
+                K8s.node(
+                    new ClusterRoleBindingBuilder()
+                        .withMetadata(K8s.meta(name, null, labels))
+                        .withRoleRef(K8s.roleRef("ClusterRole", name))
+                        .withSubjects(K8s.sa("istio-cni", ns))
+                        .build())));
+    out.add(K8s.node(configMap(ctx, ns, labels)));
+    out.add(K8s.node(daemonSet(ctx, ns, labels)));
+    return out;
+  }
+
+  private static io.fabric8.kubernetes.api.model.ConfigMap configMap(
+      RenderContext ctx, String ns, Map<String, String> labels) {
+    Vals v = ctx.values();
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("CURRENT_AGENT_VERSION", ctx.tag());
+    data.put("AMBIENT_ENABLED", String.valueOf(v.bool("cni.ambient.enabled", false)));
+    data.put("AMBIENT_DNS_CAPTURE", String.valueOf(v.bool("cni.ambient.dnsCapture", true)));
+    data.put("AMBIENT_IPV6", String.valueOf(v.bool("cni.ambient.ipv6", true)));
+    data.put("CHAINED_CNI_PLUGIN", String.valueOf(v.bool("cni.chained", true)));
+    data.put("CNI_NET_DIR", v.str("cni.cniConfDir", "/etc/cni/net.d"));
+    data.put("EXCLUDED_NAMESPACES", String.join(",", texts(v.node("cni.excludeNamespaces"))));
+    data.put("REPAIR_ENABLED", String.valueOf(v.bool("cni.repair.enabled", true)));
+    data.put("REPAIR_LABEL_PODS", String.valueOf(v.bool("cni.repair.labelPods", false)));
+    data.put("REPAIR_DELETE_PODS", String.valueOf(v.bool("cni.repair.deletePods", false)));
+    data.put("REPAIR_REPAIR_PODS", String.valueOf(v.bool("cni.repair.repairPods", true)));
+    data.put(
+        "REPAIR_BROKEN_POD_LABEL_KEY",
+        v.str("cni.repair.brokenPodLabelKey", "cni.istio.io/uninitialized"));
+    data.put("REPAIR_BROKEN_POD_LABEL_VALUE", v.str("cni.repair.brokenPodLabelValue", "true"));
+    data.put(
+        "REPAIR_INIT_CONTAINER_NAME", v.str("cni.repair.initContainerName", "istio-validation"));
+    data.put("LOG_LEVEL", v.str("cni.logging.level", "info"));
+    data.put("NATIVE_NFTABLES", String.valueOf(v.bool("global.nativeNftables", false)));
+    return new ConfigMapBuilder()
+        .withMetadata(K8s.meta("istio-cni-config" + ctx.revSuffix(), ns, labels))
+        .withData(data)
+        .build();
+  }
+
+  private static List<String> texts(JsonNode n) {
+    List<String> out = new ArrayList<>();
+    if (n != null && n.isArray()) {
+      n.forEach(e -> out.add(e.asText()));
+    }
+    return out;
+  }
+
+  private static io.fabric8.kubernetes.api.model.apps.DaemonSet daemonSet(
+      RenderContext ctx, String ns, Map<String, String> labels) {
+    Vals v = ctx.values();
+    String hub = v.str("cni.hub", "").isEmpty() ? ctx.hub() : v.str("cni.hub", "");
+    String tag = v.str("cni.tag", "").isEmpty() ? ctx.tag() : v.str("cni.tag", "");
+    Map<String, String> podLabels = new LinkedHashMap<>(labels);
+    podLabels.put("sidecar.istio.io/inject", "false");
+    podLabels.put("istio.io/dataplane-mode", "none");
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put("container.apparmor.security.beta.kubernetes.io/install-cni", "unconfined");
+    annotations.put("prometheus.io/path", "/metrics");
+    annotations.put("prometheus.io/port", "15014");
+    annotations.put("prometheus.io/scrape", "true");
+    annotations.put("sidecar.istio.io/inject", "false");
+    List<EnvVar> env = new ArrayList<>();
+    env.add(K8s.fieldEnv("REPAIR_NODE_NAME", "spec.nodeName"));
+    env.add(K8s.env("REPAIR_RUN_AS_DAEMON", "true"));
+    env.add(K8s.env("REPAIR_SIDECAR_ANNOTATION", "sidecar.istio.io/status"));
+    env.add(K8s.env("ALLOW_SWITCH_TO_HOST_NS", "true"));
+    env.add(K8s.fieldEnv("NODE_NAME", "spec.nodeName"));
+    env.add(K8s.resourceEnv("GOMEMLIMIT", "limits.memory"));
+    env.add(K8s.resourceEnv("GOMAXPROCS", "limits.cpu"));
+    env.add(K8s.fieldEnv("POD_NAME", "metadata.name"));
+    env.add(K8s.fieldEnv("POD_NAMESPACE", "metadata.namespace"));
+    var container =
+        new ContainerBuilder()
+            .withName("install-cni")
+            .withImage(
+                K8s.image(hub, v.str("cni.image", "install-cni"), tag, v.str("global.variant", "")))
+            .withCommand("install-cni")
+            .withArgs("--log_output_level=" + v.str("cni.logging.level", "info"))
+            .withEnv(env)
+            .addNewEnvFrom()
+            .withNewConfigMapRef()
+            .withName("istio-cni-config" + ctx.revSuffix())
+            .endConfigMapRef()
+            .endEnvFrom()
+            .addNewPort()
+            .withName("metrics")
+            .withContainerPort(15014)
+            .withProtocol("TCP")
+            .endPort()
+            .withNewReadinessProbe()
+            .withNewHttpGet()
+            .withPath("/readyz")
+            .withPort(new IntOrString(8000))
+            .withScheme("HTTP")
+            .endHttpGet()
+            .withPeriodSeconds(10)
+            .withSuccessThreshold(1)
+            .withFailureThreshold(3)
+            .withTimeoutSeconds(1)
+            .endReadinessProbe()
+            .withResources(K8s.resources(v.node("cni.resources")))
+            .withNewSecurityContext()
+            .withPrivileged(false)
+            .withRunAsGroup(0L)
+            .withRunAsUser(0L)
+            .withRunAsNonRoot(false)
+            .withNewCapabilities()
+            .withAdd("NET_ADMIN", "NET_RAW", "SYS_PTRACE", "SYS_ADMIN", "DAC_OVERRIDE")
+            .withDrop("ALL")
+            .endCapabilities()
+            .endSecurityContext()
+            .withVolumeMounts(
+                IstiodDeployment.mount("cni-bin-dir", "/host/opt/cni/bin", false),
+                IstiodDeployment.mount("cni-host-procfs", "/host/proc", true),
+                IstiodDeployment.mount("cni-net-dir", "/host/etc/cni/net.d", false),
+                IstiodDeployment.mount("cni-socket-dir", "/var/run/istio-cni", false))
+            .build();
+    return new DaemonSetBuilder()
+        .withMetadata(K8s.meta("istio-cni-node", ns, labels))
+        .withNewSpec()
+        .withNewSelector()
+        .withMatchLabels(K8s.labels("k8s-app", "istio-cni-node"))
+        .endSelector()
+        .withNewUpdateStrategy()
+        .withType("RollingUpdate")
+        .withNewRollingUpdate()
+        .withMaxUnavailable(new IntOrString(1))
+        .endRollingUpdate()
+        .endUpdateStrategy()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(podLabels)
+        .withAnnotations(annotations)
+        .endMetadata()
+        .withNewSpec()
+        .withNodeSelector(K8s.labels("kubernetes.io/os", "linux"))
+        .withPriorityClassName("system-node-critical")
+        .withServiceAccountName("istio-cni")
+        .withTerminationGracePeriodSeconds(
+            (long) v.integer("cni.terminationGracePeriodSeconds", 30))
+        .withTolerations(Workloads.tolerations(v.node("cni.tolerations")))
+        .withContainers(container)
+        .withVolumes(
+            hostPath("cni-bin-dir", v.str("cni.cniBinDir", "/opt/cni/bin"), null),
+            hostPath("cni-host-procfs", "/proc", "Directory"),
+            hostPath("cni-net-dir", v.str("cni.cniConfDir", "/etc/cni/net.d"), null),
+            hostPath("cni-socket-dir", "/var/run/istio-cni", null),
+            hostPath(
+                "cni-netns-dir", v.str("cni.cniNetnsDir", "/var/run/netns"), "DirectoryOrCreate"))
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  static Volume hostPath(String name, String path, String type) {
+    return new VolumeBuilder()
+        .withName(name)
+        .withNewHostPath()
+        .withPath(path)
+        .withType(type == null ? "" : type)
+        .endHostPath()
+        .build();
+  }
+}

@@ -1,0 +1,153 @@
+package dev.isthmus.translate.render;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ZtunnelRenderer} renders the ambient node proxy: ServiceAccount and DaemonSet {@code
+ * ztunnel} (name from {@code values.ztunnel.resourceName}), talking to the control plane for xDS
+ * and certificates.
+ */
+public final class ZtunnelRenderer {
+  private ZtunnelRenderer() {}
+
+  /** Renders Ztunnel into {@code ns}. */
+  public static List<ObjectNode> render(RenderContext ctx, String ns) {
+    Vals v = ctx.values();
+    String name = v.str("ztunnel.resourceName", "ztunnel");
+    Map<String, String> labels = K8s.labels("app", "ztunnel", "release", "istio");
+    labels.putAll(v.strMap("ztunnel.labels"));
+    List<ObjectNode> out = new ArrayList<>();
+    out.add(K8s.node(new ServiceAccountBuilder().withMetadata(K8s.meta(name, ns, labels)).build()));
+    String hub = v.str("ztunnel.hub", "").isEmpty() ? ctx.hub() : v.str("ztunnel.hub", "");
+    String tag = v.str("ztunnel.tag", "").isEmpty() ? ctx.tag() : v.str("ztunnel.tag", "");
+    String variant = v.str("ztunnel.variant", v.str("global.variant", ""));
+    String ca = v.str("ztunnel.caAddress", "");
+    String xds = v.str("ztunnel.xdsAddress", "");
+    List<EnvVar> env = new ArrayList<>();
+    env.add(K8s.env("CA_ADDRESS", ca.isEmpty() ? ctx.discoveryAddress() : ca));
+    env.add(K8s.env("XDS_ADDRESS", xds.isEmpty() ? ctx.discoveryAddress() : xds));
+    env.add(K8s.env("RUST_LOG", v.str("ztunnel.logLevel", "info")));
+    env.add(K8s.env("RUST_BACKTRACE", "1"));
+    String cluster =
+        v.str("ztunnel.multiCluster.clusterName", v.str("global.multiCluster.clusterName", ""));
+    env.add(K8s.env("ISTIO_META_CLUSTER_ID", cluster.isEmpty() ? "Kubernetes" : cluster));
+    env.add(K8s.env("INPOD_ENABLED", "true"));
+    int grace = v.integer("ztunnel.terminationGracePeriodSeconds", 30);
+    env.add(K8s.env("TERMINATION_GRACE_PERIOD_SECONDS", String.valueOf(grace)));
+    env.add(K8s.fieldEnv("POD_NAME", "metadata.name"));
+    env.add(K8s.fieldEnv("POD_NAMESPACE", "metadata.namespace"));
+    env.add(K8s.fieldEnv("NODE_NAME", "spec.nodeName"));
+    env.add(K8s.fieldEnv("INSTANCE_IP", "status.podIP"));
+    env.add(K8s.fieldEnv("SERVICE_ACCOUNT", "spec.serviceAccountName"));
+    env.add(K8s.env("ISTIO_META_ENABLE_HBONE", "true"));
+    env.add(K8s.resourceEnv("ZTUNNEL_CPU_LIMIT", "limits.cpu"));
+    String network = v.str("ztunnel.network", v.str("global.network", ""));
+    if (!network.isEmpty()) {
+      env.add(K8s.env("NETWORK", network));
+    }
+    Map<String, String> podLabels = new LinkedHashMap<>(labels);
+    podLabels.put("sidecar.istio.io/inject", "false");
+    podLabels.put("istio.io/dataplane-mode", "none");
+    podLabels.putAll(v.strMap("ztunnel.podLabels"));
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put("prometheus.io/port", "15020");
+    annotations.put("prometheus.io/scrape", "true");
+    annotations.put("sidecar.istio.io/inject", "false");
+    annotations.putAll(v.strMap("ztunnel.podAnnotations"));
+    var container =
+        new ContainerBuilder()
+            .withName("istio-proxy")
+            .withImage(K8s.image(hub, v.str("ztunnel.image", "ztunnel"), tag, variant))
+            .withArgs("proxy", "ztunnel")
+            .withEnv(env)
+            .addNewPort()
+            .withName("ztunnel-stats")
+            .withContainerPort(15020)
+            .withProtocol("TCP")
+            .endPort()
+            .withNewReadinessProbe()
+            .withNewHttpGet()
+            .withPath("/healthz/ready")
+            .withPort(new IntOrString(15021))
+            .withScheme("HTTP")
+            .endHttpGet()
+            .withPeriodSeconds(10)
+            .withSuccessThreshold(1)
+            .withFailureThreshold(3)
+            .withTimeoutSeconds(1)
+            .endReadinessProbe()
+            .withResources(K8s.resources(v.node("ztunnel.resources")))
+            .withNewSecurityContext()
+            .withAllowPrivilegeEscalation(true)
+            .withPrivileged(false)
+            .withReadOnlyRootFilesystem(true)
+            .withRunAsGroup(1337L)
+            .withRunAsNonRoot(false)
+            .withRunAsUser(0L)
+            .withNewCapabilities()
+            .withAdd("NET_ADMIN", "SYS_ADMIN", "NET_RAW")
+            .withDrop("ALL")
+            .endCapabilities()
+            .endSecurityContext()
+            .withVolumeMounts(
+                IstiodDeployment.mount("istiod-ca-cert", "/var/run/secrets/istio", false),
+                IstiodDeployment.mount("istio-token", "/var/run/secrets/tokens", false),
+                IstiodDeployment.mount("cni-ztunnel-sock-dir", "/var/run/ztunnel", false),
+                IstiodDeployment.mount("tmp", "/tmp", false))
+            .build();
+    out.add(
+        K8s.node(
+            new DaemonSetBuilder()
+                .withMetadata(K8s.meta(name, ns, labels))
+                .withNewSpec()
+                .withNewSelector()
+                .withMatchLabels(K8s.labels("app", "ztunnel"))
+                .endSelector()
+                .withNewUpdateStrategy()
+                .withType("RollingUpdate")
+                .withNewRollingUpdate()
+                .withMaxSurge(new IntOrString(1))
+                .withMaxUnavailable(new IntOrString(0))
+                .endRollingUpdate()
+                .endUpdateStrategy()
+                .withNewTemplate()
+                .withNewMetadata()
+                .withLabels(podLabels)
+                .withAnnotations(annotations)
+                .endMetadata()
+                .withNewSpec()
+                .withNodeSelector(K8s.labels("kubernetes.io/os", "linux"))
+                .withPriorityClassName("system-node-critical")
+                .withServiceAccountName(name)
+                .withTerminationGracePeriodSeconds((long) grace)
+                .withTolerations(Workloads.tolerations(v.node("ztunnel.tolerations")))
+                .withContainers(container)
+                .withVolumes(
+                    Workloads.istioToken("istio-ca"),
+                    new VolumeBuilder()
+                        .withName("istiod-ca-cert")
+                        .withNewConfigMap()
+                        .withName("istio-ca-root-cert")
+                        .withDefaultMode(420)
+                        .endConfigMap()
+                        .build(),
+                    CniRenderer.hostPath(
+                        "cni-ztunnel-sock-dir", "/var/run/ztunnel", "DirectoryOrCreate"),
+                    new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build())
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build()));
+    return out;
+  }
+}
