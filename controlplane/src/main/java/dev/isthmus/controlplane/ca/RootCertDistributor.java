@@ -48,20 +48,22 @@ final class RootCertDistributor implements AutoCloseable {
   /** Starts watching with {@code pem} as the roots to distribute. */
   void start(String pem) {
     rootPem.set(pem);
+    // Fields are set before the handlers are added, so that events delivered while the initial
+    // list is processed already see both caches.
     configMaps =
         client
             .configMaps()
             .inAnyNamespace()
             .withField("metadata.name", CONFIG_MAP)
-            .inform(
-                handler(
-                    cm -> reconcile(cm.getMetadata().getNamespace()),
-                    cm -> reconcile(cm.getMetadata().getNamespace())),
-                RESYNC_MILLIS);
-    namespaces =
-        client
-            .namespaces()
-            .inform(handler(ns -> reconcile(ns.getMetadata().getName()), ns -> {}), RESYNC_MILLIS);
+            .runnableInformer(RESYNC_MILLIS);
+    namespaces = client.namespaces().runnableInformer(RESYNC_MILLIS);
+    configMaps.addEventHandler(
+        handler(
+            cm -> reconcile(cm.getMetadata().getNamespace()),
+            cm -> reconcile(cm.getMetadata().getNamespace())));
+    namespaces.addEventHandler(handler(ns -> reconcile(ns.getMetadata().getName()), ns -> {}));
+    configMaps.run();
+    namespaces.run();
   }
 
   /** Replaces the distributed roots and rewrites every namespace's copy. */

@@ -1,0 +1,218 @@
+package dev.isthmus.controlplane.ca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.isthmus.testing.WithKubeApiServer;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Roots against a real API server: persistence in istio-ca-secret, plugged-in CAs from cacerts,
+ * root rotation, and distribution of istio-ca-root-cert to every namespace.
+ */
+@WithKubeApiServer
+class CitadelRootsIT {
+  private static final String SA = "sleep";
+
+  private static String decoded(Secret secret, String key) {
+    return new String(
+        Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+  }
+
+  private static String rootCm(KubernetesClient client, String ns) {
+    ConfigMap cm = client.configMaps().inNamespace(ns).withName("istio-ca-root-cert").get();
+    return cm == null || cm.getData() == null ? null : cm.getData().get("root-cert.pem");
+  }
+
+  private static Map<String, String> encoded(Map<String, String> data) {
+    return data.entrySet().stream()
+        .collect(
+            java.util.stream.Collectors.toMap(
+                Map.Entry::getKey,
+                e ->
+                    Base64.getEncoder()
+                        .encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8))));
+  }
+
+  private static void putSecret(
+      KubernetesClient client, String ns, String name, Map<String, String> data) {
+    client
+        .secrets()
+        .inNamespace(ns)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(ns)
+                .endMetadata()
+                .withData(encoded(data))
+                .build())
+        .serverSideApply();
+  }
+
+  @Test
+  void restartKeepsTheRootInIstioCaSecret(KubernetesClient client) throws Exception {
+    String ns = CaServer.namespace(client, "ca-restart");
+    X509Certificate first;
+    try (Citadel citadel = new Citadel(CaConfig.defaults(ns))) {
+      citadel.start(client);
+      first = citadel.root();
+    }
+    Secret secret = client.secrets().inNamespace(ns).withName("istio-ca-secret").get();
+    assertThat(secret.getType()).isEqualTo("istio.io/ca-root");
+    assertThat(Pem.certificate(decoded(secret, "ca-cert.pem"))).isEqualTo(first);
+    assertThat(decoded(secret, "ca-key.pem")).startsWith("-----BEGIN RSA PRIVATE KEY-----");
+
+    try (Citadel restarted = new Citadel(CaConfig.defaults(ns))) {
+      restarted.start(client);
+      assertThat(restarted.root()).isEqualTo(first);
+    }
+  }
+
+  @Test
+  void ecdsaRootWhenSelected(KubernetesClient client) throws Exception {
+    String ns = CaServer.namespace(client, "ca-ec");
+    try (Citadel citadel = new Citadel(CaConfig.defaults(ns).withKeyType(KeyType.ECDSA_P256))) {
+      citadel.start(client);
+      assertThat(citadel.root().getPublicKey()).isInstanceOf(ECPublicKey.class);
+      X509Certificate serving = citadel.servingCertificate().chain().get(0);
+      assertThat(serving.getSubjectAlternativeNames())
+          .contains(List.of(2, "istiod." + ns + ".svc"));
+      CaFixtures.verifyPkix(citadel.servingCertificate().chain(), citadel.root());
+    }
+  }
+
+  @Test
+  void selfSignedRootNearExpiryIsReissuedFromTheSameKey(KubernetesClient client) throws Exception {
+    String ns = CaServer.namespace(client, "ca-rotate");
+    KeyPair keys = KeyType.RSA_2048.generate();
+    X509Certificate old = CertIssuer.selfSignedRoot(keys, "cluster.local", Duration.ofDays(100));
+    putSecret(
+        client,
+        ns,
+        "istio-ca-secret",
+        Map.of("ca-cert.pem", Pem.encode(old), "ca-key.pem", Pem.encode(keys)));
+    SigningAuthority oldCa =
+        new SigningAuthority(
+            keys.getPrivate(), List.of(old), List.of(old), SigningAuthority.Source.SELF_SIGNED);
+    X509Certificate leaf =
+        CertIssuer.workload(
+            oldCa,
+            CaFixtures.ec("secp256r1").getPublic(),
+            "spiffe://x/ns/a/sa/b",
+            Duration.ofHours(1));
+
+    try (Citadel citadel = new Citadel(CaConfig.defaults(ns))) {
+      citadel.start(client);
+      X509Certificate renewed = citadel.root();
+      assertThat(renewed).isNotEqualTo(old);
+      assertThat(renewed.getPublicKey()).isEqualTo(old.getPublicKey());
+      assertThat(renewed.getNotAfter().toInstant())
+          .isAfter(Instant.now().plus(Duration.ofDays(3000)));
+      Secret secret = client.secrets().inNamespace(ns).withName("istio-ca-secret").get();
+      assertThat(Pem.certificate(decoded(secret, "ca-cert.pem"))).isEqualTo(renewed);
+      CaFixtures.verifyPkix(List.of(leaf, renewed), renewed);
+    }
+  }
+
+  @Test
+  void pluggedInCaIsPickedUpWithoutRestartAndWinsOnRestart(KubernetesClient client)
+      throws Exception {
+    String ns = CaServer.namespace(client, "ca-plug");
+    String workload = CaServer.namespace(client, "plug-workload");
+    CaServer.serviceAccount(client, workload, SA);
+    String identity = "spiffe://cluster.local/ns/" + workload + "/sa/" + SA;
+
+    SigningAuthority root = CaFixtures.selfSigned(KeyType.RSA_2048);
+    KeyPair interKeys = KeyType.ECDSA_P256.generate();
+    X509Certificate inter = CaFixtures.intermediate(root, interKeys, "plugged-in");
+    Map<String, String> cacerts =
+        Map.of(
+            "ca-cert.pem", Pem.encode(inter),
+            "ca-key.pem", Pem.encode(interKeys),
+            "root-cert.pem", Pem.encode(root.root()),
+            "cert-chain.pem", Pem.encode(List.of(inter, root.root())));
+
+    List<String> notified = new CopyOnWriteArrayList<>();
+    try (CaServer ca = new CaServer(client, CaConfig.defaults(ns))) {
+      ca.citadel.addRootListener(notified::add);
+      X509Certificate selfSigned = ca.citadel.root();
+      CaServer.await(
+          "self-signed root in " + workload,
+          () -> Pem.encode(selfSigned).equals(rootCm(client, workload)));
+
+      putSecret(client, ns, "cacerts", cacerts);
+      CaServer.await("the plugged-in root", () -> ca.citadel.root().equals(root.root()));
+
+      String token = CaServer.token(client, workload, SA, "istio-ca");
+      List<X509Certificate> chain =
+          ca
+              .call(token, CaFixtures.spiffeCsr(CaFixtures.ec("secp256r1"), identity), 3600)
+              .getCertChainList()
+              .stream()
+              .map(Pem::certificate)
+              .toList();
+      assertThat(chain).hasSize(3);
+      assertThat(chain.subList(1, 3)).containsExactly(inter, root.root());
+      CaFixtures.verifyPkix(chain, root.root());
+      // The call trusted only the plugged-in root, so the serving certificate was re-issued too.
+      assertThat(ca.citadel.servingCertificate().chain().get(1)).isEqualTo(inter);
+      assertThat(notified).containsExactly(Pem.encode(root.root()));
+      CaServer.await(
+          "plugged-in root in " + workload,
+          () -> Pem.encode(root.root()).equals(rootCm(client, workload)));
+    }
+
+    try (Citadel restarted = new Citadel(CaConfig.defaults(ns))) {
+      restarted.start(client);
+      assertThat(restarted.signingAuthority().source())
+          .isEqualTo(SigningAuthority.Source.PLUGGED_IN);
+      assertThat(restarted.root()).isEqualTo(root.root());
+    }
+  }
+
+  @Test
+  void rootConfigMapIsRestoredAndWrittenIntoNewNamespaces(KubernetesClient client)
+      throws Exception {
+    String ns = CaServer.namespace(client, "ca-dist");
+    String existing = CaServer.namespace(client, "dist-existing");
+    try (Citadel citadel = new Citadel(CaConfig.defaults(ns))) {
+      citadel.start(client);
+      String pem = citadel.rootPem();
+      CaServer.await("root in " + existing, () -> pem.equals(rootCm(client, existing)));
+      ConfigMap cm = client.configMaps().inNamespace(existing).withName("istio-ca-root-cert").get();
+      assertThat(cm.getMetadata().getLabels()).containsEntry("istio.io/config", "true");
+
+      client
+          .configMaps()
+          .inNamespace(existing)
+          .withName("istio-ca-root-cert")
+          .edit(
+              c -> {
+                c.getData().put("root-cert.pem", "tampered");
+                return c;
+              });
+      CaServer.await("edited root restored", () -> pem.equals(rootCm(client, existing)));
+
+      client.configMaps().inNamespace(existing).withName("istio-ca-root-cert").delete();
+      CaServer.await("deleted root restored", () -> pem.equals(rootCm(client, existing)));
+
+      String fresh = CaServer.namespace(client, "dist-new");
+      CaServer.await("root in new namespace " + fresh, () -> pem.equals(rootCm(client, fresh)));
+      assertThat(rootCm(client, "kube-system")).isNull();
+    }
+  }
+}
