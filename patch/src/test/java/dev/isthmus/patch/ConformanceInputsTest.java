@@ -1,0 +1,237 @@
+package dev.isthmus.patch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isthmus.tpath.TreePath;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Applies the {@code k8s} blocks of Istio's manifest-generate inputs {@code
+ * pilot_override_kubernetes.yaml} and {@code gateways.yaml} (read from the shared conformance
+ * directory, not copied here) to small hand-made objects shaped like Istio's rendered istiod and
+ * gateways, and checks the patched fields, against Istio's golden output where it has one.
+ */
+class ConformanceInputsTest {
+
+  static Path dir() {
+    String root = System.getProperty("project.root", ".");
+    return Path.of(
+        System.getProperty(
+            "conformance.dir", root + "/../shared/conformance/istio-manifest-generate"));
+  }
+
+  static JsonNode input(String name) throws IOException {
+    Path p = dir().resolve("input").resolve(name);
+    assumeTrue(Files.exists(p), "conformance input not available: " + p);
+    return Yaml.tree(Files.readString(p));
+  }
+
+  static ObjectNode golden(String name, String kind, String objectName) throws IOException {
+    Path p = dir().resolve("output").resolve(name);
+    assumeTrue(Files.exists(p), "conformance golden not available: " + p);
+    return Yaml.objects(Files.readString(p)).stream()
+        .filter(o -> o.path("kind").asText().equals(kind))
+        .filter(o -> o.path("metadata").path("name").asText().equals(objectName))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  static JsonNode get(ObjectNode obj, String path) {
+    return TreePath.parse(path).get(obj);
+  }
+
+  static ObjectNode find(List<ObjectNode> objs, String kind) {
+    return objs.stream().filter(o -> o.get("kind").asText().equals(kind)).findFirst().orElseThrow();
+  }
+
+  static final String ISTIOD =
+      """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: istiod, namespace: istio-control}
+      spec:
+        template:
+          spec:
+            containers:
+            - name: discovery
+              image: pilot
+              args: [discovery, --monitoringAddr=:15014, --keepaliveMaxServerConnectionAge, 30m]
+              env:
+              - {name: REVISION, value: default}
+              - {name: PILOT_CERT_PROVIDER, value: istiod}
+              - name: POD_NAMESPACE
+                valueFrom: {fieldRef: {apiVersion: v1, fieldPath: metadata.namespace}}
+              ports:
+              - {containerPort: 8080, name: http-debug, protocol: TCP}
+              - {containerPort: 15010, name: grpc-xds, protocol: TCP}
+              resources: {requests: {cpu: 500m, memory: 2048Mi}}
+              securityContext: {readOnlyRootFilesystem: true, runAsNonRoot: true}
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata: {name: istiod, namespace: istio-control}
+      spec:
+        ports:
+        - {name: grpc-xds, port: 15010, protocol: TCP}
+        - {name: https-dns, port: 15012, protocol: TCP}
+      ---
+      apiVersion: policy/v1
+      kind: PodDisruptionBudget
+      metadata: {name: istiod, namespace: istio-control}
+      spec: {minAvailable: 1, selector: {matchLabels: {app: istiod}}}
+      ---
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: MutatingWebhookConfiguration
+      metadata: {name: istio-sidecar-injector-istio-control}
+      webhooks:
+      - name: rev.namespace.sidecar-injector.istio.io
+        clientConfig: {service: {name: istiod, namespace: istio-control}}
+      - name: namespace.sidecar-injector.istio.io
+        clientConfig: {service: {name: istiod, namespace: istio-control}}
+      """;
+
+  @Test
+  void pilotOverrideKubernetes() throws IOException {
+    JsonNode iop = input("pilot_override_kubernetes.yaml");
+    JsonNode k8s = iop.at("/spec/components/pilot/k8s");
+    List<ObjectNode> out =
+        Patcher.apply(
+            Yaml.objects(ISTIOD),
+            k8s,
+            new PatchTarget("Deployment", "istiod", "discovery", "istiod"),
+            "spec.components.pilot.k8s");
+
+    ObjectNode deploy = find(out, "Deployment");
+    String discovery = "spec.template.spec.containers.[name:discovery].";
+    assertThat(get(deploy, discovery + "args").toString())
+        .contains("\"60m\"")
+        .doesNotContain("30m");
+    assertThat(get(deploy, discovery + "ports.[containerPort:1234].name").asText())
+        .isEqualTo("http-debug");
+    assertThat(TreePath.parse(discovery + "env.[name:REVISION]").find(deploy)).isEmpty();
+    assertThat(TreePath.parse(discovery + "securityContext").find(deploy)).isEmpty();
+    assertThat(get(deploy, discovery + "resources"))
+        .isEqualTo(Yaml.tree("{requests: {cpu: 123m, memory: 2048Mi}}"));
+    assertThat(find(out, "PodDisruptionBudget").get("spec"))
+        .isEqualTo(Yaml.tree("{maxUnavailable: 1, selector: {matchLabels: {app: istiod}}}"));
+    ObjectNode webhooks = find(out, "MutatingWebhookConfiguration");
+    assertThat(
+            get(webhooks, "webhooks.[name:namespace\\.sidecar-injector\\.istio\\.io].clientConfig")
+                .at("/service/name")
+                .asText())
+        .isEqualTo("foo");
+    assertThat(
+            get(webhooks, "webhooks.[name:rev.namespace.sidecar-injector.istio.io]")
+                .at("/clientConfig/service/name")
+                .asText())
+        .isEqualTo("istiod");
+
+    // The patched fields equal Istio's golden output for the same input.
+    ObjectNode goldenDeploy =
+        golden("pilot_override_kubernetes.golden.yaml", "Deployment", "istiod");
+    for (String field :
+        List.of(
+            "env.[name:POD_NAMESPACE]",
+            "ports.[containerPort:1234]",
+            "args.[:60m]",
+            "resources.requests.cpu")) {
+      assertThat(get(deploy, discovery + field))
+          .as(field)
+          .isEqualTo(get(goldenDeploy, discovery + field));
+    }
+    ObjectNode goldenService = golden("pilot_override_kubernetes.golden.yaml", "Service", "istiod");
+    assertThat(get(find(out, "Service"), "spec.ports.[name:https-dns]"))
+        .isEqualTo(get(goldenService, "spec.ports.[name:https-dns]"));
+  }
+
+  @Test
+  void baseOverlayOnServiceAccount() throws IOException {
+    JsonNode k8s = input("pilot_override_kubernetes.yaml").at("/spec/components/base/k8s");
+    List<ObjectNode> out =
+        Patcher.apply(
+            Yaml.objects(
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: istio-reader-service-account}"),
+            k8s,
+            new PatchTarget(null, null, null, null),
+            "spec.components.base.k8s");
+    assertThat(out.get(0).at("/spec/automountServiceAccountToken").asBoolean(true)).isFalse();
+  }
+
+  static String gateway(String name) {
+    return """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: NAME}
+        spec:
+          template:
+            spec:
+              containers:
+              - name: istio-proxy
+                env:
+                - {name: PILOT_CERT_PROVIDER, value: istiod}
+                - {name: CA_ADDR, value: istiod.istio-system.svc:15012}
+                resources: {limits: {cpu: 2000m, memory: 1024Mi}, requests: {cpu: 100m, memory: 128Mi}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: NAME}
+        spec:
+          type: LoadBalancer
+          ports:
+          - {name: status-port, port: 15021, protocol: TCP, targetPort: 15021}
+          - {name: http2, port: 80, protocol: TCP, targetPort: 8080}
+          - {name: https, port: 443, protocol: TCP, targetPort: 8443}
+        """
+        .replace("NAME", name);
+  }
+
+  @Test
+  void gateways() throws IOException {
+    JsonNode gws = input("gateways.yaml").at("/spec/components/ingressGateways");
+    assertThat(gws.size()).isEqualTo(3);
+    for (int i = 0; i < gws.size(); i++) {
+      String name = gws.get(i).get("name").asText();
+      List<ObjectNode> out =
+          Patcher.apply(
+              Yaml.objects(gateway(name)),
+              gws.get(i).get("k8s"),
+              new PatchTarget("Deployment", name, "istio-proxy", name),
+              "spec.components.ingressGateways[" + i + "].k8s");
+      ObjectNode proxy =
+          (ObjectNode)
+              get(find(out, "Deployment"), "spec.template.spec.containers.[name:istio-proxy]");
+      JsonNode wantRequests = gws.get(i).at("/k8s/resources/requests");
+      assertThat(proxy.at("/resources/requests/cpu")).isEqualTo(wantRequests.get("cpu"));
+      assertThat(proxy.at("/resources/limits"))
+          .isEqualTo(Yaml.tree("{cpu: 2000m, memory: 1024Mi}"));
+      if (!name.equals("ilb-gateway")) {
+        assertThat(proxy.at("/resources/requests/memory")).isEqualTo(wantRequests.get("memory"));
+        continue;
+      }
+      assertThat(proxy.at("/resources/requests/memory").asText()).isEqualTo("128Mi");
+      assertThat(get(proxy, "env.[name:PILOT_CERT_PROVIDER].value").asText()).isEqualTo("foobar");
+      ObjectNode svc = find(out, "Service");
+      assertThat(svc.at("/metadata/annotations"))
+          .isEqualTo(Yaml.tree("{cloud.google.com/load-balancer-type: internal}"));
+      // Kubernetes' strategic merge order: when no patch element exists yet, they come first.
+      assertThat(svc.at("/spec/ports"))
+          .isEqualTo(
+              Yaml.tree(
+                  """
+                  - {name: grpc-pilot-mtls, port: 15011}
+                  - {name: tcp-citadel-grpc-tls, port: 8060, targetPort: 8060}
+                  - {name: tcp-dns, port: 5353}
+                  - {name: status-port, port: 15021, protocol: TCP, targetPort: 15021}
+                  - {name: http2, port: 80, protocol: TCP, targetPort: 8080}
+                  - {name: https, port: 443, protocol: TCP, targetPort: 8443}
+                  """));
+    }
+  }
+}
