@@ -234,4 +234,63 @@ class ConformanceInputsTest {
                   """));
     }
   }
+
+  /**
+   * Undoes, on Istio's golden output for {@code pilot_k8s_settings.yaml}, what the settings
+   * changed, applies the settings again and expects the golden back: this checks env merging in
+   * Kubernetes' order, probe and resource merges, nodeSelector and hpaSpec.
+   */
+  @Test
+  void pilotK8sSettingsReproduceGolden() throws IOException {
+    String file = "pilot_k8s_settings.golden.yaml";
+    ObjectNode goldenDeploy = golden(file, "Deployment", "istiod");
+    ObjectNode goldenHpa = golden(file, "HorizontalPodAutoscaler", "istiod");
+    ObjectNode deploy = goldenDeploy.deepCopy();
+    String discovery = "spec.template.spec.containers.[name:discovery].";
+    TreePath.parse(discovery + "env.[name:GODEBUG]").delete(deploy);
+    TreePath.parse(discovery + "env.[name:NEW_VAR]").delete(deploy);
+    TreePath.parse(discovery + "env.[name:POD_NAME].valueFrom.fieldRef.fieldPath")
+        .set(deploy, Yaml.tree("metadata.name"));
+    TreePath.parse(discovery + "readinessProbe.initialDelaySeconds").set(deploy, Yaml.tree("1"));
+    TreePath.parse(discovery + "resources.requests.memory").set(deploy, Yaml.tree("2048Mi"));
+    TreePath.parse("spec.template.spec.nodeSelector").delete(deploy);
+    ObjectNode hpa = goldenHpa.deepCopy();
+    TreePath.parse("spec.maxReplicas").set(hpa, Yaml.tree("5"));
+    TreePath.parse("spec.metrics").set(hpa, Yaml.tree("[{type: Resource, resource: {name: cpu}}]"));
+    TreePath.parse("spec.scaleTargetRef.name").set(hpa, Yaml.tree("istiod"));
+    assertThat(deploy).isNotEqualTo(goldenDeploy);
+
+    JsonNode k8s = input("pilot_k8s_settings.yaml").at("/spec/components/pilot/k8s");
+    List<ObjectNode> out =
+        Patcher.apply(
+            List.of(deploy, hpa),
+            k8s,
+            new PatchTarget("Deployment", "istiod", "discovery", "istiod"),
+            "spec.components.pilot.k8s");
+    assertThat(out.get(0)).isEqualTo(goldenDeploy);
+    assertThat(out.get(1)).isEqualTo(goldenHpa);
+  }
+
+  /** Same for {@code pilot_hpa_pdb.yaml}; Istio writes {@code minAvailable: null}, we drop it. */
+  @Test
+  void pilotHpaPdbReproduceGolden() throws IOException {
+    String file = "pilot_hpa_pdb.golden.yaml";
+    ObjectNode goldenPdb = golden(file, "PodDisruptionBudget", "istiod");
+    ObjectNode goldenHpa = golden(file, "HorizontalPodAutoscaler", "istiod");
+    ObjectNode pdb = goldenPdb.deepCopy();
+    ((ObjectNode) pdb.get("spec")).remove("maxUnavailable");
+    ((ObjectNode) pdb.get("spec")).put("minAvailable", 1);
+    ObjectNode hpa = goldenHpa.deepCopy();
+    ((ObjectNode) hpa.get("spec")).put("minReplicas", 1);
+
+    JsonNode k8s = input("pilot_hpa_pdb.yaml").at("/spec/components/pilot/k8s");
+    List<ObjectNode> out =
+        Patcher.apply(
+            List.of(pdb, hpa),
+            k8s,
+            new PatchTarget("Deployment", "istiod", "discovery", "istiod"),
+            "spec.components.pilot.k8s");
+    ((ObjectNode) goldenPdb.get("spec")).remove("minAvailable");
+    assertThat(out).containsExactly(goldenPdb, goldenHpa);
+  }
 }
