@@ -1,0 +1,148 @@
+package dev.isthmus.controlplane.webhooks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isthmus.controlplane.webhooks.inject.InjectionResult;
+import dev.isthmus.controlplane.webhooks.inject.SidecarInjector;
+import dev.isthmus.controlplane.webhooks.validation.IstioConfigValidator;
+import dev.isthmus.controlplane.webhooks.validation.ValidationResult;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code AdmissionHandler} turns an {@code admission.k8s.io/v1} AdmissionReview request into its
+ * response for the {@code /inject} and {@code /validate} endpoints. It never throws: anything it
+ * cannot decode or process becomes a denial whose message says what was wrong.
+ */
+public final class AdmissionHandler {
+  private static final Logger LOG = Logger.getLogger(AdmissionHandler.class.getName());
+  private static final Set<String> ISTIO_GROUPS =
+      Set.of(
+          "networking.istio.io", "security.istio.io", "telemetry.istio.io", "extensions.istio.io");
+
+  private final ObjectMapper json = new ObjectMapper();
+  private final SidecarInjector injector;
+  private final IstioConfigValidator validator;
+
+  /**
+   * @param injector used by {@link #inject}
+   * @param validator used by {@link #validate}
+   */
+  public AdmissionHandler(SidecarInjector injector, IstioConfigValidator validator) {
+    this.injector = injector;
+    this.validator = validator;
+  }
+
+  /** Handles a request body sent to {@code /inject}; returns the AdmissionReview response body. */
+  public byte[] inject(byte[] body) {
+    return handle(body, true);
+  }
+
+  /**
+   * Handles a request body sent to {@code /validate}; returns the AdmissionReview response body.
+   */
+  public byte[] validate(byte[] body) {
+    return handle(body, false);
+  }
+
+  private byte[] handle(byte[] body, boolean inject) {
+    ObjectNode review = json.createObjectNode();
+    String apiVersion = "admission.k8s.io/v1";
+    ObjectNode response = json.createObjectNode();
+    String uid = "";
+    try {
+      JsonNode in = json.readTree(body);
+      if (in == null || !in.isObject()) {
+        throw new IllegalArgumentException("body: expected an AdmissionReview JSON object");
+      }
+      if (in.hasNonNull("apiVersion")) {
+        apiVersion = in.get("apiVersion").asText();
+      }
+      if (!"AdmissionReview".equals(in.path("kind").asText())) {
+        throw new IllegalArgumentException(
+            "kind: expected AdmissionReview, got \"" + in.path("kind").asText() + "\"");
+      }
+      JsonNode request = in.path("request");
+      if (!request.isObject()) {
+        throw new IllegalArgumentException("request: missing");
+      }
+      uid = request.path("uid").asText("");
+      response.put("uid", uid);
+      if (inject) {
+        injectResponse(request, response);
+      } else {
+        validateResponse(request, response);
+      }
+    } catch (Exception e) {
+      if (!(e instanceof IllegalArgumentException)) {
+        LOG.log(Level.WARNING, "admission request failed", e);
+      }
+      response.removeAll();
+      response.put("uid", uid);
+      deny(
+          response,
+          400,
+          e instanceof IllegalArgumentException ? e.getMessage() : "cannot decode request: " + e);
+    }
+    review.put("apiVersion", apiVersion);
+    review.put("kind", "AdmissionReview");
+    review.set("response", response);
+    try {
+      return json.writeValueAsBytes(review);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void injectResponse(JsonNode request, ObjectNode response) {
+    String kind = request.path("kind").path("kind").asText();
+    String operation = request.path("operation").asText("CREATE");
+    if (!kind.equals("Pod") || !operation.equals("CREATE") || !request.path("object").isObject()) {
+      response.put("allowed", true);
+      return;
+    }
+    InjectionResult r =
+        injector.inject(request.path("object"), request.path("namespace").asText(""));
+    response.put("allowed", true);
+    if (r.injected() && !r.patch().isEmpty()) {
+      response.put("patchType", "JSONPatch");
+      response.put(
+          "patch",
+          Base64.getEncoder()
+              .encodeToString(r.patch().toString().getBytes(StandardCharsets.UTF_8)));
+    }
+    response.putObject("auditAnnotations").put("sidecar.istio.io/injection", r.reason());
+  }
+
+  private void validateResponse(JsonNode request, ObjectNode response) {
+    String group = request.path("kind").path("group").asText();
+    String operation = request.path("operation").asText("CREATE");
+    JsonNode object = request.path("object");
+    if (!ISTIO_GROUPS.contains(group)
+        || operation.equals("DELETE")
+        || operation.equals("CONNECT")
+        || !object.isObject()) {
+      response.put("allowed", true);
+      return;
+    }
+    ValidationResult r = validator.validate(object);
+    if (r.allowed()) {
+      response.put("allowed", true);
+    } else {
+      deny(response, 400, r.message());
+    }
+    if (!r.warnings().isEmpty()) {
+      response.set("warnings", json.valueToTree(List.copyOf(r.warnings())));
+    }
+  }
+
+  private static void deny(ObjectNode response, int code, String message) {
+    response.put("allowed", false);
+    response.putObject("status").put("code", code).put("message", message);
+  }
+}

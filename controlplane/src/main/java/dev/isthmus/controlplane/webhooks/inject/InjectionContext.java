@@ -1,0 +1,285 @@
+package dev.isthmus.controlplane.webhooks.inject;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * {@code InjectionContext} holds what the templates derive from one pod and the injector config:
+ * images, the effective ProxyConfig (mesh {@code defaultConfig} overlaid with the {@code
+ * proxy.istio.io/config} annotation), annotations with their value fallbacks, and workload
+ * identity. It mirrors the Go template helpers ({@code annotation}, {@code .ProxyImage}, {@code
+ * .ProxyConfig}, {@code .DeploymentMeta}).
+ */
+final class InjectionContext {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern RS_HASH = Pattern.compile("^(.+)-[a-z0-9]{5,10}$");
+
+  final Pod pod;
+  final String namespace;
+  final InjectionConfig config;
+  final String istioNamespace;
+  final Map<String, String> annotations;
+  final Map<String, String> labels;
+  final ObjectNode proxyConfig;
+
+  InjectionContext(Pod pod, String namespace, InjectionConfig config, String istioNamespace) {
+    this.pod = pod;
+    this.namespace = namespace;
+    this.config = config;
+    this.istioNamespace = config.text("global.istioNamespace", istioNamespace);
+    var meta = pod.getMetadata();
+    this.annotations = meta.getAnnotations() == null ? Map.of() : Map.copyOf(meta.getAnnotations());
+    this.labels = meta.getLabels() == null ? Map.of() : Map.copyOf(meta.getLabels());
+    this.proxyConfig = effectiveProxyConfig();
+  }
+
+  private ObjectNode effectiveProxyConfig() {
+    ObjectNode pc = config.meshDefaultConfig().deepCopy();
+    String override = annotations.get("proxy.istio.io/config");
+    if (override != null && !override.isBlank()) {
+      Object parsed;
+      try {
+        parsed = Serialization.unmarshal(override, Object.class);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(
+            "metadata.annotations[proxy.istio.io/config]: cannot parse: " + e.getMessage(), e);
+      }
+      JsonNode node = JSON.valueToTree(parsed);
+      if (!node.isObject()) {
+        throw new IllegalArgumentException(
+            "metadata.annotations[proxy.istio.io/config]: expected a ProxyConfig object");
+      }
+      merge(pc, (ObjectNode) node);
+    }
+    if (!pc.has("discoveryAddress")) {
+      pc.put("discoveryAddress", istiodHost() + ":15012");
+    }
+    return pc;
+  }
+
+  private static void merge(ObjectNode target, ObjectNode source) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = source.fields(); it.hasNext(); ) {
+      var e = it.next();
+      JsonNode existing = target.get(e.getKey());
+      if (existing != null && existing.isObject() && e.getValue().isObject()) {
+        merge((ObjectNode) existing, (ObjectNode) e.getValue());
+      } else {
+        target.set(e.getKey(), e.getValue().deepCopy());
+      }
+    }
+  }
+
+  /** Istio's {@code annotation} template function: the pod annotation, else the default. */
+  String annotation(String key, String def) {
+    String v = annotations.get(key);
+    return v == null ? def : v;
+  }
+
+  String revision() {
+    return config.revision();
+  }
+
+  String istiodHost() {
+    String rev = config.text("revision", "");
+    return "istiod"
+        + (rev.isEmpty() || rev.equals("default") ? "" : "-" + rev)
+        + "."
+        + istioNamespace
+        + ".svc";
+  }
+
+  String caAddress() {
+    return config.text("global.caAddress", istiodHost() + ":15012");
+  }
+
+  /**
+   * {@code <hub>/<image>:<tag>[-<variant>]}, or the image as given when it already names a
+   * registry.
+   */
+  String image(String valuesKey, String annotationKey) {
+    String image = annotation(annotationKey, config.text(valuesKey, "proxyv2"));
+    if (image.contains("/")) {
+      return image;
+    }
+    String hub = config.text("global.hub", "docker.io/istio");
+    String tag = config.text("global.tag", "latest");
+    String variant = config.text("global.variant", "");
+    return hub + "/" + image + ":" + tag + (variant.isEmpty() ? "" : "-" + variant);
+  }
+
+  String proxyImage() {
+    return image("global.proxy.image", "sidecar.istio.io/proxyImage");
+  }
+
+  String proxyInitImage() {
+    return image("global.proxy_init.image", "sidecar.istio.io/proxyImage");
+  }
+
+  String interceptionMode() {
+    return annotation(
+        "sidecar.istio.io/interceptionMode",
+        proxyConfig.path("interceptionMode").asText("REDIRECT"));
+  }
+
+  boolean holdApplicationUntilProxyStarts() {
+    JsonNode pc = proxyConfig.path("holdApplicationUntilProxyStarts");
+    return (pc.isBoolean() && pc.asBoolean())
+        || config.bool("global.proxy.holdApplicationUntilProxyStarts", false);
+  }
+
+  String statusPort() {
+    return annotation(
+        "status.sidecar.istio.io/port", config.text("global.proxy.statusPort", "15020"));
+  }
+
+  List<String> appContainers() {
+    List<String> names = new ArrayList<>();
+    for (Container c : pod.getSpec().getContainers()) {
+      if (!"istio-proxy".equals(c.getName())) {
+        names.add(c.getName());
+      }
+    }
+    return names;
+  }
+
+  /**
+   * The owning workload's name, as Istio's {@code DeploymentMeta}: the Deployment behind a
+   * ReplicaSet, etc.
+   */
+  String workloadName() {
+    var meta = pod.getMetadata();
+    List<OwnerReference> owners = meta.getOwnerReferences();
+    if (owners != null) {
+      for (OwnerReference o : owners) {
+        if (Boolean.TRUE.equals(o.getController())) {
+          if (o.getKind().equals("ReplicaSet")) {
+            var m = RS_HASH.matcher(o.getName());
+            return m.matches() ? m.group(1) : o.getName();
+          }
+          return o.getName();
+        }
+      }
+    }
+    if (meta.getName() != null && !meta.getName().isEmpty()) {
+      return meta.getName();
+    }
+    String gen = meta.getGenerateName();
+    return gen == null ? "" : gen.endsWith("-") ? gen.substring(0, gen.length() - 1) : gen;
+  }
+
+  String workloadKind() {
+    var owners = pod.getMetadata().getOwnerReferences();
+    if (owners != null) {
+      for (OwnerReference o : owners) {
+        if (Boolean.TRUE.equals(o.getController())) {
+          return o.getKind().equals("ReplicaSet") && RS_HASH.matcher(o.getName()).matches()
+              ? "Deployment"
+              : o.getKind();
+        }
+      }
+    }
+    return "Pod";
+  }
+
+  /**
+   * Resources: the {@code sidecar.istio.io/proxyCPU|Memory[Limit]} annotations, else {@code
+   * global.proxy.resources}.
+   */
+  ResourceRequirements resources() {
+    String cpu = annotations.get("sidecar.istio.io/proxyCPU");
+    String mem = annotations.get("sidecar.istio.io/proxyMemory");
+    String cpuLimit = annotations.get("sidecar.istio.io/proxyCPULimit");
+    String memLimit = annotations.get("sidecar.istio.io/proxyMemoryLimit");
+    ResourceRequirementsBuilder b = new ResourceRequirementsBuilder();
+    if (cpu != null || mem != null || cpuLimit != null || memLimit != null) {
+      putIf(b, true, "cpu", cpu);
+      putIf(b, true, "memory", mem);
+      putIf(b, false, "cpu", cpuLimit);
+      putIf(b, false, "memory", memLimit);
+      return b.build();
+    }
+    JsonNode res = config.value("global.proxy.resources");
+    if (res.isObject()) {
+      res.path("requests")
+          .fields()
+          .forEachRemaining(e -> putIf(b, true, e.getKey(), e.getValue().asText()));
+      res.path("limits")
+          .fields()
+          .forEachRemaining(e -> putIf(b, false, e.getKey(), e.getValue().asText()));
+    }
+    return b.build();
+  }
+
+  private static void putIf(
+      ResourceRequirementsBuilder b, boolean request, String name, String value) {
+    if (value == null || value.isEmpty()) {
+      return;
+    }
+    if (request) {
+      b.addToRequests(name, new Quantity(value));
+    } else {
+      b.addToLimits(name, new Quantity(value));
+    }
+  }
+
+  /** {@code ISTIO_META_POD_PORTS}: the app containers' ports as a JSON array. */
+  String podPortsJson() {
+    List<Object> ports = new ArrayList<>();
+    for (Container c : pod.getSpec().getContainers()) {
+      if (c.getPorts() != null) {
+        c.getPorts().forEach(p -> ports.add(JSON.convertValue(p, Map.class)));
+      }
+    }
+    try {
+      return JSON.writeValueAsString(ports);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  String proxyConfigJson() {
+    return proxyConfig.toString();
+  }
+
+  /** {@code proxyMetadata} of the effective ProxyConfig as env vars, in key order. */
+  List<EnvVar> proxyMetadataEnv() {
+    Map<String, String> md = new LinkedHashMap<>();
+    proxyConfig
+        .path("proxyMetadata")
+        .fields()
+        .forEachRemaining(e -> md.put(e.getKey(), e.getValue().asText()));
+    List<EnvVar> env = new ArrayList<>();
+    md.keySet().stream()
+        .sorted()
+        .forEach(k -> env.add(new EnvVarBuilder().withName(k).withValue(md.get(k)).build()));
+    return env;
+  }
+
+  String clusterId() {
+    return config.text("global.multiCluster.clusterName", "Kubernetes");
+  }
+
+  String meshId() {
+    return config.text("global.meshID", config.text("global.trustDomain", config.trustDomain()));
+  }
+
+  String trustDomain() {
+    return config.text("global.trustDomain", config.trustDomain());
+  }
+}
