@@ -36,6 +36,7 @@ final class RootCertDistributor implements AutoCloseable {
   private final KubernetesClient client;
   private final ExecutorService executor;
   private final AtomicReference<String> rootPem = new AtomicReference<>();
+  private volatile boolean closed;
   private SharedIndexInformer<Namespace> namespaces;
   private SharedIndexInformer<ConfigMap> configMaps;
 
@@ -103,6 +104,9 @@ final class RootCertDistributor implements AutoCloseable {
   }
 
   private void apply(String namespace) {
+    if (closed) {
+      return;
+    }
     String pem = rootPem.get();
     try {
       Namespace ns = namespaces == null ? null : namespaces.getStore().getByKey(namespace);
@@ -137,14 +141,22 @@ final class RootCertDistributor implements AutoCloseable {
           .serverSideApply();
       LOG.debug("wrote {}/{}", namespace, CONFIG_MAP);
     } catch (KubernetesClientException e) {
-      // A namespace being deleted refuses new objects (403/404/409); anything else is retried by
-      // the informer's next event or the periodic resync.
-      LOG.warn("cannot write {}/{}: {}", namespace, CONFIG_MAP, e.getMessage());
+      // A namespace being deleted refuses new objects; anything else is retried by the
+      // informer's next event or the periodic resync.
+      if (!closed) {
+        LOG.warn(
+            "cannot write {}/{}: {} {}",
+            namespace,
+            CONFIG_MAP,
+            e.getCode(),
+            e.getCause() == null ? e.getMessage() : e.getCause().toString());
+      }
     }
   }
 
   @Override
   public void close() {
+    closed = true;
     if (configMaps != null) {
       configMaps.close();
     }
