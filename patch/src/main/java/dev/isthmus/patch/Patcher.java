@@ -34,8 +34,12 @@ import java.util.List;
  *
  * <p>Lists merge by key: containers, env, volumes and imagePullSecrets by name, volumeMounts by
  * mountPath, container ports by (containerPort, protocol), Service ports by (port, protocol), a
- * missing protocol counting as TCP. A HorizontalPodAutoscaler, PodDisruptionBudget or Service that
- * was not rendered is skipped, as in Istio; a missing workload or main container is an error.
+ * missing protocol counting as TCP; merged lists keep the order Kubernetes' strategic merge patch
+ * gives (as Istio, which uses it). Unlike a plain strategic merge, a setting that picks one member
+ * of a union drops the others: a probe handler, env {@code value}/{@code valueFrom}, a volume
+ * source, {@code strategy.type: Recreate} (drops {@code rollingUpdate}). A HorizontalPodAutoscaler,
+ * PodDisruptionBudget or Service that was not rendered is skipped, as in Istio; a missing workload
+ * or main container is an error.
  *
  * <h2>Overlays</h2>
  *

@@ -16,9 +16,10 @@ import java.util.Set;
  * and are placed among the existing ones where the first of them stood), other lists are replaced.
  *
  * <p>Beyond Kubernetes without {@code $retainKeys}: a probe that names a handler ({@code exec},
- * {@code httpGet}, {@code tcpSocket}, {@code grpc}) loses the other handlers, a {@code strategy}
- * set to {@code Recreate} loses {@code rollingUpdate}, and a volume that names a source loses its
- * other sources, so that the result stays valid.
+ * {@code httpGet}, {@code tcpSocket}, {@code grpc}) loses the other handlers, an env var given
+ * {@code value} loses {@code valueFrom} (and vice versa), a {@code strategy} set to {@code
+ * Recreate} loses {@code rollingUpdate}, and a volume that names a source loses its other sources,
+ * so that the result stays valid.
  */
 final class StrategicMerge {
 
