@@ -1,0 +1,257 @@
+package dev.isthmus.controlplane.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.rpc.Status;
+import dev.isthmus.controlplane.discovery.ClusterState;
+import dev.isthmus.controlplane.model.MeshSnapshot;
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ADS protocol as proxies see it, over a real gRPC connection: Delta and SotW, Istio's unserved
+ * type URLs, NACK handling and malformed requests.
+ */
+class AdsProtocolTest {
+  static final String NDS = "type.googleapis.com/istio.networking.nds.v1.NameTable";
+  static final String REVIEWS = "outbound|9080||reviews.default.svc.cluster.local";
+  static final Node SIDECAR =
+      Fixtures.node("sidecar~10.1.0.9~productpage.default~default.svc.cluster.local", Map.of());
+
+  final AtomicReference<MeshSnapshot> mesh = new AtomicReference<>();
+  XdsCache cache;
+  XdsMetrics metrics;
+  Server server;
+  ManagedChannel channel;
+  AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub;
+
+  @BeforeEach
+  void start() throws Exception {
+    mesh.set(Fixtures.build(Fixtures.reviews()));
+    cache = new XdsCache(p -> ResourceGenerator.generate(mesh.get(), p));
+    metrics = new XdsMetrics();
+    server =
+        Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+            .addService(new AdsService(cache, metrics))
+            .build()
+            .start();
+    channel =
+        Grpc.newChannelBuilder("127.0.0.1:" + server.getPort(), InsecureChannelCredentials.create())
+            .build();
+    stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  /** Collects responses and the terminal error of a stream. */
+  static final class Inbox<T> implements StreamObserver<T> {
+    final BlockingQueue<T> messages = new LinkedBlockingQueue<>();
+    final BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
+
+    @Override
+    public void onNext(T value) {
+      messages.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      errors.add(t);
+    }
+
+    @Override
+    public void onCompleted() {}
+
+    T next() throws InterruptedException {
+      T m = messages.poll(10, TimeUnit.SECONDS);
+      assertThat(m).as("a response within the wait bound").isNotNull();
+      return m;
+    }
+  }
+
+  /** A push with one reviews endpoint fewer, as after a pod went away. */
+  void removeReviewsV2() {
+    ClusterState s = Fixtures.reviews();
+    var slice = s.endpointSlices().get(0);
+    slice.getEndpoints().removeIf(e -> e.getAddresses().contains("10.1.0.2"));
+    mesh.set(Fixtures.build(s));
+    for (ProxyNode p : cache.proxies()) {
+      cache.setResources(
+          p.id(), ResourceGenerator.regenerateEndpoints(mesh.get(), p, cache.resources(p.id())));
+    }
+  }
+
+  @Test
+  void deltaWildcardClustersThenSubscribedEndpointsThenIncrementalUpdate() throws Exception {
+    Inbox<DeltaDiscoveryResponse> in = new Inbox<>();
+    StreamObserver<DeltaDiscoveryRequest> out = stub.deltaAggregatedResources(in);
+    out.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setNode(SIDECAR)
+            .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
+            .build());
+    DeltaDiscoveryResponse cds = in.next();
+    assertThat(cds.getTypeUrl()).isEqualTo(Resources.V3.CLUSTER_TYPE_URL);
+    assertThat(cds.getResourcesList())
+        .extracting(Resource::getName)
+        .contains(REVIEWS, Names.BLACKHOLE, Names.PASSTHROUGH, "inbound|9080||");
+    assertThat(cds.getResourcesList()).allSatisfy(r -> assertThat(r.getVersion()).isNotEmpty());
+    out.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
+            .setResponseNonce(cds.getNonce())
+            .build());
+    out.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
+            .addResourceNamesSubscribe(REVIEWS)
+            .build());
+    DeltaDiscoveryResponse eds = in.next();
+    assertThat(eds.getTypeUrl()).isEqualTo(Resources.V3.ENDPOINT_TYPE_URL);
+    assertThat(eds.getResourcesList()).extracting(Resource::getName).containsExactly(REVIEWS);
+    assertThat(endpoints(eds.getResources(0))).containsExactly("10.1.0.1", "10.1.0.2", "10.1.0.3");
+    out.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
+            .setResponseNonce(eds.getNonce())
+            .build());
+
+    removeReviewsV2();
+
+    DeltaDiscoveryResponse update = in.next();
+    assertThat(update.getTypeUrl()).isEqualTo(Resources.V3.ENDPOINT_TYPE_URL);
+    assertThat(update.getResourcesList()).extracting(Resource::getName).containsExactly(REVIEWS);
+    assertThat(endpoints(update.getResources(0))).containsExactly("10.1.0.1", "10.1.0.3");
+    out.onCompleted();
+  }
+
+  private static List<String> endpoints(Resource r) throws Exception {
+    ClusterLoadAssignment cla = r.getResource().unpack(ClusterLoadAssignment.class);
+    return cla.getEndpointsList().stream()
+        .flatMap(l -> l.getLbEndpointsList().stream())
+        .map(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress())
+        .sorted()
+        .toList();
+  }
+
+  @Test
+  void unservedTypeGetsEmptyResponseAndStreamStaysUp() throws Exception {
+    Inbox<DiscoveryResponse> in = new Inbox<>();
+    StreamObserver<DiscoveryRequest> out = stub.streamAggregatedResources(in);
+    out.onNext(DiscoveryRequest.newBuilder().setNode(SIDECAR).setTypeUrl(NDS).build());
+    DiscoveryResponse nds = in.next();
+    assertThat(nds.getTypeUrl()).isEqualTo(NDS);
+    assertThat(nds.getResourcesCount()).isZero();
+    out.onNext(
+        DiscoveryRequest.newBuilder().setTypeUrl(NDS).setResponseNonce(nds.getNonce()).build());
+
+    out.onNext(DiscoveryRequest.newBuilder().setTypeUrl(Resources.V3.LISTENER_TYPE_URL).build());
+    DiscoveryResponse lds = in.next();
+
+    assertThat(lds.getTypeUrl()).isEqualTo(Resources.V3.LISTENER_TYPE_URL);
+    assertThat(lds.getResourcesCount()).isPositive();
+    assertThat(in.errors).isEmpty();
+    out.onCompleted();
+  }
+
+  @Test
+  void deltaUnservedTypeGetsEmptyResponse() throws Exception {
+    Inbox<DeltaDiscoveryResponse> in = new Inbox<>();
+    StreamObserver<DeltaDiscoveryRequest> out = stub.deltaAggregatedResources(in);
+    out.onNext(DeltaDiscoveryRequest.newBuilder().setNode(SIDECAR).setTypeUrl(NDS).build());
+    DeltaDiscoveryResponse nds = in.next();
+    assertThat(nds.getTypeUrl()).isEqualTo(NDS);
+    assertThat(nds.getResourcesCount()).isZero();
+    out.onNext(
+        DeltaDiscoveryRequest.newBuilder().setTypeUrl(Resources.V3.LISTENER_TYPE_URL).build());
+    assertThat(in.next().getTypeUrl()).isEqualTo(Resources.V3.LISTENER_TYPE_URL);
+    out.onCompleted();
+  }
+
+  @Test
+  void nackIsCountedAndTheRejectedVersionIsNotResent() throws Exception {
+    Inbox<DiscoveryResponse> in = new Inbox<>();
+    StreamObserver<DiscoveryRequest> out = stub.streamAggregatedResources(in);
+    out.onNext(
+        DiscoveryRequest.newBuilder()
+            .setNode(SIDECAR)
+            .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
+            .addResourceNames(REVIEWS)
+            .build());
+    DiscoveryResponse first = in.next();
+    out.onNext(
+        DiscoveryRequest.newBuilder()
+            .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
+            .addResourceNames(REVIEWS)
+            .setResponseNonce(first.getNonce())
+            .setErrorDetail(Status.newBuilder().setCode(3).setMessage("bad endpoint"))
+            .build());
+
+    removeReviewsV2();
+
+    DiscoveryResponse next = in.next();
+    assertThat(next.getVersionInfo()).isNotEqualTo(first.getVersionInfo());
+    assertThat(endpoints(Resource.newBuilder().setResource(next.getResources(0)).build()))
+        .containsExactly("10.1.0.1", "10.1.0.3");
+    assertThat(metrics.rejects("eds")).isEqualTo(1);
+    assertThat(metrics.render()).contains("pilot_total_xds_rejects{type=\"eds\"} 1");
+    out.onCompleted();
+  }
+
+  @Test
+  void malformedNodeClosesOnlyItsStream() throws Exception {
+    Inbox<DiscoveryResponse> good = new Inbox<>();
+    StreamObserver<DiscoveryRequest> goodOut = stub.streamAggregatedResources(good);
+    goodOut.onNext(
+        DiscoveryRequest.newBuilder()
+            .setNode(SIDECAR)
+            .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
+            .build());
+    good.next();
+
+    Inbox<DiscoveryResponse> bad = new Inbox<>();
+    StreamObserver<DiscoveryRequest> badOut = stub.streamAggregatedResources(bad);
+    badOut.onNext(
+        DiscoveryRequest.newBuilder()
+            .setNode(Node.newBuilder().setId("not-an-istio-node"))
+            .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
+            .build());
+    Throwable err = bad.errors.poll(10, TimeUnit.SECONDS);
+    assertThat(err).isInstanceOf(StatusRuntimeException.class);
+    assertThat(((StatusRuntimeException) err).getStatus().getCode())
+        .isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+    assertThat(((StatusRuntimeException) err).getStatus().getDescription()).startsWith("node.id:");
+
+    goodOut.onNext(
+        DiscoveryRequest.newBuilder().setTypeUrl(Resources.V3.LISTENER_TYPE_URL).build());
+    assertThat(good.next().getTypeUrl()).isEqualTo(Resources.V3.LISTENER_TYPE_URL);
+    assertThat(good.errors).isEmpty();
+    goodOut.onCompleted();
+  }
+}

@@ -1,0 +1,170 @@
+package dev.isthmus.controlplane.xds;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import dev.isthmus.controlplane.discovery.ClusterState;
+import dev.isthmus.controlplane.discovery.MeshModelBuilder;
+import dev.isthmus.controlplane.model.MeshSnapshot;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Test inputs: Kubernetes objects with documentation addresses (10.x), never dialled. */
+final class Fixtures {
+  private Fixtures() {}
+
+  static Service service(String ns, String name, String portName, int port, int targetPort) {
+    return new ServiceBuilder()
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .withClusterIP("10.96.0.10")
+        .addNewPort()
+        .withName(portName)
+        .withPort(port)
+        .withNewTargetPort(targetPort)
+        .endPort()
+        .addToSelector("app", name)
+        .endSpec()
+        .build();
+  }
+
+  /** Endpoint conditions: ready, serving, terminating. */
+  record Ep(
+      String ip,
+      String pod,
+      boolean ready,
+      boolean serving,
+      boolean terminating,
+      String zone,
+      String node) {}
+
+  static EndpointSlice slice(String ns, String service, String portName, int port, Ep... eps) {
+    var b =
+        new EndpointSliceBuilder()
+            .withNewMetadata()
+            .withNamespace(ns)
+            .withName(service + "-abc")
+            .addToLabels("kubernetes.io/service-name", service)
+            .endMetadata()
+            .withAddressType("IPv4")
+            .addNewPort()
+            .withName(portName)
+            .withPort(port)
+            .withProtocol("TCP")
+            .endPort();
+    for (Ep e : eps) {
+      b.addNewEndpoint()
+          .withAddresses(e.ip())
+          .withNewConditions()
+          .withReady(e.ready())
+          .withServing(e.serving())
+          .withTerminating(e.terminating())
+          .endConditions()
+          .withZone(e.zone())
+          .withNodeName(e.node())
+          .withNewTargetRef()
+          .withKind("Pod")
+          .withNamespace(ns)
+          .withName(e.pod())
+          .endTargetRef()
+          .endEndpoint();
+    }
+    return b.build();
+  }
+
+  static io.fabric8.kubernetes.api.model.Pod pod(
+      String ns, String name, String ip, Map<String, String> labels) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName(name)
+        .withLabels(labels)
+        .endMetadata()
+        .withNewSpec()
+        .withServiceAccountName("bookinfo-" + labels.getOrDefault("app", "x"))
+        .endSpec()
+        .withNewStatus()
+        .withPodIP(ip)
+        .endStatus()
+        .build();
+  }
+
+  static io.fabric8.kubernetes.api.model.Node node(String name, String region, String zone) {
+    return new NodeBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .addToLabels("topology.kubernetes.io/region", region)
+        .addToLabels("topology.kubernetes.io/zone", zone)
+        .endMetadata()
+        .build();
+  }
+
+  /**
+   * The reviews service in {@code default}: v1 ready in zone a, v2 ready in zone b, v3 terminating,
+   * v4 not ready.
+   */
+  static ClusterState reviews() {
+    ClusterState s = ClusterState.empty();
+    List<io.fabric8.kubernetes.api.model.Pod> pods = new ArrayList<>();
+    pods.add(pod("default", "reviews-v1", "10.1.0.1", Map.of("app", "reviews", "version", "v1")));
+    pods.add(pod("default", "reviews-v2", "10.1.0.2", Map.of("app", "reviews", "version", "v2")));
+    pods.add(pod("default", "reviews-v3", "10.1.0.3", Map.of("app", "reviews", "version", "v3")));
+    pods.add(pod("default", "reviews-v4", "10.1.0.4", Map.of("app", "reviews", "version", "v4")));
+    pods.add(pod("default", "productpage", "10.1.0.9", Map.of("app", "productpage")));
+    return new ClusterState(
+        List.of(
+            service("default", "reviews", "http", 9080, 9080),
+            service("default", "productpage", "http", 9080, 9080)),
+        List.of(
+            slice(
+                "default",
+                "reviews",
+                "http",
+                9080,
+                new Ep("10.1.0.1", "reviews-v1", true, true, false, "zone-a", "node-a"),
+                new Ep("10.1.0.2", "reviews-v2", true, true, false, "zone-b", "node-b"),
+                new Ep("10.1.0.3", "reviews-v3", false, true, true, "zone-a", "node-a"),
+                new Ep("10.1.0.4", "reviews-v4", false, false, false, "zone-a", "node-a"))),
+        pods,
+        List.of(node("node-a", "eu-west", "zone-a"), node("node-b", "eu-west", "zone-b")),
+        s.serviceEntries(),
+        s.workloadEntries(),
+        s.virtualServices(),
+        s.destinationRules(),
+        s.gateways(),
+        s.sidecars(),
+        s.peerAuthentications());
+  }
+
+  static MeshSnapshot build(ClusterState s) {
+    return new MeshModelBuilder("cluster.local", "istio-system", (k, r) -> {}).build(s);
+  }
+
+  static Node node(String id, Map<String, String> metadata) {
+    Struct.Builder md = Struct.newBuilder();
+    metadata.forEach((k, v) -> md.putFields(k, Value.newBuilder().setStringValue(v).build()));
+    return Node.newBuilder().setId(id).setMetadata(md).build();
+  }
+
+  static ProxyNode sidecar(String ip, String pod, String ns) {
+    return ProxyNode.parse(
+        node("sidecar~" + ip + "~" + pod + "." + ns + "~" + ns + ".svc.cluster.local", Map.of()));
+  }
+
+  static ProxyNode proxyless(String ns) {
+    return ProxyNode.parse(
+        node(
+            "sidecar~10.1.0.99~client." + ns + "~" + ns + ".svc.cluster.local",
+            Map.of("GENERATOR", "grpc")));
+  }
+}
