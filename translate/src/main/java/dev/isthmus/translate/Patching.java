@@ -10,7 +10,7 @@ final class Patching {
   static <T> T guard(Supplier<T> render) {
     try {
       return render.get();
-    } catch (UnsupportedOperationException e) {
+    } catch (dev.isthmus.patch.PatchException e) {
       throw new ValidationException(List.of(e.getMessage()));
     }
   }

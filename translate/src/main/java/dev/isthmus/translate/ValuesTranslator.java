@@ -20,7 +20,7 @@ import java.util.List;
  * <pre>
  * spec.hub / spec.tag                     → global.hub / global.tag
  * spec.revision                           → revision
- * spec.namespace, components.pilot.namespace → global.istioNamespace
+ * components.pilot.namespace, spec.namespace → global.istioNamespace (wins over values)
  * spec.compatibilityVersion               → compatibilityVersion
  * components.{base,pilot,cni,ztunnel,istiodRemote}.enabled → {key}.enabled
  * components.{pilot,cni,ztunnel}.hub/tag  → {key}.hub / {key}.tag
@@ -56,9 +56,6 @@ public final class ValuesTranslator {
     if (c.pilot != null && c.pilot.namespace != null && !c.pilot.namespace.isEmpty()) {
       ns = c.pilot.namespace;
     }
-    if (ns != null && !ns.isEmpty()) {
-      Trees.put(t, "global.istioNamespace", t.textNode(ns));
-    }
     if (spec.compatibilityVersion != null) {
       t.put("compatibilityVersion", spec.compatibilityVersion);
     }
@@ -76,6 +73,10 @@ public final class ValuesTranslator {
     ObjectNode values = Trees.merge(DEFAULTS, t);
     values = Trees.merge(values, spec.values);
     values = Trees.merge(values, spec.unvalidatedValues);
+    if (ns != null && !ns.isEmpty()) {
+      // an explicit component or spec namespace wins over values.global.istioNamespace
+      Trees.put(values, "global.istioNamespace", values.textNode(ns));
+    }
     ObjectNode mesh = Trees.merge(obj(values.get("meshConfig")), spec.meshConfig);
     values.set("meshConfig", mesh);
     gateways(values, spec, c.ingressGateways, "istio-ingressgateway");

@@ -30,6 +30,7 @@ public final class Yamls {
                   .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
                   .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
                   .disable(YAMLGenerator.Feature.SPLIT_LINES)
+                  .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
                   .build())
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
           .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)

@@ -34,7 +34,7 @@ public final class ComponentRenderer {
               owner,
               "Base",
               "base",
-              () -> BaseRenderer.render(ctx),
+              () -> BaseRenderer.render(ctx, baseNamespace(spec)),
               c.base == null ? null : c.base.k8s,
               null,
               "spec.components.base.k8s"));
@@ -144,11 +144,28 @@ public final class ComponentRenderer {
     List<ObjectNode> done = new ArrayList<>();
     String pull = ctx.values().str("global.imagePullPolicy", "");
     for (ObjectNode o : objects) {
-      ObjectNode copy = o.deepCopy();
-      ServerDefaults.fill(copy, pull);
-      done.add((ObjectNode) Yamls.sorted(copy));
+      if ("CustomResourceDefinition".equals(o.path("kind").asText())) {
+        // CRDs come sorted from BaseRenderer; only the stamped labels need ordering
+        ObjectNode meta = (ObjectNode) o.get("metadata");
+        o.set("metadata", Yamls.sorted(meta));
+        done.add(o);
+        continue;
+      }
+      ServerDefaults.fill(o, pull);
+      done.add((ObjectNode) Yamls.sorted(o));
     }
     return new ComponentManifest(component, name, KindOrder.sort(done));
+  }
+
+  /**
+   * Base goes to spec.namespace, else the user's values.global.istioNamespace, else istio-system.
+   */
+  private static String baseNamespace(IstioOperatorSpec spec) {
+    if (spec.namespace != null && !spec.namespace.isEmpty()) {
+      return spec.namespace;
+    }
+    var ns = spec.values == null ? null : spec.values.path("global").path("istioNamespace");
+    return ns != null && ns.isTextual() && !ns.asText().isEmpty() ? ns.asText() : "istio-system";
   }
 
   private static KubernetesResources k8s(ComponentSpec c) {

@@ -212,7 +212,9 @@ public final class IstiodDeployment {
             v.str("global.multiCluster.clusterName", "").isEmpty()
                 ? "Kubernetes"
                 : v.str("global.multiCluster.clusterName", "")));
-    env.add(K8s.resourceEnv("GOMEMLIMIT", "limits.memory"));
+    if (v.node("pilot.resources.limits.memory") != null) {
+      env.add(K8s.resourceEnv("GOMEMLIMIT", "limits.memory"));
+    }
     env.add(K8s.resourceEnv("GOMAXPROCS", "limits.cpu"));
     env.add(K8s.env("PLATFORM", v.str("global.platform", "")));
     return env;

@@ -71,6 +71,7 @@ public final class PilotRenderer {
                     .withSubjects(K8s.sa(name, ns))
                     .build()));
       }
+      out.addAll(readerRbac(ctx));
       out.add(
           K8s.node(
               new RoleBuilder()
@@ -128,10 +129,10 @@ public final class PilotRenderer {
       RenderContext ctx, Map<String, String> labels, Map<String, String> selector) {
     List<ServicePort> ports =
         List.of(
-            port("grpc-xds", 15010, 15010),
-            port("https-dns", 15012, 15012),
+            port("grpc-xds", 15010, null),
+            port("https-dns", 15012, null),
             port("https-webhook", 443, 15017),
-            port("http-monitoring", 15014, 15014));
+            port("http-monitoring", 15014, null));
     return new ServiceBuilder()
         .withMetadata(K8s.meta(ctx.istiodName(), ctx.istioNamespace(), labels))
         .withNewSpec()
@@ -143,12 +144,35 @@ public final class PilotRenderer {
         .build();
   }
 
-  static ServicePort port(String name, int port, int target) {
+  /** The istio-reader ClusterRole and binding (multicluster remote secrets). */
+  private static List<ObjectNode> readerRbac(RenderContext ctx) {
+    if (!ctx.values().bool("global.enableReaderRBAC", true)) {
+      return List.of();
+    }
+    Map<String, String> labels = K8s.labels("app", "istio-reader", "release", "istio");
+    String ns = ctx.istioNamespace();
+    String name = "istio-reader-clusterrole" + ctx.revSuffix() + "-" + ns;
+    return List.of(
+        K8s.node(
+            new ClusterRoleBuilder()
+                .withMetadata(K8s.meta(name, null, labels))
+                .withRules(Rbac.readerRules())
+                .build()),
+        K8s.node(
+            new ClusterRoleBindingBuilder()
+                .withMetadata(K8s.meta(name, null, labels))
+                .withRoleRef(K8s.roleRef("ClusterRole", name))
+                .withSubjects(K8s.sa("istio-reader-service-account", ns))
+                .build()));
+  }
+
+  /** A TCP port; a null target is left for the server default (the port itself). */
+  static ServicePort port(String name, int port, Integer target) {
     return new ServicePortBuilder()
         .withName(name)
         .withPort(port)
         .withProtocol("TCP")
-        .withTargetPort(new IntOrString(target))
+        .withTargetPort(target == null ? null : new IntOrString(target))
         .build();
   }
 

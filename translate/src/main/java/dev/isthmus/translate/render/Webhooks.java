@@ -68,11 +68,20 @@ public final class Webhooks {
         new MutatingWebhookConfigurationBuilder()
             .withMetadata(
                 K8s.meta(
-                    "istio-sidecar-injector" + ctx.revSuffix(),
+                    injectorName(ctx),
                     null,
                     K8s.labels("app", "sidecar-injector", "release", "istio")))
             .withWebhooks(hooks)
             .build());
+  }
+
+  /**
+   * {@code istio-sidecar-injector[-rev]}, with {@code -<namespace>} appended when the control plane
+   * is not in istio-system (as Istio names it).
+   */
+  public static String injectorName(RenderContext ctx) {
+    String ns = ctx.istioNamespace();
+    return "istio-sidecar-injector" + ctx.revSuffix() + ("istio-system".equals(ns) ? "" : "-" + ns);
   }
 
   /** The revision's ValidatingWebhookConfiguration for Istio config. */
