@@ -1,6 +1,7 @@
 package dev.isthmus.controlplane.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.isthmus.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -181,6 +182,44 @@ class CitadelRootsIT {
       assertThat(restarted.signingAuthority().source())
           .isEqualTo(SigningAuthority.Source.PLUGGED_IN);
       assertThat(restarted.root()).isEqualTo(root.root());
+    }
+  }
+
+  @Test
+  void unusableCacertsFailsStartButKeepsARunningCa(KubernetesClient client) throws Exception {
+    String ns = CaServer.namespace(client, "ca-badplug");
+    SigningAuthority root = CaFixtures.selfSigned(KeyType.RSA_2048);
+    KeyPair interKeys = KeyType.ECDSA_P256.generate();
+    X509Certificate inter = CaFixtures.intermediate(root, interKeys, "plugged-in");
+    Map<String, String> mismatched =
+        Map.of(
+            "ca-cert.pem", Pem.encode(inter),
+            "ca-key.pem", Pem.encode(KeyType.ECDSA_P256.generate()),
+            "root-cert.pem", Pem.encode(root.root()));
+
+    try (Citadel running = new Citadel(CaConfig.defaults(ns))) {
+      running.start(client);
+      X509Certificate selfSigned = running.root();
+      putSecret(client, ns, "cacerts", mismatched);
+      // A later valid update still gets through, so the bad one was read and refused.
+      Thread.sleep(500);
+      assertThat(running.root()).isEqualTo(selfSigned);
+      putSecret(
+          client,
+          ns,
+          "cacerts",
+          Map.of(
+              "ca-cert.pem", Pem.encode(inter),
+              "ca-key.pem", Pem.encode(interKeys),
+              "root-cert.pem", Pem.encode(root.root())));
+      CaServer.await("the corrected plugged-in root", () -> running.root().equals(root.root()));
+    }
+
+    putSecret(client, ns, "cacerts", mismatched);
+    try (Citadel fresh = new Citadel(CaConfig.defaults(ns))) {
+      assertThatThrownBy(() -> fresh.start(client))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(ns + "/cacerts.ca-key.pem: does not match the public key of ca-cert.pem");
     }
   }
 
