@@ -119,7 +119,8 @@ public final class PilotRenderer {
       }
     }
     out.add(Webhooks.injector(ctx));
-    if (local && v.bool("global.configValidation", true)) {
+    boolean remoteValidation = !v.str("base.validationURL", "").isEmpty();
+    if ((local || remoteValidation) && v.bool("global.configValidation", true)) {
       out.add(Webhooks.validator(ctx));
     }
     return out;
