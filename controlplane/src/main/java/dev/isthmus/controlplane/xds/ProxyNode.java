@@ -31,6 +31,11 @@ public record ProxyNode(
     labels = Map.copyOf(labels);
   }
 
+  /** The same proxy as another type. */
+  public ProxyNode withType(Type other) {
+    return new ProxyNode(id, other, ip, podName, namespace, labels);
+  }
+
   /**
    * Parses an xDS {@link Node}.
    *
