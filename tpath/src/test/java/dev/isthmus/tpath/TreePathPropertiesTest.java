@@ -1,6 +1,7 @@
 package dev.isthmus.tpath;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -16,6 +17,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.CharRange;
 import net.jqwik.api.constraints.Chars;
 import net.jqwik.api.constraints.StringLength;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * Properties over random trees: the tree is generated from a seed (so a failure names a
@@ -32,22 +34,34 @@ class TreePathPropertiesTest {
     Random r = new Random(seed);
     ObjectNode root = randomMap(r, 0);
     String path = randomPath(r, root, true);
-    if (r.nextInt(4) == 0) {
-      // also exercise creation of missing map keys under the chosen node
+    // null when the path names a new key next to a selector's own key
+    JsonNode existing = TreePath.parse(path).find(root).orElse(null);
+    boolean extend = existing != null && existing.isObject() ? r.nextBoolean() : r.nextInt(4) == 0;
+    if (extend) {
+      // also exercise creation of missing map keys below the chosen node ('x' is in no key)
       path = path + "." + TreePath.escapeKey(randomKey(r)) + "x." + TreePath.escapeKey("new");
     }
     JsonNode value = randomValue(r, 0);
     TreePath p = TreePath.parse(path);
     ObjectNode before = root.deepCopy();
-    try {
-      p.set(root, value);
-    } catch (PathException e) {
-      // Only a write below an existing scalar may fail, and it must leave the tree as it was.
-      assertThat(e.reason()).as(e.getMessage()).isEqualTo(PathException.Reason.WRONG_TYPE);
+    if (extend && existing != null && !existing.isObject()) {
+      // below a scalar or a list there is no map to create keys in: typed error, tree unchanged
+      PathException e = catchThrowableOfType(PathException.class, () -> p.set(root, value));
+      assertThat(e).as(path).isNotNull();
+      assertThat(e.reason()).isEqualTo(PathException.Reason.WRONG_TYPE);
       assertThat(root).isEqualTo(before);
+      Statistics.label("outcome")
+          .collect("rejected below a " + (existing.isArray() ? "list" : "scalar"));
       return;
     }
+    p.set(root, value);
     assertThat(p.get(root)).as(path).isEqualTo(value);
+    Statistics.label("outcome").collect(extend ? "written with creation" : "written");
+    Statistics.label("selector").collect(path.contains("[name:") ? "with [name:v]" : "without");
+    Statistics.label("outcome")
+        .coverage(c -> c.check("written with creation").count((Integer n) -> n > 0));
+    Statistics.label("selector")
+        .coverage(c -> c.check("with [name:v]").count((Integer n) -> n > 0));
   }
 
   @Property(tries = 400)
@@ -59,6 +73,8 @@ class TreePathPropertiesTest {
     assertThat(p.getAll(root)).isNotEmpty();
     assertThat(p.delete(root)).isPositive();
     assertThat(p.find(root)).as(path).isEmpty();
+    Statistics.label("ends with").collect(path.endsWith("]") ? "a selector" : "a key");
+    Statistics.label("ends with").coverage(c -> c.check("a selector").count((Integer n) -> n > 10));
   }
 
   @Property(tries = 1000)
@@ -81,9 +97,11 @@ class TreePathPropertiesTest {
         case 3 -> p.upsert(root, value);
         default -> p.delete(root);
       }
+      Statistics.label("result").collect("parsed and applied");
     } catch (PathException e) {
       assertThat(e.path()).isEqualTo(path);
       assertThat(e.getMessage()).isNotBlank();
+      Statistics.label("result").collect(e.reason().name());
     }
   }
 
@@ -184,7 +202,7 @@ class TreePathPropertiesTest {
       } else if (cur instanceof ArrayNode arr && arr.size() > 0) {
         int i = r.nextInt(arr.size());
         JsonNode e = arr.get(i);
-        if (e.isObject() && e.has("name") && (r.nextBoolean() || !forSet)) {
+        if (e.isObject() && e.has("name") && (r.nextInt(4) > 0 || !forSet)) {
           parts.add("[name:" + TreePath.escapeSelectorValue(e.get("name").asText()) + "]");
           lastMatchKey = "name";
         } else if (!forSet && e.isValueNode()) {

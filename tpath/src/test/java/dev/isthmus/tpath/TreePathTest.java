@@ -269,11 +269,11 @@ class TreePathTest {
                 "--interval=9s",
                 "args: [serve, --interval=9s, --flag]"),
             set(
-                "exact value wins over regex",
-                "args: [a.c, abc]",
-                "args.[:abc]",
+                "exact value wins over regex (Istio takes the first regex match, abc)",
+                "args: [abc, a.c]",
+                "args.[:a.c]",
                 "X",
-                "args: [a.c, X]"),
+                "args: [abc, X]"),
             set(
                 "regex fallback selects the first match only",
                 "args: [x1, x2]",
