@@ -55,7 +55,8 @@ final class Overlays {
       ObjectNode o = objects.get(i);
       if (kind.equals(o.path("kind").asText())
           && name.equals(o.path("metadata").path("name").asText())
-          && (apiVersion == null || apiVersion.equals(o.path("apiVersion").asText()))) {
+          && (apiVersion == null
+              || group(apiVersion).equals(group(o.path("apiVersion").asText())))) {
         matches.add(i);
       }
     }
@@ -66,7 +67,7 @@ final class Overlays {
               + kind
               + " named "
               + name
-              + (apiVersion == null ? "" : " with apiVersion " + apiVersion));
+              + (apiVersion == null ? "" : " in API group of " + apiVersion));
     }
     for (int idx : matches) {
       ObjectNode obj = objects.get(idx);
@@ -198,6 +199,16 @@ final class Overlays {
       return null;
     }
     return requiredText(node, field, at);
+  }
+
+  /**
+   * The API group of an apiVersion ("" for the core group). Overlays match by group only: Istio
+   * ignores apiVersion entirely, and users' overlays still name older versions (e.g. {@code
+   * autoscaling/v2beta1}) of objects now rendered at newer ones.
+   */
+  private static String group(String apiVersion) {
+    int slash = apiVersion.indexOf('/');
+    return slash < 0 ? "" : apiVersion.substring(0, slash);
   }
 
   private static List<String> sorted(Set<String> s) {

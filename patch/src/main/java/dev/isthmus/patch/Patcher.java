@@ -44,9 +44,10 @@ import java.util.List;
  * <h2>Overlays</h2>
  *
  * <p>{@code overlays: [{apiVersion, kind, name, patches: [{path, value}], jsonPatch, mergePatch}]}
- * applies to every rendered object with that kind and name (and apiVersion, when given); naming no
- * object is an error. Within one overlay, {@code patches} run in order, then {@code jsonPatch} (RFC
- * 6902 operations), then {@code mergePatch} (RFC 7386). A patch:
+ * applies to every rendered object with that kind and name (and, when apiVersion is given, the same
+ * API group: the version is ignored, as Istio ignores apiVersion altogether); naming no object is
+ * an error. Within one overlay, {@code patches} run in order, then {@code jsonPatch} (RFC 6902
+ * operations), then {@code mergePatch} (RFC 7386). A patch:
  *
  * <ul>
  *   <li>with no value or {@code value: null} deletes what the path names (a map key, or every list

@@ -236,11 +236,18 @@ class OverlayTest {
             "overlays: [{kind: Deployment, name: nope, patches: [{path: a, value: 1}]}]",
             "!k8s.overlays[0]: no rendered object is a Deployment named nope"),
         new Row(
-            "OverlayApiVersionMustMatchWhenGiven",
+            "OverlayApiVersionGroupMustMatchWhenGiven",
             APP,
-            "overlays: [{apiVersion: apps/v2, kind: Deployment, name: web, patches: []}]",
-            "!k8s.overlays[0]: no rendered object is a Deployment named web with apiVersion"
-                + " apps/v2"),
+            "overlays: [{apiVersion: extensions/v1beta1, kind: Deployment, name: web, patches:"
+                + " []}]",
+            "!k8s.overlays[0]: no rendered object is a Deployment named web in API group of"
+                + " extensions/v1beta1"),
+        new Row(
+            "OverlayApiVersionVersionIsIgnored (as Istio ignores apiVersion)",
+            APP,
+            "overlays: [{apiVersion: apps/v1beta2, kind: Deployment, name: web, patches: [{path:"
+                + " metadata.labels.a, value: b}]}]",
+            edit(APP, "metadata: {name: web}", "metadata: {name: web, labels: {a: b}}")),
         new Row(
             "OverlayApiVersionMatches",
             APP,
