@@ -2,6 +2,10 @@ package dev.isthmus.controlplane.ca;
 
 import io.grpc.Status;
 import java.security.PublicKey;
+import java.security.Signature;
+import java.util.Map;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
@@ -53,7 +57,7 @@ public final class CsrValidator {
     try {
       JcaPKCS10CertificationRequest jca = new JcaPKCS10CertificationRequest(csr);
       key = jca.getPublicKey();
-      if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
+      if (!signatureValid(csr, key)) {
         throw invalid("csr: signature does not verify with the CSR's public key");
       }
     } catch (CaException e) {
@@ -64,6 +68,33 @@ public final class CsrValidator {
     checkKey(key);
     return new ValidCsr(key, singleUri(csr));
   }
+
+  /**
+   * Verifies the CSR's self-signature. Common algorithms go straight to the JDK's {@link
+   * Signature}, which measured faster here than BouncyCastle's verifier wrapper for ECDSA; others
+   * (RSASSA-PSS) use the wrapper.
+   */
+  private static boolean signatureValid(PKCS10CertificationRequest csr, PublicKey key)
+      throws Exception {
+    AlgorithmIdentifier alg = csr.getSignatureAlgorithm();
+    String name = JDK_SIGNATURES.get(alg.getAlgorithm().getId());
+    if (name == null) {
+      return csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key));
+    }
+    Signature verifier = Signature.getInstance(name);
+    verifier.initVerify(key);
+    verifier.update(csr.toASN1Structure().getCertificationRequestInfo().getEncoded(ASN1Encoding.DER));
+    return verifier.verify(csr.getSignature());
+  }
+
+  private static final Map<String, String> JDK_SIGNATURES =
+      Map.of(
+          "1.2.840.10045.4.3.2", "SHA256withECDSA",
+          "1.2.840.10045.4.3.3", "SHA384withECDSA",
+          "1.2.840.10045.4.3.4", "SHA512withECDSA",
+          "1.2.840.113549.1.1.11", "SHA256withRSA",
+          "1.2.840.113549.1.1.12", "SHA384withRSA",
+          "1.2.840.113549.1.1.13", "SHA512withRSA");
 
   private static void checkKey(PublicKey key) throws CaException {
     if (key instanceof RSAPublicKey rsa) {
