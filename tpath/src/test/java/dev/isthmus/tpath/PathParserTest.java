@@ -89,4 +89,39 @@ class PathParserTest {
     assertThat(e.detail()).startsWith(detail);
     assertThat(e.path()).isEqualTo(path);
   }
+
+  /** The examples in the package documentation parse to what the documentation says. */
+  @Test
+  void packageDocExamples() {
+    assertThat(
+            TreePath.parse("spec.template.spec.containers.[name:discovery].args.[30m]").segments())
+        .endsWith(new Key("args", "args"), new ValueMatch("30m", "[30m]"));
+    assertThat(
+            TreePath.parse(
+                    "spec.template.spec.containers[name:discovery].ports.[containerPort:8080].containerPort")
+                .segments())
+        .contains(new Match("containerPort", "8080", "[containerPort:8080]"));
+    assertThat(
+            TreePath.parse("webhooks.[name:namespace\\.sidecar-injector\\.istio\\.io].clientConfig")
+                .segments()
+                .get(1))
+        .isEqualTo(
+            new Match(
+                "name",
+                "namespace.sidecar-injector.istio.io",
+                "[name:namespace\\.sidecar-injector\\.istio\\.io]"));
+    assertThat(
+            TreePath.parse("webhooks.[name:namespace.sidecar-injector.istio.io]").segments().get(1))
+        .isEqualTo(
+            new Match(
+                "name",
+                "namespace.sidecar-injector.istio.io",
+                "[name:namespace.sidecar-injector.istio.io]"));
+    assertThat(TreePath.parse("metadata.annotations.sidecar\\.istio\\.io/inject").segments().get(2))
+        .isEqualTo(new Key("sidecar.istio.io/inject", "sidecar\\.istio\\.io/inject"));
+    assertThat(
+            TreePath.parse("values.gateways.istio-egressgateway.secretVolumes[0].name").segments())
+        .contains(new Index(0, "[0]"));
+    assertThat(TreePath.parse("spec.ports.[-1]").segments()).endsWith(new Index(-1, "[-1]"));
+  }
 }
