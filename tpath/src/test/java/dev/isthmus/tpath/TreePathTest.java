@@ -253,6 +253,19 @@ class TreePathTest {
                 "a.list.[1].name",
                 "bar",
                 "a: {list: [{name: foo}, {name: bar}]}"),
+            // --- Istio TestMergeNode: tpath writes replace; merging is a field write or append ---
+            set(
+                "merge list entry (as a field write)",
+                "a: {b: {c: val1, list1: [{i1: val1}, {i2: val2}]}}",
+                "a.b.list1.[i1:val1].i2b",
+                "val2",
+                "a: {b: {c: val1, list1: [{i1: val1, i2b: val2}, {i2: val2}]}}"),
+            set(
+                "merge list 2 (append a map with [-1])",
+                "a: {b: {c: val1, list1: [{i1: val1}, {i2: val2}]}}",
+                "a.b.list1.[-1]",
+                "{i3: {a: val3}}",
+                "a: {b: {c: val1, list1: [{i1: val1}, {i2: val2}, {i3: {a: val3}}]}}"),
             // --- Istio TestWriteEscapedPathContext ---
             set(
                 "ModifyEscapedPathValue",
