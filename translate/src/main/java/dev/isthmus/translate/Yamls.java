@@ -60,7 +60,7 @@ public final class Yamls {
       var it = YAML.readValues(p, JsonNode.class);
       while (it.hasNext()) {
         JsonNode n = it.next();
-        out.add(n == null || n.isMissingNode() ? null : n);
+        out.add(n == null || n.isMissingNode() || n.isNull() ? null : n);
       }
     } catch (IOException e) {
       throw new ValidationException(List.of("YAML: " + firstLine(e.getMessage())));
