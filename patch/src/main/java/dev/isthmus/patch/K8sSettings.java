@@ -193,7 +193,7 @@ final class K8sSettings {
   }
 
   private List<ObjectNode> workloads(String field) {
-    if (target == null || target.workloadKind() == null || target.workloadName() == null) {
+    if (target.workloadKind() == null || target.workloadName() == null) {
       throw new PatchException(at(field), "the component has no workload to apply it to");
     }
     List<ObjectNode> out = named(target.workloadKind(), target.workloadName());
@@ -234,7 +234,7 @@ final class K8sSettings {
   }
 
   private List<ObjectNode> services(String field) {
-    if (target == null || target.serviceName() == null) {
+    if (target.serviceName() == null) {
       throw new PatchException(at(field), "the component has no Service");
     }
     // Like Istio, a Service that was not rendered (e.g. disabled) is not an error.

@@ -77,7 +77,7 @@ public final class Patcher {
    * @param objects the component's rendered objects; not modified
    * @param k8s the component's {@code k8s} block as a Jackson tree; null or missing returns copies
    *     unchanged
-   * @param target the objects that settings apply to
+   * @param target the objects that settings apply to; null means none (only overlays can apply)
    * @param fieldPath prefix of every error's field path, e.g. {@code spec.components.pilot.k8s}
    * @throws PatchException on any error, naming the field path of the input that caused it
    */
@@ -94,7 +94,8 @@ public final class Patcher {
     if (!(k8s instanceof ObjectNode block)) {
       throw new PatchException(at, "expected a map but found " + k8s);
     }
-    new K8sSettings(copies, block, target, at).apply();
+    PatchTarget t = target == null ? new PatchTarget(null, null, null, null) : target;
+    new K8sSettings(copies, block, t, at).apply();
     Overlays.apply(copies, block.get("overlays"), at + ".overlays");
     return copies;
   }

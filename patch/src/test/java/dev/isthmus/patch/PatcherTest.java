@@ -125,4 +125,22 @@ class PatcherTest {
     assertThat(out.get(1).at("/spec/paused").asBoolean()).isTrue();
     assertThat(out.get(2).at("/spec/paused").asBoolean()).isTrue();
   }
+
+  @Test
+  void nullTargetAllowsOverlaysOnly() {
+    List<ObjectNode> out =
+        Patcher.apply(
+            objects(),
+            Yaml.tree(
+                "overlays: [{kind: Service, name: web, patches: [{path: spec.type, value: NodePort}]}]"),
+            null,
+            "spec.components.base.k8s");
+    assertThat(out.get(0).at("/spec/type").asText()).isEqualTo("NodePort");
+    assertThatThrownBy(
+            () ->
+                Patcher.apply(
+                    objects(), Yaml.tree("hpaSpec: {maxReplicas: 3}\nenv: []"), null, "b.k8s"))
+        .isInstanceOf(PatchException.class)
+        .hasMessage("b.k8s.env: the component has no workload to apply it to");
+  }
 }
