@@ -3,15 +3,15 @@ package dev.isthmus.controlplane.ca;
 import io.grpc.Status;
 import java.security.PublicKey;
 import java.security.Signature;
-import java.util.Map;
-import org.bouncycastle.asn1.ASN1Encoding;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.pkcs.Attribute;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -83,7 +83,8 @@ public final class CsrValidator {
     }
     Signature verifier = Signature.getInstance(name);
     verifier.initVerify(key);
-    verifier.update(csr.toASN1Structure().getCertificationRequestInfo().getEncoded(ASN1Encoding.DER));
+    verifier.update(
+        csr.toASN1Structure().getCertificationRequestInfo().getEncoded(ASN1Encoding.DER));
     return verifier.verify(csr.getSignature());
   }
 
