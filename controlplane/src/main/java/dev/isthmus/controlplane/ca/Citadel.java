@@ -1,5 +1,7 @@
 package dev.isthmus.controlplane.ca;
 
+import dev.isthmus.controlplane.SecureServing;
+import dev.isthmus.controlplane.ServingKeyMaterial;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -13,6 +15,7 @@ import io.grpc.TlsServerCredentials;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,9 +31,11 @@ import org.slf4j.LoggerFactory;
  * over {@code istio-ca-secret}), issues the serving certificate, writes {@code istio-ca-root-cert}
  * into every namespace and starts watching for CA changes and rotation. Serve {@link #service()}
  * with {@link #serverCredentials()} (or {@link #servingCertificate()}'s key and trust managers) on
- * the control plane's gRPC port, 15012 in Istio.
+ * the control plane's gRPC port, 15012 in Istio; as a {@link SecureServing} it plugs into {@code
+ * ControlPlane.start}. Client certificates (renewal over mTLS) are only seen when the server asks
+ * for them: {@link #serverCredentials()} does, with {@link ServingCertificate#trustManager()}.
  */
-public final class Citadel implements AutoCloseable {
+public final class Citadel implements SecureServing, AutoCloseable {
   /** Called on the CA's own thread with the new {@code root-cert.pem} content after a change. */
   @FunctionalInterface
   public interface RootListener {
@@ -156,6 +161,18 @@ public final class Citadel implements AutoCloseable {
     CertificateService s = requireStarted(service);
     ServerServiceDefinition intercepted = ServerInterceptors.intercept(s, interceptor);
     return () -> intercepted;
+  }
+
+  /** {@link SecureServing}: the CA service, to be bound on the control plane's TLS port. */
+  @Override
+  public List<BindableService> services() {
+    return List.of(service());
+  }
+
+  /** {@link SecureServing}: the renewing serving certificate for the TLS port. */
+  @Override
+  public Optional<ServingKeyMaterial> keyMaterial() {
+    return Optional.of(serving);
   }
 
   /**

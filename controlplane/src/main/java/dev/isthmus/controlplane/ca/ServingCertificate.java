@@ -1,5 +1,6 @@
 package dev.isthmus.controlplane.ca;
 
+import dev.isthmus.controlplane.ServingKeyMaterial;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -25,7 +26,7 @@ import javax.net.ssl.X509TrustManager;
  * authority changes. {@link #keyManager()} always hands out the current key and chain; {@link
  * #trustManager()} accepts client certificates that chain to the current roots.
  */
-public final class ServingCertificate {
+public final class ServingCertificate implements ServingKeyMaterial {
   /** A key, its chain (leaf first, root last) and the alias TLS stacks cache it under. */
   record Current(PrivateKey key, X509Certificate[] chain, String alias, SigningAuthority issuer) {}
 
@@ -66,7 +67,14 @@ public final class ServingCertificate {
     return List.of(require().chain());
   }
 
+  /** The current chain, leaf first, root last; the same as {@link #chain()}. */
+  @Override
+  public List<X509Certificate> certificateChain() {
+    return chain();
+  }
+
   /** The current private key. */
+  @Override
   public PrivateKey privateKey() {
     return require().key();
   }

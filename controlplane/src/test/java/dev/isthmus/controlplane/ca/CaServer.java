@@ -51,6 +51,19 @@ final class CaServer implements AutoCloseable {
   IstioCertificateResponse call(
       String token, KeyPair clientKey, List<X509Certificate> clientChain, String csr, long seconds)
       throws Exception {
+    return call(citadel, server.getPort(), token, clientKey, clientChain, csr, seconds);
+  }
+
+  /** Calls CreateCertificate on {@code port}, trusting {@code citadel}'s roots. */
+  static IstioCertificateResponse call(
+      Citadel citadel,
+      int port,
+      String token,
+      KeyPair clientKey,
+      List<X509Certificate> clientChain,
+      String csr,
+      long seconds)
+      throws Exception {
     TlsChannelCredentials.Builder tls =
         TlsChannelCredentials.newBuilder()
             .trustManager(
@@ -70,7 +83,7 @@ final class CaServer implements AutoCloseable {
     }
     ChannelCredentials creds = tls.build();
     ManagedChannel channel =
-        Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(), creds)
+        Grpc.newChannelBuilderForAddress("127.0.0.1", port, creds)
             // Host name verification against the serving certificate's SAN, as the agent does.
             .overrideAuthority("istiod." + citadel.config().namespace() + ".svc")
             .build();
