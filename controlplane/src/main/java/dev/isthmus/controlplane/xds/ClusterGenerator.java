@@ -55,7 +55,7 @@ final class ClusterGenerator {
 
   List<Cluster> generate(ProxyNode proxy) {
     List<Cluster> out = new ArrayList<>();
-    for (MeshService svc : lookup.mesh().services().values()) {
+    for (MeshService svc : lookup.visibleServices(proxy)) {
       if (svc.hostname().contains("*")) {
         continue;
       }

@@ -1,13 +1,18 @@
 package dev.isthmus.controlplane.xds;
 
 import dev.isthmus.controlplane.model.ConfigEntry;
+import dev.isthmus.controlplane.model.MeshService;
 import dev.isthmus.controlplane.model.MeshSnapshot;
+import dev.isthmus.controlplane.model.Workload;
 import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
+import io.fabric8.istio.api.api.networking.v1alpha3.IstioEgressListener;
+import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
 import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,6 +29,78 @@ final class ConfigLookup {
 
   MeshSnapshot mesh() {
     return mesh;
+  }
+
+  private String visibleFor;
+  private List<MeshService> visible;
+
+  /**
+   * Services the proxy may reach: all of them, unless a Sidecar (workload-selected in the proxy's
+   * namespace, else the namespace default, else the root namespace default) lists egress hosts.
+   * Gateways are not scoped by Sidecars.
+   */
+  List<MeshService> visibleServices(ProxyNode proxy) {
+    if (proxy.id().equals(visibleFor)) {
+      return visible;
+    }
+    ConfigEntry<Sidecar> sc = proxy.type() == ProxyNode.Type.ROUTER ? null : sidecar(proxy);
+    List<MeshService> out = new ArrayList<>();
+    for (MeshService svc : mesh.services().values()) {
+      if (sc == null || egressAllows(sc, svc)) {
+        out.add(svc);
+      }
+    }
+    visibleFor = proxy.id();
+    visible = out;
+    return out;
+  }
+
+  ConfigEntry<Sidecar> sidecar(ProxyNode proxy) {
+    Workload w = mesh.workloads().get(proxy.ip());
+    Map<String, String> labels = w != null ? w.labels() : proxy.labels();
+    ConfigEntry<Sidecar> nsDefault = null;
+    ConfigEntry<Sidecar> rootDefault = null;
+    for (ConfigEntry<Sidecar> e : mesh.sidecars()) {
+      var sel = e.spec().getWorkloadSelector();
+      boolean hasSelector = sel != null && sel.getLabels() != null && !sel.getLabels().isEmpty();
+      if (e.namespace().equals(proxy.namespace())) {
+        if (hasSelector) {
+          if (sel.getLabels().entrySet().stream()
+              .allMatch(x -> x.getValue().equals(labels.get(x.getKey())))) {
+            return e;
+          }
+        } else if (nsDefault == null) {
+          nsDefault = e;
+        }
+      } else if (e.namespace().equals(mesh.rootNamespace())
+          && !hasSelector
+          && rootDefault == null) {
+        rootDefault = e;
+      }
+    }
+    return nsDefault != null ? nsDefault : rootDefault;
+  }
+
+  private static boolean egressAllows(ConfigEntry<Sidecar> sc, MeshService svc) {
+    if (sc.spec().getEgress() == null || sc.spec().getEgress().isEmpty()) {
+      return true;
+    }
+    for (IstioEgressListener l : sc.spec().getEgress()) {
+      if (l.getHosts() == null) {
+        continue;
+      }
+      for (String h : l.getHosts()) {
+        int slash = h.indexOf('/');
+        String ns = slash < 0 ? "*" : h.substring(0, slash);
+        String dns = slash < 0 ? h : h.substring(slash + 1);
+        boolean nsOk =
+            ns.equals("*") || (ns.equals(".") ? sc.namespace() : ns).equals(svc.namespace());
+        if (nsOk && hostMatches(dns, svc.hostname())) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   static boolean hostMatches(String pattern, String host) {

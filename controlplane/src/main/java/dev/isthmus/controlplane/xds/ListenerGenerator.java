@@ -58,14 +58,14 @@ final class ListenerGenerator {
   List<Listener> generate(ProxyNode proxy) {
     return switch (proxy.type()) {
       case SIDECAR -> sidecar(proxy);
-      case PROXYLESS_GRPC -> proxyless();
+      case PROXYLESS_GRPC -> proxyless(proxy);
       case ROUTER -> gateway(proxy);
     };
   }
 
-  private List<Listener> proxyless() {
+  private List<Listener> proxyless(ProxyNode proxy) {
     List<Listener> out = new ArrayList<>();
-    for (MeshService svc : lookup.mesh().services().values()) {
+    for (MeshService svc : lookup.visibleServices(proxy)) {
       if (svc.hostname().contains("*")) {
         continue;
       }
@@ -131,7 +131,7 @@ final class ListenerGenerator {
             .build());
     out.add(inbound(proxy));
     Map<Integer, ServicePort> httpPorts = new TreeMap<>();
-    for (MeshService svc : lookup.mesh().services().values()) {
+    for (MeshService svc : lookup.visibleServices(proxy)) {
       for (ServicePort p : svc.ports()) {
         if (p.protocol().isHttp()) {
           httpPorts.putIfAbsent(p.port(), p);

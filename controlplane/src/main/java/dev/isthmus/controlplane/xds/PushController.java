@@ -126,7 +126,7 @@ public final class PushController implements AutoCloseable {
       }
       if (!scheduled) {
         scheduled = true;
-        executor.schedule(this::check, quietNanos, TimeUnit.NANOSECONDS);
+        executor.schedule(this::check, Math.min(quietNanos, maxNanos), TimeUnit.NANOSECONDS);
       }
     }
   }

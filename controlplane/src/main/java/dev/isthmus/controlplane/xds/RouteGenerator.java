@@ -41,7 +41,7 @@ final class RouteGenerator {
   private List<RouteConfiguration> sidecar(ProxyNode proxy) {
     RouteTranslator t = new RouteTranslator(lookup.mesh(), false);
     Map<Integer, List<VirtualHost>> byPort = new TreeMap<>();
-    for (MeshService svc : lookup.mesh().services().values()) {
+    for (MeshService svc : lookup.visibleServices(proxy)) {
       for (ServicePort p : svc.ports()) {
         if (p.protocol().isHttp()) {
           byPort
@@ -76,7 +76,7 @@ final class RouteGenerator {
   private List<RouteConfiguration> proxyless(ProxyNode proxy) {
     RouteTranslator t = new RouteTranslator(lookup.mesh(), true);
     List<RouteConfiguration> out = new ArrayList<>();
-    for (MeshService svc : lookup.mesh().services().values()) {
+    for (MeshService svc : lookup.visibleServices(proxy)) {
       if (svc.hostname().contains("*")) {
         continue;
       }

@@ -306,7 +306,8 @@ class GrpcXdsClientIT {
                 .build())
         .serverSideApply();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (cp.metrics().rejectedConfigs("VirtualService") == 0 && System.nanoTime() < deadline) {
+    while (!cp.pushes().current().rejected().containsKey("VirtualService " + NS + "/broken")
+        && System.nanoTime() < deadline) {
       Thread.onSpinWait();
     }
     assertThat(cp.metrics().rejectedConfigs("VirtualService")).isPositive();

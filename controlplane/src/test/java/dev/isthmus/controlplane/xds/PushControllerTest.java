@@ -1,0 +1,154 @@
+package dev.isthmus.controlplane.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.isthmus.controlplane.discovery.ClusterState;
+import dev.isthmus.controlplane.model.MeshSnapshot;
+import io.envoyproxy.controlplane.cache.Resources;
+import io.fabric8.istio.api.networking.v1.Sidecar;
+import io.fabric8.istio.api.networking.v1.SidecarBuilder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/** Debouncing, merging and scoping of pushes. */
+class PushControllerTest {
+  static final String REVIEWS = "reviews.default.svc.cluster.local";
+
+  final AtomicReference<ClusterState> state = new AtomicReference<>(Fixtures.reviews());
+  final AtomicInteger builds = new AtomicInteger();
+  final XdsMetrics metrics = new XdsMetrics();
+  final AtomicReference<PushController> ref = new AtomicReference<>();
+  final XdsCache cache = new XdsCache(p -> ResourceGenerator.generate(ref.get().current(), p));
+
+  PushController controller(Duration quiet, Duration max) {
+    PushController pc =
+        new PushController(
+            () -> {
+              builds.incrementAndGet();
+              return Fixtures.build(state.get());
+            },
+            cache,
+            metrics,
+            quiet,
+            max);
+    ref.set(pc);
+    pc.initialize();
+    return pc;
+  }
+
+  /** Bounded wait for an asynchronous push; what happened is asserted afterwards. */
+  static void await(BooleanSupplier done) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+  }
+
+  static ClusterState withSidecars(ClusterState s, List<Sidecar> sidecars) {
+    return new ClusterState(
+        s.services(),
+        s.endpointSlices(),
+        s.pods(),
+        s.nodes(),
+        s.serviceEntries(),
+        s.workloadEntries(),
+        s.virtualServices(),
+        s.destinationRules(),
+        s.gateways(),
+        sidecars,
+        s.peerAuthentications());
+  }
+
+  @Test
+  void changesWithinTheQuietPeriodMergeIntoOnePush() throws Exception {
+    try (PushController pc = controller(Duration.ofSeconds(1), Duration.ofSeconds(30))) {
+      int before = builds.get();
+      for (int i = 0; i < 20; i++) {
+        pc.onChange(
+            i % 2 == 0
+                ? PushController.Change.config()
+                : PushController.Change.endpoints(Set.of(REVIEWS)));
+      }
+      await(() -> pc.pushCount() >= 1);
+
+      assertThat(pc.pushCount()).isEqualTo(1);
+      assertThat(builds.get() - before).isEqualTo(1);
+      assertThat(metrics.fullPushes()).isEqualTo(1);
+      assertThat(metrics.edsOnlyPushes()).isZero();
+    }
+  }
+
+  @Test
+  void maximumDelayCapsAnEndlessQuietPeriod() throws Exception {
+    try (PushController pc = controller(Duration.ofHours(1), Duration.ofMillis(100))) {
+      pc.onChange(PushController.Change.config());
+      await(() -> pc.pushCount() >= 1);
+
+      assertThat(pc.pushCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void endpointChangeRegeneratesEdsOnlyForProxiesThatSeeTheHost() throws Exception {
+    Sidecar ownNamespaceOnly =
+        new SidecarBuilder()
+            .withNewMetadata()
+            .withNamespace("scoped")
+            .withName("default")
+            .endMetadata()
+            .withNewSpec()
+            .addNewEgress()
+            .withHosts("./*")
+            .endEgress()
+            .endSpec()
+            .build();
+    state.set(withSidecars(Fixtures.reviews(), List.of(ownNamespaceOnly)));
+    try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
+      ProxyNode sees = Fixtures.sidecar("10.1.0.9", "productpage", "default");
+      ProxyNode scoped = Fixtures.sidecar("10.3.0.1", "app", "scoped");
+      cache.connect(sees);
+      cache.connect(scoped);
+      ProxyResources seesBefore = cache.resources(sees.id());
+      ProxyResources scopedBefore = cache.resources(scoped.id());
+      assertThat(scopedBefore.messages(Resources.V3.CLUSTER_TYPE_URL))
+          .as("Sidecar egress ./* hides other namespaces")
+          .doesNotContainKey("outbound|9080||" + REVIEWS);
+
+      ClusterState s = Fixtures.reviews();
+      s.endpointSlices().get(0).getEndpoints().remove(0);
+      state.set(withSidecars(s, List.of(ownNamespaceOnly)));
+      pc.onChange(PushController.Change.endpoints(Set.of(REVIEWS)));
+      await(() -> pc.pushCount() >= 1);
+
+      assertThat(metrics.edsOnlyPushes()).isEqualTo(1);
+      ProxyResources seesAfter = cache.resources(sees.id());
+      assertThat(seesAfter.version(Resources.V3.ENDPOINT_TYPE_URL, List.of()))
+          .isNotEqualTo(seesBefore.version(Resources.V3.ENDPOINT_TYPE_URL, List.of()));
+      assertThat(seesAfter.resources(Resources.V3.CLUSTER_TYPE_URL))
+          .isSameAs(seesBefore.resources(Resources.V3.CLUSTER_TYPE_URL));
+      assertThat(cache.resources(scoped.id())).isSameAs(scopedBefore);
+    }
+  }
+
+  @Test
+  void newSnapshotIsVisibleToNewlyConnectingProxies() throws Exception {
+    try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
+      state.set(ClusterState.empty());
+      pc.onChange(PushController.Change.config());
+      await(() -> pc.pushCount() >= 1);
+
+      MeshSnapshot now = pc.current();
+      assertThat(now.services()).isEmpty();
+      ProxyNode late = Fixtures.sidecar("10.1.0.9", "productpage", "default");
+      cache.connect(late);
+      assertThat(cache.resources(late.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
+          .containsOnlyKeys(Names.BLACKHOLE, Names.PASSTHROUGH);
+    }
+  }
+}
