@@ -107,6 +107,10 @@ public final class ServerDefaults {
       }
     }
     for (JsonNode e : c.path("env")) {
+      if (e instanceof ObjectNode env && "".equals(env.path("value").asText(null))) {
+        // the API server does not store an empty value; writing it would never converge
+        env.remove("value");
+      }
       JsonNode f = e.path("valueFrom").get("fieldRef");
       if (f instanceof ObjectNode fr) {
         fr.putIfAbsent("apiVersion", fr.textNode("v1"));
