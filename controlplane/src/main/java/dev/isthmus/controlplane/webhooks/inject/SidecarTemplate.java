@@ -270,7 +270,7 @@ final class SidecarTemplate {
         new SecurityContextBuilder()
             .withAllowPrivilegeEscalation(privileged)
             .withNewCapabilities()
-            .withAdd(add.isEmpty() ? null : add)
+            .withAdd(add)
             .withDrop("ALL")
             .endCapabilities()
             .withPrivileged(privileged)
