@@ -78,11 +78,19 @@ public final class KubeDiscovery implements AutoCloseable {
                   : Change.endpoints(
                       Set.of(svc + "." + s.getMetadata().getNamespace() + ".svc." + clusterDomain));
             });
-    pods = inform(Pod.class, p -> Change.endpoints(Set.of()));
+    // A pod leaving a service changes its EndpointSlice too; here only label-driven subset
+    // membership matters, for the services that select the pod now.
+    pods =
+        inform(
+            Pod.class,
+            p -> {
+              Set<String> hosts = hostsSelecting(p);
+              return hosts.isEmpty() ? null : Change.endpoints(hosts);
+            });
     nodes = inform(Node.class, n -> Change.endpoints(Set.of()));
     inform(Namespace.class, n -> Change.config());
     serviceEntries = inform(ServiceEntry.class, s -> Change.config());
-    workloadEntries = inform(WorkloadEntry.class, w -> Change.endpoints(Set.of()));
+    workloadEntries = inform(WorkloadEntry.class, w -> Change.endpoints(hostsSelecting(w)));
     virtualServices = inform(VirtualService.class, v -> Change.config());
     destinationRules = inform(DestinationRule.class, d -> Change.config());
     gateways = inform(Gateway.class, g -> Change.config());
@@ -121,6 +129,46 @@ public final class KubeDiscovery implements AutoCloseable {
       LOG.warn("cannot watch {} ({}); continuing without it", type.getSimpleName(), e.getMessage());
       return null;
     }
+  }
+
+  /**
+   * Hosts whose endpoints a pod's or WorkloadEntry's labels feed: Services and ServiceEntries in
+   * its namespace selecting it. For WorkloadEntries an empty result means all hosts (a relabelled
+   * entry may have left a ServiceEntry), for pods it means no endpoint change.
+   */
+  private Set<String> hostsSelecting(HasMetadata workload) {
+    Map<String, String> labels;
+    if (workload instanceof WorkloadEntry we) {
+      labels = we.getSpec() == null ? null : we.getSpec().getLabels();
+    } else {
+      labels = workload.getMetadata().getLabels();
+    }
+    if (labels == null) {
+      labels = Map.of();
+    }
+    String ns = workload.getMetadata().getNamespace();
+    Set<String> hosts = new java.util.TreeSet<>();
+    for (Service s : list(services)) {
+      Map<String, String> sel = s.getSpec() == null ? null : s.getSpec().getSelector();
+      if (ns.equals(s.getMetadata().getNamespace())
+          && sel != null
+          && !sel.isEmpty()
+          && MeshModelBuilder.matches(sel, labels)) {
+        hosts.add(s.getMetadata().getName() + "." + ns + ".svc." + clusterDomain);
+      }
+    }
+    for (ServiceEntry se : list(serviceEntries)) {
+      var spec = se.getSpec();
+      if (spec != null
+          && ns.equals(se.getMetadata().getNamespace())
+          && spec.getWorkloadSelector() != null
+          && spec.getWorkloadSelector().getLabels() != null
+          && MeshModelBuilder.matches(spec.getWorkloadSelector().getLabels(), labels)
+          && spec.getHosts() != null) {
+        hosts.addAll(spec.getHosts());
+      }
+    }
+    return hosts;
   }
 
   private void fire(Change c) {

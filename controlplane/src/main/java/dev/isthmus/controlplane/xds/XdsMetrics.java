@@ -96,12 +96,7 @@ public final class XdsMetrics {
   /** Prometheus text exposition. */
   public String render() {
     StringBuilder b = new StringBuilder();
-    counter(
-        b,
-        "pilot_xds_pushes",
-        "Pilot build and send errors for lds, rds, cds and eds.",
-        "type",
-        pushes);
+    counter(b, "pilot_xds_pushes", "Pushes sent to proxies, by xDS type.", "type", pushes);
     counter(
         b,
         "pilot_total_xds_rejects",
