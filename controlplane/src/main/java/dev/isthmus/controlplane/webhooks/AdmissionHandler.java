@@ -3,6 +3,7 @@ package dev.isthmus.controlplane.webhooks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isthmus.controlplane.webhooks.inject.InjectionPolicy;
 import dev.isthmus.controlplane.webhooks.inject.InjectionResult;
 import dev.isthmus.controlplane.webhooks.inject.SidecarInjector;
 import dev.isthmus.controlplane.webhooks.validation.IstioConfigValidator;
@@ -111,8 +112,13 @@ public final class AdmissionHandler {
       response.put("allowed", true);
       return;
     }
-    InjectionResult r =
-        injector.inject(request.path("object"), request.path("namespace").asText(""));
+    String namespace = request.path("namespace").asText("");
+    if (InjectionPolicy.IGNORED_NAMESPACES.contains(namespace)) {
+      // Never block system namespaces, not even on a pod the injector could not read.
+      response.put("allowed", true);
+      return;
+    }
+    InjectionResult r = injector.inject(request.path("object"), namespace);
     response.put("allowed", true);
     if (r.injected() && !r.patch().isEmpty()) {
       response.put("patchType", "JSONPatch");

@@ -117,6 +117,24 @@ class AdmissionHandlerTest {
   }
 
   @Test
+  void neverBlocksSystemNamespaces() throws Exception {
+    ObjectNode r =
+        JSON.createObjectNode()
+            .put("apiVersion", "admission.k8s.io/v1")
+            .put("kind", "AdmissionReview");
+    ObjectNode req =
+        r.putObject("request")
+            .put("uid", "u-2")
+            .put("operation", "CREATE")
+            .put("namespace", "kube-system");
+    req.putObject("kind").put("group", "").put("version", "v1").put("kind", "Pod");
+    req.putObject("object").put("spec", "unreadable");
+    JsonNode resp = response(handler.inject(r.toString().getBytes(StandardCharsets.UTF_8)));
+    assertThat(resp.path("allowed").asBoolean()).isTrue();
+    assertThat(resp.has("patch")).isFalse();
+  }
+
+  @Test
   void injectIgnoresNonPodsAndUpdates() throws Exception {
     JsonNode r = response(handler.inject(review("", "Pod", "UPDATE", JSON.createObjectNode())));
     assertThat(r.path("allowed").asBoolean()).isTrue();

@@ -47,11 +47,40 @@ class WebhooksIT {
   private KubernetesClient client;
   private TestCertificates certs;
   private Webhooks webhooks;
+  private MutableRoot root;
+
+  /** A CA root that can be rotated by the test. */
+  static final class MutableRoot implements CaRootSource {
+    private volatile String pem;
+    private final java.util.List<Runnable> listeners =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    MutableRoot(String pem) {
+      this.pem = pem;
+    }
+
+    @Override
+    public String rootPem() {
+      return pem;
+    }
+
+    @Override
+    public AutoCloseable onChange(Runnable listener) {
+      listeners.add(listener);
+      return () -> listeners.remove(listener);
+    }
+
+    void rotate(String newPem) {
+      pem = newPem;
+      listeners.forEach(Runnable::run);
+    }
+  }
 
   @BeforeAll
   void start(KubernetesClient client) throws Exception {
     this.client = client;
     certs = TestCertificates.selfSigned();
+    root = new MutableRoot(certs.pem());
     namespace(controlPlaneNs, Map.of());
     namespace(meshNs, Map.of("istio-injection", "enabled", "webhooks-it", run));
     namespace(plainNs, Map.of("webhooks-it", run));
@@ -80,7 +109,7 @@ class WebhooksIT {
             client,
             Webhooks.Config.of(controlPlaneNs, "default").withListen("127.0.0.1", 0),
             certs.servingTls(),
-            CaRootSource.fixed(certs.pem()));
+            root);
     String base = "https://127.0.0.1:" + webhooks.port();
     String caBundle =
         Base64.getEncoder().encodeToString(certs.pem().getBytes(StandardCharsets.UTF_8));
@@ -446,6 +475,24 @@ class WebhooksIT {
                 60,
                 TimeUnit.SECONDS);
     assertThat(synced.getWebhooks().get(0).getClientConfig().getCaBundle()).isEqualTo(expected);
+
+    // Root rotation: the new root is patched in.
+    String rotatedPem = TestCertificates.selfSigned().pem();
+    String rotated =
+        Base64.getEncoder().encodeToString(rotatedPem.getBytes(StandardCharsets.UTF_8));
+    root.rotate(rotatedPem);
+    MutatingWebhookConfiguration afterRotation =
+        client
+            .admissionRegistration()
+            .v1()
+            .mutatingWebhookConfigurations()
+            .withName("istio-sidecar-injector")
+            .waitUntilCondition(
+                c -> rotated.equals(c.getWebhooks().get(0).getClientConfig().getCaBundle()),
+                60,
+                TimeUnit.SECONDS);
+    assertThat(afterRotation.getWebhooks().get(0).getClientConfig().getCaBundle())
+        .isEqualTo(rotated);
   }
 
   @Test
