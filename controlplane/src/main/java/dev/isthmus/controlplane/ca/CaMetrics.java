@@ -80,6 +80,15 @@ public final class CaMetrics {
         .append("citadel_server_root_cert_expiry_seconds ")
         .append(rootCertExpirySeconds())
         .append('\n');
+    SigningAuthority current = ca.get();
+    if (current != null) {
+      out.append("# HELP citadel_server_root_cert_expiry_timestamp")
+          .append(" The unix timestamp, in seconds, when the root cert will expire.\n")
+          .append("# TYPE citadel_server_root_cert_expiry_timestamp gauge\n")
+          .append("citadel_server_root_cert_expiry_timestamp ")
+          .append(current.root().getNotAfter().getTime() / 1000)
+          .append('\n');
+    }
     return out.toString();
   }
 

@@ -63,7 +63,10 @@ class CertificateServiceTest {
     assertThat(metrics.prometheusText())
         .contains("citadel_server_csr_count 1\n")
         .contains("citadel_server_success_cert_issuance_count 1\n")
-        .contains("citadel_server_root_cert_expiry_seconds ");
+        .contains("citadel_server_root_cert_expiry_seconds ")
+        .contains(
+            "citadel_server_root_cert_expiry_timestamp "
+                + ca.root().getNotAfter().getTime() / 1000);
   }
 
   @Test

@@ -61,6 +61,7 @@ class CitadelRootsIT {
                 .endMetadata()
                 .withData(encoded(data))
                 .build())
+        .forceConflicts()
         .serverSideApply();
   }
 
@@ -126,6 +127,41 @@ class CitadelRootsIT {
       Secret secret = client.secrets().inNamespace(ns).withName("istio-ca-secret").get();
       assertThat(Pem.certificate(decoded(secret, "ca-cert.pem"))).isEqualTo(renewed);
       CaFixtures.verifyPkix(List.of(leaf, renewed), renewed);
+    }
+  }
+
+  @Test
+  void runningCaRotatesARootThatEntersItsGracePeriod(KubernetesClient client) throws Exception {
+    String ns = CaServer.namespace(client, "ca-rerotate");
+    List<String> notified = new CopyOnWriteArrayList<>();
+    try (Citadel citadel =
+        new Citadel(CaConfig.defaults(ns).withCheckInterval(Duration.ofMillis(500)))) {
+      citadel.start(client);
+      X509Certificate first = citadel.root();
+      X509Certificate servingBefore = citadel.servingCertificate().chain().get(0);
+      citadel.addRootListener(notified::add);
+      // Another replica (or an operator) leaves a root that expires within the grace period.
+      KeyPair keys = KeyType.RSA_2048.generate();
+      X509Certificate expiring =
+          CertIssuer.selfSignedRoot(keys, "cluster.local", Duration.ofDays(30));
+      putSecret(
+          client,
+          ns,
+          "istio-ca-secret",
+          Map.of("ca-cert.pem", Pem.encode(expiring), "ca-key.pem", Pem.encode(keys)));
+      CaServer.await(
+          "a root re-issued from the new key",
+          () ->
+              citadel.root().getPublicKey().equals(keys.getPublic())
+                  && !citadel.root().equals(expiring)
+                  && notified.contains(Pem.encode(citadel.root())));
+      X509Certificate rotated = citadel.root();
+      assertThat(rotated).isNotEqualTo(first);
+      assertThat(rotated.getNotAfter().toInstant())
+          .isAfter(Instant.now().plus(Duration.ofDays(3000)));
+      // Listeners run after the serving certificate was renewed.
+      assertThat(citadel.servingCertificate().chain().get(0)).isNotEqualTo(servingBefore);
+      CaFixtures.verifyPkix(citadel.servingCertificate().chain(), rotated);
     }
   }
 
