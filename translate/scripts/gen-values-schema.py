@@ -59,16 +59,19 @@ pilot = {k: v for k, v in disc.items() if k not in TOP}
 pilot.update({"enabled": True, "podLabels": {}, "hpaSpec": {}})
 gw = union(schema(ing["gateways"]["istio-ingressgateway"]), schema(egr["gateways"]["istio-egressgateway"]))
 gw.update({"enabled": "bool", "name": "string", "namespace": "string", "labels": "map", "ports": "list",
-           "hpaSpec": "map", "podDisruptionBudget": "map", "tag": "any", "hub": "string"})
+           "hpaSpec": "map", "podDisruptionBudget": "map", "tag": "any", "hub": "string",
+           "replicaCount": "any"})
 cniS = schema({k: v for k, v in cni.items() if k != "global"})
 cniS.update({"enabled": "bool", "namespace": "string", "tag": "any", "hub": "string"})
 ztS = schema({k: v for k, v in zt.items() if k != "global"})
 ztS.update({"enabled": "bool", "namespace": "string", "tag": "any", "hub": "string"})
 pilotS = schema(pilot); pilotS.update({"tag": "any", "hub": "string", "namespace": "string"})
+glob = union(*(schema(x.get("global", {})) for x in (disc, base, dflt, cni, ing, egr, zt)),
+             {"platform": "string", "defaultConfigVisibilitySettings": "list", "istioNamespace": "string",
+              "remotePilotAddress": "string", "jwtPolicy": "string", "arch": "map"})
+glob["proxy"]["holdApplicationUntilProxyStarts"] = "bool"
 out = {
-    "global": union(*(schema(x.get("global", {})) for x in (disc, base, dflt, cni, ing, egr, zt)),
-                    {"platform": "string", "defaultConfigVisibilitySettings": "list", "istioNamespace": "string",
-                     "remotePilotAddress": "string", "jwtPolicy": "string", "arch": "map"}),
+    "global": glob,
     "pilot": pilotS,
     "gateways": union({k: v for k, v in schema(disc["gateways"]).items()}, {"*": gw}),
     "cni": cniS, "istio_cni": "map", "ztunnel": ztS,

@@ -93,6 +93,19 @@ class ValidationTest {
   }
 
   @Test
+  void builtInDefaultsAndProfilesOnlyUseSupportedValues() {
+    List<String> errors = new java.util.ArrayList<>();
+    dev.isthmus.translate.validate.ValuesSchema.validate(
+        ValuesTranslator.defaults(), "values-defaults.yaml", errors);
+    for (String p : Profiles.NAMES) {
+      assertThat(dev.isthmus.translate.validate.Validator.validate(Profiles.tree(p)).errors())
+          .as(p)
+          .isEmpty();
+    }
+    assertThat(errors).isEmpty();
+  }
+
+  @Test
   void collectsEveryErrorAtOnce() {
     String doc = HEAD + "spec:\n  revision: X\n  hub: \"a b\"\n  values:\n    nope: 1\n";
     assertThatThrownBy(() -> Translator.render(List.of(doc), List.of(), null, false))

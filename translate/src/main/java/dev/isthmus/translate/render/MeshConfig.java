@@ -20,17 +20,12 @@ public final class MeshConfig {
     d.putObject("defaultProviders").putArray("metrics").add("prometheus");
     d.put("enablePrometheusMerge", true);
     d.put("rootNamespace", ctx.istioNamespace());
-    d.put("trustDomain", v.str("global.trustDomain", "cluster.local"));
-    String tracer = v.str("global.proxy.tracer", "none");
-    if (!"none".equals(tracer) && !tracer.isEmpty()) {
-      ObjectNode tracing = ((ObjectNode) d.get("defaultConfig")).putObject("tracing");
-      if ("zipkin".equals(tracer)) {
-        tracing
-            .putObject("zipkin")
-            .put(
-                "address",
-                v.str("global.tracer.zipkin.address", "zipkin." + ctx.istioNamespace() + ":9411"));
-      }
+    d.put("trustDomain", "cluster.local");
+    if ("zipkin".equals(v.str("global.proxy.tracer", "none"))) {
+      ((ObjectNode) d.get("defaultConfig"))
+          .putObject("tracing")
+          .putObject("zipkin")
+          .put("address", "zipkin." + ctx.istioNamespace() + ":9411");
     }
     if (!v.str("global.meshID", "").isEmpty()) {
       d.put("meshId", v.str("global.meshID", ""));
