@@ -29,6 +29,9 @@ public final class Profiles {
           "remote",
           "stable");
 
+  private static final java.util.Map<String, ObjectNode> TREES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private Profiles() {}
 
   /** The YAML text of a built-in profile, if {@code name} is one. */
@@ -49,6 +52,10 @@ public final class Profiles {
 
   /** The IstioOperator tree of a built-in profile (not yet merged on default). */
   public static ObjectNode tree(String name) {
+    return TREES.computeIfAbsent(name, Profiles::parse).deepCopy();
+  }
+
+  private static ObjectNode parse(String name) {
     String text =
         text(name)
             .orElseThrow(

@@ -22,6 +22,7 @@ import java.util.TreeMap;
  */
 public final class InjectorConfig {
   private static final List<String> BUILT_IN = List.of("sidecar", "gateway", "grpc-agent");
+  private static final Map<String, String> TEMPLATES = loadTemplates();
 
   private InjectorConfig() {}
 
@@ -57,9 +58,7 @@ public final class InjectorConfig {
     c.set("neverInjectSelector", list(v.node("sidecarInjectorWebhook.neverInjectSelector")));
     c.set("injectedAnnotations", v.obj("sidecarInjectorWebhook.injectedAnnotations"));
     Map<String, String> templates = new TreeMap<>();
-    for (String t : BUILT_IN) {
-      templates.put(t, template(t));
-    }
+    templates.putAll(TEMPLATES);
     v.strMap("sidecarInjectorWebhook.templates").forEach(templates::put);
     ObjectNode tn = c.putObject("templates");
     templates.forEach(tn::put);
@@ -86,6 +85,14 @@ public final class InjectorConfig {
 
   private static JsonNode list(JsonNode n) {
     return n != null && n.isArray() ? n : Yamls.YAML.createArrayNode();
+  }
+
+  private static Map<String, String> loadTemplates() {
+    Map<String, String> out = new TreeMap<>();
+    for (String t : BUILT_IN) {
+      out.put(t, template(t));
+    }
+    return Map.copyOf(out);
   }
 
   private static String template(String name) {
