@@ -4,6 +4,7 @@ import dev.isthmus.controlplane.discovery.KubeDiscovery;
 import dev.isthmus.controlplane.discovery.MeshModelBuilder;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import dev.isthmus.controlplane.server.DynamicKeyManager;
+import dev.isthmus.controlplane.server.DynamicTrustManager;
 import dev.isthmus.controlplane.server.HttpEndpoints;
 import dev.isthmus.controlplane.server.HttpEndpoints.Body;
 import dev.isthmus.controlplane.server.SelfSignedMaterial;
@@ -109,6 +110,10 @@ public final class ControlPlane implements AutoCloseable {
                         .keyMaterial()
                         .orElseGet(
                             () -> new SelfSignedMaterial(config.namespace(), config.revision()))));
+    if (!secureServing.clientCertificateRoots().isEmpty()) {
+      tls.clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
+          .trustManager(new DynamicTrustManager(secureServing::clientCertificateRoots));
+    }
     var sb =
         Grpc.newServerBuilderForPort(config.secureXdsPort(), tls.build())
             .addService(ServerInterceptors.intercept(ads, AdsService.peerInterceptor()));

@@ -1,6 +1,7 @@
 package dev.isthmus.controlplane;
 
 import io.grpc.BindableService;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,6 +21,15 @@ public interface SecureServing {
    */
   default Optional<ServingKeyMaterial> keyMaterial() {
     return Optional.empty();
+  }
+
+  /**
+   * Roots client certificates on the TLS port must chain to. When non-empty at start, the port asks
+   * for (without requiring) a client certificate, so the CA can see the certificate a workload
+   * renews with; the list is read again at every handshake, so root rotation needs no restart.
+   */
+  default List<X509Certificate> clientCertificateRoots() {
+    return List.of();
   }
 
   /** Nothing plugged in. */

@@ -9,8 +9,9 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
- * {@code DynamicKeyManager} presents whatever {@link ServingKeyMaterial} returns at handshake time,
- * so a rotated serving certificate is used by the next connection without restarting the server.
+ * {@code DynamicKeyManager} presents whatever {@link ServingKeyMaterial} returns at handshake time
+ * (as a server, or as a client when one is asked for), so a rotated serving certificate is used by
+ * the next connection without restarting the server.
  */
 public final class DynamicKeyManager extends X509ExtendedKeyManager {
   private static final String ALIAS = "serving";
@@ -25,12 +26,17 @@ public final class DynamicKeyManager extends X509ExtendedKeyManager {
 
   @Override
   public String[] getClientAliases(String keyType, Principal[] issuers) {
-    return new String[0];
+    return new String[] {ALIAS};
   }
 
   @Override
   public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-    return null;
+    return ALIAS;
+  }
+
+  @Override
+  public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+    return ALIAS;
   }
 
   @Override

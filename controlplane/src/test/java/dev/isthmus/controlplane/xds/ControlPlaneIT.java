@@ -8,6 +8,7 @@ import dev.isthmus.controlplane.ControlPlane;
 import dev.isthmus.controlplane.ControlPlaneConfig;
 import dev.isthmus.controlplane.SecureServing;
 import dev.isthmus.controlplane.ServingKeyMaterial;
+import dev.isthmus.controlplane.server.DynamicKeyManager;
 import dev.isthmus.controlplane.server.SelfSignedMaterial;
 import dev.isthmus.testing.WithKubeApiServer;
 import io.envoyproxy.controlplane.cache.Resources;
@@ -24,6 +25,12 @@ import io.grpc.BindableService;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -34,11 +41,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -171,18 +182,44 @@ class ControlPlaneIT {
   void tlsPortServesXdsAndPluggedServicesWithSuppliedCertificate(KubernetesClient kube)
       throws Exception {
     ServingKeyMaterial material = new SelfSignedMaterial("istio-system", "default");
+    ServingKeyMaterial workload = new SelfSignedMaterial("workload-ns", "default");
     HealthStatusManager health = new HealthStatusManager();
     health.setStatus("isthmus.test.Ca", HealthCheckResponse.ServingStatus.SERVING);
+    AtomicReference<String> peer = new AtomicReference<>("");
+    ServerInterceptor capturePeer =
+        new ServerInterceptor() {
+          @Override
+          public <Q, R> ServerCall.Listener<Q> interceptCall(
+              ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+            SSLSession ssl = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+            try {
+              peer.set(
+                  ((X509Certificate) ssl.getPeerCertificates()[0])
+                      .getSubjectX500Principal()
+                      .getName());
+            } catch (SSLPeerUnverifiedException e) {
+              peer.set("none");
+            }
+            return next.startCall(call, headers);
+          }
+        };
     SecureServing secure =
         new SecureServing() {
           @Override
           public List<BindableService> services() {
-            return List.of(health.getHealthService());
+            ServerServiceDefinition def =
+                ServerInterceptors.intercept(health.getHealthService(), capturePeer);
+            return List.of(() -> def);
           }
 
           @Override
           public Optional<ServingKeyMaterial> keyMaterial() {
             return Optional.of(material);
+          }
+
+          @Override
+          public List<X509Certificate> clientCertificateRoots() {
+            return workload.certificateChain();
           }
         };
     try (ControlPlane cp =
@@ -192,6 +229,7 @@ class ControlPlaneIT {
                   "localhost:" + cp.secureXdsPort(),
                   TlsChannelCredentials.newBuilder()
                       .trustManager(pem(material.certificateChain().get(0)))
+                      .keyManager(new DynamicKeyManager(workload))
                       .build())
               .build();
       try {
@@ -200,6 +238,9 @@ class ControlPlaneIT {
                     .check(HealthCheckRequest.newBuilder().setService("isthmus.test.Ca").build())
                     .getStatus())
             .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        assertThat(peer.get())
+            .as("the plugged service sees the client certificate")
+            .isEqualTo(workload.certificateChain().get(0).getSubjectX500Principal().getName());
 
         AdsProtocolTest.Inbox<DiscoveryResponse> in = new AdsProtocolTest.Inbox<>();
         StreamObserver<DiscoveryRequest> out =
