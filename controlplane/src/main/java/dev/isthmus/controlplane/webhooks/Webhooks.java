@@ -68,11 +68,15 @@ public final class Webhooks implements AutoCloseable {
       return new Config(address, port, revision, namespace, injectorConfigMap, meshConfigMap);
     }
 
-    /** Name of the MutatingWebhookConfiguration the installer renders for this revision. */
+    /**
+     * Name of the MutatingWebhookConfiguration the installer renders for this revision: {@code
+     * istio-sidecar-injector[-<rev>]}, with {@code -<namespace>} appended outside istio-system.
+     */
     public String mutatingWebhookName() {
-      return revision.equals("default")
-          ? "istio-sidecar-injector"
-          : "istio-sidecar-injector-" + revision;
+      return (revision.equals("default")
+              ? "istio-sidecar-injector"
+              : "istio-sidecar-injector-" + revision)
+          + (namespace.equals("istio-system") ? "" : "-" + namespace);
     }
 
     /** Name of the ValidatingWebhookConfiguration the installer renders for this revision. */
@@ -80,6 +84,16 @@ public final class Webhooks implements AutoCloseable {
       return (revision.equals("default") ? "istio-validator" : "istio-validator-" + revision)
           + "-"
           + namespace;
+    }
+
+    /**
+     * ValidatingWebhookConfiguration names kept in sync: the revision's, plus {@code
+     * istiod-default-validator} for the default revision.
+     */
+    public Set<String> validatingWebhookNames() {
+      return revision.equals("default")
+          ? Set.of(validatingWebhookName(), "istiod-default-validator")
+          : Set.of(validatingWebhookName());
     }
   }
 
@@ -161,7 +175,7 @@ public final class Webhooks implements AutoCloseable {
             root,
             config.revision(),
             Set.of(config.mutatingWebhookName()),
-            Set.of(config.validatingWebhookName()));
+            config.validatingWebhookNames());
     sync.start();
     resources.add(sync);
   }

@@ -197,7 +197,7 @@ class WebhooksIT {
           .admissionRegistration()
           .v1()
           .mutatingWebhookConfigurations()
-          .withName("istio-sidecar-injector")
+          .withName(injectorWebhook())
           .delete();
       for (String ns : new String[] {controlPlaneNs, meshNs, plainNs}) {
         client.namespaces().withName(ns).delete();
@@ -206,6 +206,14 @@ class WebhooksIT {
     if (webhooks != null) {
       webhooks.close();
     }
+  }
+
+  /**
+   * The name the installer gives the injector configuration of a control plane outside
+   * istio-system.
+   */
+  private String injectorWebhook() {
+    return "istio-sidecar-injector-" + controlPlaneNs;
   }
 
   private void namespace(String name, Map<String, String> labels) {
@@ -431,8 +439,7 @@ class WebhooksIT {
             .resource(
                 new MutatingWebhookConfigurationBuilder()
                     .withNewMetadata()
-                    .withName("istio-sidecar-injector")
-                    .addToLabels("istio.io/rev", "default")
+                    .withName(injectorWebhook())
                     .endMetadata()
                     .addNewWebhook()
                     .withName("rev.namespace.sidecar-injector.istio.io")
@@ -467,7 +474,7 @@ class WebhooksIT {
             .admissionRegistration()
             .v1()
             .mutatingWebhookConfigurations()
-            .withName("istio-sidecar-injector")
+            .withName(injectorWebhook())
             .waitUntilCondition(
                 c ->
                     c != null
@@ -486,7 +493,7 @@ class WebhooksIT {
             .admissionRegistration()
             .v1()
             .mutatingWebhookConfigurations()
-            .withName("istio-sidecar-injector")
+            .withName(injectorWebhook())
             .waitUntilCondition(
                 c -> rotated.equals(c.getWebhooks().get(0).getClientConfig().getCaBundle()),
                 60,

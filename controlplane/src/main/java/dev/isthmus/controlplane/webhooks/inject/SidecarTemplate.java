@@ -23,7 +23,11 @@ final class SidecarTemplate {
   private SidecarTemplate() {}
 
   static boolean cni(InjectionContext ctx) {
-    return ctx.config.bool("pilot.cni.enabled", false)
+    // Stock values nest it as pilot.cni.enabled; the rendered ConfigMap may carry pilot.cni as a
+    // bare boolean next to istio_cni.enabled.
+    var pilotCni = ctx.config.value("pilot.cni");
+    return (pilotCni.isBoolean() && pilotCni.asBoolean())
+        || ctx.config.bool("pilot.cni.enabled", false)
         || ctx.config.bool("istio_cni.enabled", false);
   }
 

@@ -302,6 +302,21 @@ class SidecarInjectorTest {
   }
 
   @Test
+  void cniFlagAsRenderedByTheInstaller() throws Exception {
+    InjectionConfig cfg =
+        config(
+            v -> {
+              ((ObjectNode) v).putObject("pilot").put("cni", true);
+              ((ObjectNode) v).putObject("istio_cni").put("enabled", true);
+            },
+            null);
+    Pod pod = inject(cfg, pod(), ENABLED).pod();
+    assertThat(pod.getSpec().getInitContainers())
+        .extracting(Container::getName)
+        .containsExactly("istio-validation");
+  }
+
+  @Test
   void honoursValuesAndAnnotations() throws Exception {
     InjectionConfig cfg =
         config(
