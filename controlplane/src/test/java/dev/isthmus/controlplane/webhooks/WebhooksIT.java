@@ -44,6 +44,7 @@ class WebhooksIT {
   private final String plainNs = "wh-plain-" + run;
   private final String validateName = "wh-it-validate-" + run;
   private final String injectName = "wh-it-inject-" + run;
+  private final String taggedName = "wh-it-tagged-" + run;
   private KubernetesClient client;
   private TestCertificates certs;
   private Webhooks webhooks;
@@ -199,6 +200,7 @@ class WebhooksIT {
           .mutatingWebhookConfigurations()
           .withName(injectorWebhook())
           .delete();
+      client.admissionRegistration().v1().validatingWebhookConfigurations().withName(taggedName).delete();
       for (String ns : new String[] {controlPlaneNs, meshNs, plainNs}) {
         client.namespaces().withName(ns).delete();
       }
@@ -500,6 +502,60 @@ class WebhooksIT {
                 TimeUnit.SECONDS);
     assertThat(afterRotation.getWebhooks().get(0).getClientConfig().getCaBundle())
         .isEqualTo(rotated);
+  }
+
+  @Test
+  void caBundleSyncPatchesConfigurationsLabelledWithTheRevision() throws Exception {
+    client
+        .admissionRegistration()
+        .v1()
+        .validatingWebhookConfigurations()
+        .resource(
+            new ValidatingWebhookConfigurationBuilder()
+                .withNewMetadata()
+                .withName(taggedName)
+                .addToLabels("istio.io/rev", "default")
+                .endMetadata()
+                .addNewWebhook()
+                .withName("rev.validation.istio.io")
+                .withAdmissionReviewVersions("v1")
+                .withSideEffects("None")
+                .withFailurePolicy("Ignore")
+                .withNewClientConfig()
+                .withUrl("https://127.0.0.1:1/validate")
+                .endClientConfig()
+                .withNewNamespaceSelector()
+                .addToMatchLabels("never-matches-" + run, "x")
+                .endNamespaceSelector()
+                .addNewRule()
+                .withApiGroups("networking.istio.io")
+                .withApiVersions("*")
+                .withOperations("CREATE")
+                .withResources("*")
+                .endRule()
+                .endWebhook()
+                .build())
+        .create();
+    var synced =
+        client
+            .admissionRegistration()
+            .v1()
+            .validatingWebhookConfigurations()
+            .withName(taggedName)
+            .waitUntilCondition(
+                c ->
+                    root.rootPem()
+                        .equals(
+                            new String(
+                                Base64.getDecoder()
+                                    .decode(
+                                        String.valueOf(
+                                            c.getWebhooks().get(0).getClientConfig().getCaBundle())
+                                            .replace("null", "")),
+                                StandardCharsets.UTF_8)),
+                60,
+                TimeUnit.SECONDS);
+    assertThat(synced.getWebhooks().get(0).getClientConfig().getCaBundle()).isNotEmpty();
   }
 
   @Test
