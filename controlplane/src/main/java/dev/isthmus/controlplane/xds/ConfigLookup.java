@@ -55,6 +55,15 @@ final class ConfigLookup {
     return out;
   }
 
+  /** Whether the proxy's Sidecar sets {@code outboundTrafficPolicy.mode: REGISTRY_ONLY}. */
+  boolean registryOnly(ProxyNode proxy) {
+    ConfigEntry<Sidecar> sc = sidecar(proxy);
+    return sc != null
+        && sc.spec().getOutboundTrafficPolicy() != null
+        && sc.spec().getOutboundTrafficPolicy().getMode()
+            == io.fabric8.istio.api.api.networking.v1alpha3.OutboundTrafficPolicyMode.REGISTRY_ONLY;
+  }
+
   ConfigEntry<Sidecar> sidecar(ProxyNode proxy) {
     Workload w = mesh.workloads().get(proxy.ip());
     Map<String, String> labels = w != null ? w.labels() : proxy.labels();

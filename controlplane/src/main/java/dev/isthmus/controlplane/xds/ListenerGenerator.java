@@ -127,7 +127,10 @@ final class ListenerGenerator {
             .addFilterChains(
                 FilterChain.newBuilder()
                     .setName(Names.VIRTUAL_OUTBOUND + "-catchall-tcp")
-                    .addFilters(tcpProxy(Names.PASSTHROUGH, Names.PASSTHROUGH)))
+                    .addFilters(
+                        lookup.registryOnly(proxy)
+                            ? tcpProxy(Names.BLACKHOLE, Names.BLACKHOLE)
+                            : tcpProxy(Names.PASSTHROUGH, Names.PASSTHROUGH)))
             .build());
     out.add(inbound(proxy));
     Map<Integer, ServicePort> httpPorts = new TreeMap<>();

@@ -50,26 +50,28 @@ final class RouteGenerator {
         }
       }
     }
+    boolean registryOnly = lookup.registryOnly(proxy);
+    String catchAll = registryOnly ? "block_all" : "allow_any";
+    String catchAllCluster = registryOnly ? Names.BLACKHOLE : Names.PASSTHROUGH;
     List<RouteConfiguration> out = new ArrayList<>();
     byPort.forEach(
-        (port, hosts) -> {
-          RouteConfiguration.Builder rc =
-              RouteConfiguration.newBuilder()
-                  .setName(Integer.toString(port))
-                  .setValidateClusters(com.google.protobuf.BoolValue.of(false))
-                  .addAllVirtualHosts(hosts)
-                  .addVirtualHosts(
-                      VirtualHost.newBuilder()
-                          .setName("allow_any")
-                          .addDomains("*")
-                          .addRoutes(
-                              Route.newBuilder()
-                                  .setName("allow_any")
-                                  .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                                  .setRoute(
-                                      RouteAction.newBuilder().setCluster(Names.PASSTHROUGH))));
-          out.add(rc.build());
-        });
+        (port, hosts) ->
+            out.add(
+                RouteConfiguration.newBuilder()
+                    .setName(Integer.toString(port))
+                    .setValidateClusters(com.google.protobuf.BoolValue.of(false))
+                    .addAllVirtualHosts(hosts)
+                    .addVirtualHosts(
+                        VirtualHost.newBuilder()
+                            .setName(catchAll)
+                            .addDomains("*")
+                            .addRoutes(
+                                Route.newBuilder()
+                                    .setName(catchAll)
+                                    .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                    .setRoute(
+                                        RouteAction.newBuilder().setCluster(catchAllCluster))))
+                    .build()));
     return out;
   }
 

@@ -60,6 +60,9 @@ public final class XdsCache implements ConfigWatcher {
     final Map<Watch, String> watches = new HashMap<>();
     final Map<DeltaWatch, String> deltaWatches = new HashMap<>();
 
+    /** Last SotW version sent per type URL, to recognise which version a NACK rejects. */
+    final Map<String, String> lastSent = new HashMap<>();
+
     NodeState(ProxyNode proxy, ProxyResources resources) {
       this.proxy = proxy;
       this.resources = resources;
@@ -123,6 +126,7 @@ public final class XdsCache implements ConfigWatcher {
           String version = resources.version(type, w.request().getResourceNamesList());
           if (!version.equals(e.getValue())) {
             it.remove();
+            s.lastSent.put(type, version);
             Response r = sotwResponse(w.request(), resources, version);
             sends.add(() -> respond(w, r));
           }
@@ -167,9 +171,10 @@ public final class XdsCache implements ConfigWatcher {
       boolean respond;
       String baseline = request.getVersionInfo();
       if (request.hasErrorDetail()) {
-        // NACK: keep the last accepted version in force; wait for a newer one.
-        baseline = version;
-        respond = false;
+        // NACK: the proxy keeps its last accepted version; answer only with a version newer than
+        // the rejected one, never the rejected one again.
+        baseline = s.lastSent.getOrDefault(type, version);
+        respond = !version.equals(baseline);
       } else if (hasClusterChanged && type.equals(Resources.V3.ENDPOINT_TYPE_URL)) {
         respond = true;
       } else if (!knownResourceNames.equals(new HashSet<>(names))
@@ -181,6 +186,7 @@ public final class XdsCache implements ConfigWatcher {
         respond = !version.equals(request.getVersionInfo());
       }
       if (respond) {
+        s.lastSent.put(type, version);
         response = sotwResponse(request, res, version);
       } else {
         s.watches.put(watch, baseline);

@@ -91,6 +91,57 @@ class ListenerGenerationTest {
   }
 
   @Test
+  void registryOnlySidecarSendsUnknownDestinationsToTheBlackHole() throws Exception {
+    ClusterState base = with(List.of(), List.of(), List.of(), false);
+    ClusterState s =
+        new ClusterState(
+            base.services(),
+            base.endpointSlices(),
+            base.pods(),
+            base.nodes(),
+            base.serviceEntries(),
+            base.workloadEntries(),
+            base.virtualServices(),
+            base.destinationRules(),
+            base.gateways(),
+            List.of(
+                new io.fabric8.istio.api.networking.v1.SidecarBuilder()
+                    .withNewMetadata()
+                    .withNamespace("default")
+                    .withName("default")
+                    .endMetadata()
+                    .withNewSpec()
+                    .withNewOutboundTrafficPolicy()
+                    .withMode(
+                        io.fabric8.istio.api.api.networking.v1alpha3.OutboundTrafficPolicyMode
+                            .REGISTRY_ONLY)
+                    .endOutboundTrafficPolicy()
+                    .endSpec()
+                    .build()),
+            base.peerAuthentications());
+    ProxyResources r =
+        ResourceGenerator.generate(
+            Fixtures.build(s), Fixtures.sidecar("10.1.0.9", "productpage", "default"));
+
+    var tcp =
+        listener(r, Names.VIRTUAL_OUTBOUND)
+            .getFilterChains(0)
+            .getFilters(0)
+            .getTypedConfig()
+            .unpack(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.class);
+    assertThat(tcp.getCluster()).isEqualTo(Names.BLACKHOLE);
+    RouteConfiguration rc =
+        (RouteConfiguration) r.messages(Resources.V3.ROUTE_TYPE_URL).get("9080");
+    assertThat(rc.getVirtualHostsList())
+        .last()
+        .satisfies(
+            v -> {
+              assertThat(v.getName()).isEqualTo("block_all");
+              assertThat(v.getRoutes(0).getRoute().getCluster()).isEqualTo(Names.BLACKHOLE);
+            });
+  }
+
+  @Test
   void strictPeerAuthenticationRequiresMutualTlsInbound() throws Exception {
     PeerAuthentication strict =
         new PeerAuthenticationBuilder()
