@@ -1,0 +1,2 @@
+/** Serving helpers: TLS key and trust managers read per handshake, plain HTTP endpoints. */
+package dev.isthmus.controlplane.server;
