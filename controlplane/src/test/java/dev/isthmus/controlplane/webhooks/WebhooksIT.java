@@ -200,7 +200,12 @@ class WebhooksIT {
           .mutatingWebhookConfigurations()
           .withName(injectorWebhook())
           .delete();
-      client.admissionRegistration().v1().validatingWebhookConfigurations().withName(taggedName).delete();
+      client
+          .admissionRegistration()
+          .v1()
+          .validatingWebhookConfigurations()
+          .withName(taggedName)
+          .delete();
       for (String ns : new String[] {controlPlaneNs, meshNs, plainNs}) {
         client.namespaces().withName(ns).delete();
       }
@@ -550,7 +555,10 @@ class WebhooksIT {
                                 Base64.getDecoder()
                                     .decode(
                                         String.valueOf(
-                                            c.getWebhooks().get(0).getClientConfig().getCaBundle())
+                                                c.getWebhooks()
+                                                    .get(0)
+                                                    .getClientConfig()
+                                                    .getCaBundle())
                                             .replace("null", "")),
                                 StandardCharsets.UTF_8)),
                 60,
