@@ -1,5 +1,7 @@
 package dev.isthmus.bundle;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,6 +25,9 @@ public final class ClusterServiceVersions {
   public static final String INTERNAL_OBJECTS = "operators.operatorframework.io/internal-objects";
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  // the operator builds maps with Map.of, whose iteration order changes from one JVM to the next
+  private static final ObjectMapper SORTED =
+      Serialization.jsonMapper().copy().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   private ClusterServiceVersions() {}
 
@@ -104,13 +109,13 @@ public final class ClusterServiceVersions {
     ObjectNode spec = install.putObject("spec");
     ObjectNode permissions = spec.putArray("clusterPermissions").addObject();
     permissions.put("serviceAccountName", OperatorManifests.NAME);
-    permissions.set("rules", Serialization.jsonMapper().valueToTree(OperatorRbac.rules()));
+    permissions.set("rules", SORTED.valueToTree(OperatorRbac.rules()));
     // OLM sets the namespace; the one given here is dropped
     Deployment deployment = OperatorManifests.deployment("placeholder", info.operatorImage());
     ObjectNode d = spec.putArray("deployments").addObject();
     d.put("name", deployment.getMetadata().getName());
-    d.set("label", Serialization.jsonMapper().valueToTree(deployment.getMetadata().getLabels()));
-    d.set("spec", Serialization.jsonMapper().valueToTree(deployment.getSpec()));
+    d.set("label", SORTED.valueToTree(deployment.getMetadata().getLabels()));
+    d.set("spec", SORTED.valueToTree(deployment.getSpec()));
     return install;
   }
 

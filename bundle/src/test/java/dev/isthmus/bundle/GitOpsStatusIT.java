@@ -149,8 +149,13 @@ class GitOpsStatusIT {
     assertThat(o.at("/status/message").asText()).contains("spec.revision");
     assertThat(argo(o))
         .isEqualTo(new GitOpsHealth.Result("Degraded", "Component is in an error state."));
-    // Flux must not report a rejected spec as Current
-    assertThat(flux(o).status()).as("kstatus of %s", o.at("/status")).isIn("Failed", "InProgress");
+    // Flux must not report a rejected spec as Current: with Ready still True from the last good
+    // generation and
+    // observedGeneration current, kstatus needs Stalled=True (→ Failed) or Ready=False (→
+    // InProgress) to see the error
+    assertThat(flux(o).status())
+        .as("kstatus of a rejected spec, status %s", o.at("/status"))
+        .isIn("Failed", "InProgress");
 
     iop()
         .edit(
