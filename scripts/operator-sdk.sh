@@ -36,7 +36,11 @@ fi
 if GOBIN="$TOOLS" go install "github.com/operator-framework/operator-sdk/cmd/operator-sdk@$OPERATOR_SDK_VERSION" 2>"$TOOLS/operator-sdk-install.log"; then
   exec "$TOOLS/operator-sdk" bundle validate "$BUNDLE" --select-optional suite=operatorframework
 fi
-log "operator-sdk $OPERATOR_SDK_VERSION cannot be installed here: $(grep -m1 -E 'Forbidden|not available|error' "$TOOLS/operator-sdk-install.log" || head -n1 "$TOOLS/operator-sdk-install.log")"
+if grep -q '403 Forbidden' "$TOOLS/operator-sdk-install.log"; then
+  log "operator-sdk $OPERATOR_SDK_VERSION cannot be installed here: the Go module proxy refuses the module (403 Forbidden)"
+else
+  log "operator-sdk $OPERATOR_SDK_VERSION cannot be installed here: $(head -n1 "$TOOLS/operator-sdk-install.log")"
+fi
 log "using the validators operator-sdk runs, from github.com/operator-framework/api $OPERATOR_API_VERSION"
 
 DRIVER="$TOOLS/bundle-validate-$OPERATOR_API_VERSION"
