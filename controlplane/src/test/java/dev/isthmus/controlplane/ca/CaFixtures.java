@@ -61,7 +61,11 @@ final class CaFixtures {
       ext.addExtension(Extension.subjectAlternativeName, true, new GeneralNames(names));
       b.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, ext.generate());
     }
-    String alg = KeyType.signatureAlgorithm(keys.getPublic());
+    String alg =
+        "RSA".equals(keys.getPublic().getAlgorithm())
+                || "EC".equals(keys.getPublic().getAlgorithm())
+            ? KeyType.signatureAlgorithm(keys.getPublic())
+            : "Ed25519";
     return b.build(new JcaContentSignerBuilder(alg).build(keys.getPrivate()));
   }
 

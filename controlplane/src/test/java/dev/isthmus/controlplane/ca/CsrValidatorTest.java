@@ -56,6 +56,11 @@ class CsrValidatorTest {
             "EC P-521",
             CaFixtures.spiffeCsr(CaFixtures.ec("secp521r1"), ID),
             "EC key on an unsupported curve"),
+        bad(
+            "Ed25519",
+            CaFixtures.spiffeCsr(
+                java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), ID),
+            "unsupported key algorithm"),
         bad("no SAN", CaFixtures.csr(ec), "csr: no subjectAltName"),
         bad(
             "two SANs",
