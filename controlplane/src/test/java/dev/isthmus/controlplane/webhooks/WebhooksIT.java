@@ -581,6 +581,22 @@ class WebhooksIT {
     assertThat(body.path("response").path("allowed").asBoolean(true)).isFalse();
     assertThat(body.path("response").path("status").path("message").asText())
         .startsWith("cannot decode request");
+
+    var base = "https://127.0.0.1:" + webhooks.port();
+    var unknownPath =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/injector"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(unknownPath.statusCode()).isEqualTo(404);
+    var get =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/inject"))
+                .GET()
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(get.statusCode()).isEqualTo(405);
   }
 
   private javax.net.ssl.SSLContext trusting() throws Exception {
