@@ -6,7 +6,6 @@ import dev.isthmus.controlplane.model.MeshService;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import dev.isthmus.controlplane.model.ServicePort;
 import dev.isthmus.controlplane.model.Workload;
-import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.istio.api.networking.v1.WorkloadEntry;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -115,7 +114,7 @@ public final class MeshModelBuilder {
       }
     }
     for (ServiceEntry se : sorted(s.serviceEntries())) {
-      serviceEntry(se, s.workloadEntries(), services, endpoints, rejected);
+      ServiceEntries.add(se, s.workloadEntries(), services, endpoints, rejected, onRejected);
     }
     endpoints.replaceAll(
         (h, l) ->
@@ -291,116 +290,6 @@ public final class MeshModelBuilder {
     return region + "/" + zone + "/" + subzone;
   }
 
-  private void serviceEntry(
-      ServiceEntry se,
-      List<WorkloadEntry> workloadEntries,
-      Map<String, MeshService> services,
-      Map<String, List<MeshEndpoint>> endpoints,
-      Map<String, String> rejected) {
-    var spec = se.getSpec();
-    if (spec == null || spec.getHosts() == null || spec.getHosts().isEmpty()) {
-      String reason = "spec.hosts: at least one host is required";
-      rejected.put("ServiceEntry " + key(se), reason);
-      onRejected.accept("ServiceEntry", "ServiceEntry " + key(se) + ": " + reason);
-      return;
-    }
-    List<ServicePort> ports = new ArrayList<>();
-    if (spec.getPorts() != null) {
-      for (var p : spec.getPorts()) {
-        int number = p.getNumber() == null ? 0 : p.getNumber().intValue();
-        int target = p.getTargetPort() == null ? number : p.getTargetPort().intValue();
-        ports.add(
-            new ServicePort(
-                Objects.requireNonNullElse(p.getName(), ""),
-                number,
-                target,
-                ServicePort.Protocol.parse(p.getProtocol())));
-      }
-    }
-    ports.sort(Comparator.comparingInt(ServicePort::port));
-    MeshService.Resolution resolution =
-        spec.getResolution() == ServiceEntryResolution.DNS
-                || spec.getResolution() == ServiceEntryResolution.DNS_ROUND_ROBIN
-            ? MeshService.Resolution.DNS
-            : spec.getResolution() == ServiceEntryResolution.NONE
-                ? MeshService.Resolution.NONE
-                : MeshService.Resolution.STATIC;
-    Map<String, String> selector =
-        spec.getWorkloadSelector() == null
-            ? Map.of()
-            : orEmpty(spec.getWorkloadSelector().getLabels());
-    List<io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry> entries = new ArrayList<>();
-    if (spec.getEndpoints() != null) {
-      entries.addAll(spec.getEndpoints());
-    }
-    if (!selector.isEmpty()) {
-      for (WorkloadEntry we : sortedByName(workloadEntries)) {
-        if (ns(we).equals(ns(se))
-            && we.getSpec() != null
-            && matches(selector, orEmpty(we.getSpec().getLabels()))) {
-          entries.add(we.getSpec());
-        }
-      }
-    }
-    String address =
-        spec.getAddresses() == null || spec.getAddresses().isEmpty()
-            ? ""
-            : spec.getAddresses().get(0);
-    for (String host : spec.getHosts()) {
-      MeshService ms =
-          new MeshService(
-              host,
-              ns(se),
-              se.getMetadata().getName(),
-              address,
-              ports,
-              selector,
-              resolution,
-              MeshService.Origin.SERVICE_ENTRY);
-      services.putIfAbsent(host, ms);
-      List<MeshEndpoint> list = endpoints.computeIfAbsent(host, h -> new ArrayList<>());
-      if (resolution == MeshService.Resolution.NONE) {
-        continue;
-      }
-      if (entries.isEmpty() && resolution == MeshService.Resolution.DNS && !host.contains("*")) {
-        for (ServicePort p : ports) {
-          list.add(
-              new MeshEndpoint(
-                  host,
-                  p.port(),
-                  host,
-                  p.targetPort(),
-                  Map.of(),
-                  "",
-                  1,
-                  MeshEndpoint.Health.HEALTHY,
-                  ""));
-        }
-      }
-      for (var we : entries) {
-        if (we.getAddress() == null || we.getAddress().isEmpty()) {
-          continue;
-        }
-        Map<String, Long> wePorts = we.getPorts() == null ? Map.of() : we.getPorts();
-        for (ServicePort p : ports) {
-          Long mapped = wePorts.get(p.name());
-          int target = mapped != null ? mapped.intValue() : p.targetPort();
-          list.add(
-              new MeshEndpoint(
-                  host,
-                  p.port(),
-                  we.getAddress(),
-                  target,
-                  orEmpty(we.getLabels()),
-                  we.getLocality() == null ? "" : we.getLocality(),
-                  we.getWeight() == null ? 1 : we.getWeight().intValue(),
-                  MeshEndpoint.Health.HEALTHY,
-                  Objects.requireNonNullElse(we.getServiceAccount(), "")));
-        }
-      }
-    }
-  }
-
   static boolean matches(Map<String, String> selector, Map<String, String> labels) {
     return selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
   }
@@ -409,7 +298,7 @@ public final class MeshModelBuilder {
     return sortedByName(in);
   }
 
-  private static <T extends HasMetadata> List<T> sortedByName(List<T> in) {
+  static <T extends HasMetadata> List<T> sortedByName(List<T> in) {
     return in.stream().sorted(Comparator.comparing(MeshModelBuilder::key)).toList();
   }
 
@@ -435,7 +324,7 @@ public final class MeshModelBuilder {
     return orEmpty(o.getMetadata().getLabels());
   }
 
-  private static Map<String, String> orEmpty(Map<String, String> m) {
+  static Map<String, String> orEmpty(Map<String, String> m) {
     return m == null ? Map.of() : new LinkedHashMap<>(m);
   }
 }
