@@ -37,13 +37,7 @@ public final class TestKubeApiServer {
         "[test-apiserver] starting kube-apiserver from "
             + binaries.map(Path::toString).orElse("(download)")
             + (offline ? " (offline mode)" : ""));
-    server =
-        new KubeAPIServer(
-            KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withOfflineMode(offline)
-                .withUpdateKubeConfig(false)
-                .build());
-    server.start();
+    server = startWithRetries(offline);
     kubeConfigYaml = server.getKubeConfigYaml();
     client = newClient();
     VersionInfo v = client.getKubernetesVersion();
@@ -55,6 +49,37 @@ public final class TestKubeApiServer {
             + binaries.map(p -> " (binary " + p.resolve("kube-apiserver") + ")").orElse(""));
     installCrds();
     Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "test-apiserver-stop"));
+  }
+
+  /**
+   * Starts the server; a start can fail when a randomly chosen port is taken by another process on
+   * a busy machine, so it is retried a few times before giving up.
+   */
+  private static KubeAPIServer startWithRetries(boolean offline) {
+    RuntimeException last = null;
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      KubeAPIServer s =
+          new KubeAPIServer(
+              KubeAPIServerConfigBuilder.anAPIServerConfig()
+                  .withOfflineMode(offline)
+                  .withUpdateKubeConfig(false)
+                  .withStartupTimeout(120_000)
+                  .build());
+      try {
+        s.start();
+        return s;
+      } catch (RuntimeException e) {
+        last = e;
+        System.out.println(
+            "[test-apiserver] start attempt " + attempt + " failed: " + e.getMessage());
+        try {
+          s.stop();
+        } catch (RuntimeException ignored) {
+          // already stopped
+        }
+      }
+    }
+    throw last;
   }
 
   /** The shared server, started on first call. */

@@ -1,5 +1,6 @@
 package dev.isthmus.cli;
 
+import dev.isthmus.translate.cli.ManifestCli;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -41,7 +42,13 @@ public class IsthmusMain implements QuarkusApplication {
       out.print(USAGE);
       return args.length == 0 ? 1 : 0;
     }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
     switch (args[0]) {
+      case "manifest":
+      case "profile":
+        return ManifestCli.run(args, out, err);
+      case "operator":
+        return OperatorCommand.run(rest, out, err);
       case "version":
       case "--version":
         out.println("isthmus " + version());

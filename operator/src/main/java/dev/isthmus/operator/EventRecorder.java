@@ -1,0 +1,80 @@
+package dev.isthmus.operator;
+
+import dev.isthmus.api.v1alpha1.IstioOperator;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code EventRecorder} records Kubernetes Events on an IstioOperator (install, upgrade, prune,
+ * errors).
+ */
+final class EventRecorder {
+  private static final Logger LOG = Logger.getLogger(EventRecorder.class.getName());
+  static final String COMPONENT = "isthmus-operator";
+
+  private final KubernetesClient client;
+  private final Clock clock;
+
+  EventRecorder(KubernetesClient client, Clock clock) {
+    this.client = client;
+    this.clock = clock;
+  }
+
+  void normal(IstioOperator iop, String reason, String message) {
+    record(iop, "Normal", reason, message);
+  }
+
+  void warning(IstioOperator iop, String reason, String message) {
+    record(iop, "Warning", reason, message);
+  }
+
+  private void record(IstioOperator iop, String type, String reason, String message) {
+    String now = Instant.now(clock).toString();
+    String ns = iop.getMetadata().getNamespace();
+    try {
+      client
+          .v1()
+          .events()
+          .inNamespace(ns)
+          .resource(
+              new EventBuilder()
+                  .withNewMetadata()
+                  .withGenerateName(iop.getMetadata().getName() + ".")
+                  .withNamespace(ns)
+                  .endMetadata()
+                  .withInvolvedObject(
+                      new ObjectReferenceBuilder()
+                          .withApiVersion(IstioOperator.API_VERSION)
+                          .withKind("IstioOperator")
+                          .withNamespace(ns)
+                          .withName(iop.getMetadata().getName())
+                          .withUid(iop.getMetadata().getUid())
+                          .withResourceVersion(iop.getMetadata().getResourceVersion())
+                          .build())
+                  .withType(type)
+                  .withReason(reason)
+                  .withMessage(
+                      message.length() > 1024 ? message.substring(0, 1021) + "..." : message)
+                  .withFirstTimestamp(now)
+                  .withLastTimestamp(now)
+                  .withCount(1)
+                  .withNewSource()
+                  .withComponent(COMPONENT)
+                  .endSource()
+                  .withReportingComponent(COMPONENT)
+                  .build())
+          .create();
+    } catch (KubernetesClientException e) {
+      LOG.log(
+          Level.WARNING,
+          "could not record event " + reason + " on " + ns + "/" + iop.getMetadata().getName(),
+          e);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package dev.isthmus.operator;
+
+import dev.isthmus.api.v1alpha1.IstioOperator;
+import dev.isthmus.translate.RenderResult;
+import dev.isthmus.translate.Translator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * {@code IsthmusOperator} runs the IstioOperator controller (JOSDK) against a Kubernetes client:
+ * embeddable in tests and in {@code isthmus up}, and what {@code isthmus operator} starts.
+ */
+public final class IsthmusOperator implements AutoCloseable {
+  private final Operator operator;
+
+  private IsthmusOperator(Operator operator) {
+    this.operator = operator;
+  }
+
+  /** How to run the operator. */
+  public record Config(
+      Set<String> watchedNamespaces,
+      Optional<String> leaderElectionNamespace,
+      IstioOperatorReconciler.OperatorSettings settings,
+      Duration resync,
+      Function<IstioOperator, RenderResult> renderer,
+      List<IstioOperatorReconciler.InstallListener> listeners,
+      MeterRegistry registry) {
+    /** All namespaces, no leader election, the real renderer. */
+    public static Config defaults() {
+      return new Config(
+          Set.of(),
+          Optional.empty(),
+          IstioOperatorReconciler.OperatorSettings.defaults(),
+          Duration.ofMinutes(10),
+          Translator::render,
+          List.of(),
+          new SimpleMeterRegistry());
+    }
+
+    public Config withListeners(List<IstioOperatorReconciler.InstallListener> l) {
+      return new Config(
+          watchedNamespaces, leaderElectionNamespace, settings, resync, renderer, l, registry);
+    }
+
+    public Config withRenderer(Function<IstioOperator, RenderResult> r) {
+      return new Config(
+          watchedNamespaces, leaderElectionNamespace, settings, resync, r, listeners, registry);
+    }
+
+    public Config withLeaderElection(String namespace) {
+      return new Config(
+          watchedNamespaces,
+          Optional.of(namespace),
+          settings,
+          resync,
+          renderer,
+          listeners,
+          registry);
+    }
+
+    public Config withRegistry(MeterRegistry r) {
+      return new Config(
+          watchedNamespaces, leaderElectionNamespace, settings, resync, renderer, listeners, r);
+    }
+
+    public Config withWatchedNamespaces(Set<String> namespaces) {
+      return new Config(
+          namespaces, leaderElectionNamespace, settings, resync, renderer, listeners, registry);
+    }
+  }
+
+  /** Starts the controller; the client stays the caller's. */
+  public static IsthmusOperator start(KubernetesClient client, Config config) {
+    Operator operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .checkingCRDAndValidateLocalModel(false)
+                  .withCloseClientOnStop(false)
+                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(config.registry()))
+                  .withUseSSAToPatchPrimaryResource(true);
+              config
+                  .leaderElectionNamespace()
+                  .ifPresent(
+                      ns ->
+                          o.withLeaderElectionConfiguration(
+                              new LeaderElectionConfiguration("isthmus-operator-lock", ns)));
+            });
+    IstioOperatorReconciler reconciler =
+        new IstioOperatorReconciler(
+            config.renderer(),
+            config.settings(),
+            Clock.systemUTC(),
+            config.listeners(),
+            new OperatorMetrics(config.registry()));
+    operator.register(
+        reconciler,
+        o -> {
+          o.withFinalizer(OwnerLabels.FINALIZER).withReconciliationMaxInterval(config.resync());
+          if (config.watchedNamespaces().isEmpty()) {
+            o.watchingAllNamespaces();
+          } else {
+            o.settingNamespaces(config.watchedNamespaces());
+          }
+        });
+    operator.start();
+    return new IsthmusOperator(operator);
+  }
+
+  /** True once the controller started and its informers are healthy. */
+  public boolean healthy() {
+    return operator.getRuntimeInfo().isStarted()
+        && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  }
+
+  @Override
+  public void close() {
+    operator.stop();
+  }
+}

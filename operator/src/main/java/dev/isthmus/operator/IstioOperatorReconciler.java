@@ -1,0 +1,324 @@
+package dev.isthmus.operator;
+
+import dev.isthmus.api.v1alpha1.ComponentStatus;
+import dev.isthmus.api.v1alpha1.InstallStatus;
+import dev.isthmus.api.v1alpha1.IstioOperator;
+import dev.isthmus.api.v1alpha1.IstioOperatorStatus;
+import dev.isthmus.patch.PatchException;
+import dev.isthmus.translate.ComponentManifest;
+import dev.isthmus.translate.RenderResult;
+import dev.isthmus.translate.ValidationException;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * {@code IstioOperatorReconciler} renders an IstioOperator, applies the result component by
+ * component, prunes what is no longer rendered, reports component health in the status, and
+ * uninstalls on deletion. An invalid spec applies nothing: the last good configuration stays in
+ * force (and is still drift-corrected while this process runs).
+ */
+public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Cleaner<IstioOperator> {
+  private static final Logger LOG = Logger.getLogger(IstioOperatorReconciler.class.getName());
+
+  private final Function<IstioOperator, RenderResult> renderer;
+  private final OperatorSettings settings;
+  private final Clock clock;
+  private final StatusBuilder statuses;
+  private final Map<String, RenderResult> lastGood = new ConcurrentHashMap<>();
+  private final List<InstallListener> listeners;
+  private final OperatorMetrics metrics;
+
+  public IstioOperatorReconciler(
+      Function<IstioOperator, RenderResult> renderer,
+      OperatorSettings settings,
+      Clock clock,
+      List<InstallListener> listeners,
+      OperatorMetrics metrics) {
+    this.metrics = metrics;
+    this.renderer = renderer;
+    this.settings = settings;
+    this.clock = clock;
+    this.statuses = new StatusBuilder(clock);
+    this.listeners = List.copyOf(listeners);
+  }
+
+  @Override
+  public List<EventSource<?, IstioOperator>> prepareEventSources(
+      EventSourceContext<IstioOperator> context) {
+    return OwnedResourceEventSources.create(context);
+  }
+
+  @Override
+  public UpdateControl<IstioOperator> reconcile(IstioOperator iop, Context<IstioOperator> context) {
+    var sample = metrics.start();
+    UpdateControl<IstioOperator> control = null;
+    try {
+      control = reconcileTimed(iop, context);
+      return control;
+    } finally {
+      metrics.reconciled(
+          sample,
+          control == null ? "exception" : control.isNoUpdate() ? "unchanged" : "status-changed");
+    }
+  }
+
+  private UpdateControl<IstioOperator> reconcileTimed(
+      IstioOperator iop, Context<IstioOperator> context) {
+    KubernetesClient client = context.getClient();
+    EventRecorder events = new EventRecorder(client, clock);
+    long generation = iop.getMetadata().getGeneration();
+    IstioOperatorStatus previous = iop.getStatus();
+    String key = iop.getMetadata().getNamespace() + "/" + iop.getMetadata().getName();
+
+    RenderResult rendered;
+    try {
+      rendered = renderer.apply(iop);
+    } catch (ValidationException e) {
+      return rejected(iop, client, events, key, e.errors());
+    } catch (PatchException e) {
+      return rejected(iop, client, events, key, List.of(e.getMessage()));
+    }
+
+    Set<String> desired = new HashSet<>();
+    List<String> notes = new ArrayList<>();
+    List<String> pruned;
+    try {
+      ManifestApplier applier =
+          new ManifestApplier(client, settings.crdEstablishTimeout().toSeconds());
+      for (ComponentManifest component : rendered.components()) {
+        notes.addAll(applier.apply(iop, component).stream().map(s -> "skipped " + s).toList());
+        component
+            .objects()
+            .forEach(
+                o ->
+                    desired.add(
+                        Objects.key(
+                            o.path("kind").asText(),
+                            o.path("metadata").path("namespace").isMissingNode()
+                                ? null
+                                : o.path("metadata").path("namespace").asText(),
+                            o.path("metadata").path("name").asText())));
+      }
+      pruned = new Pruner(client).prune(iop, desired, false);
+      metrics.applied(desired.size());
+      metrics.pruned(pruned.size());
+    } catch (KubernetesClientException | IllegalStateException e) {
+      if (interrupted(e)) {
+        // the controller is stopping: abandon this reconcile without recording a failure
+        Thread.currentThread().interrupt();
+        throw e;
+      }
+      String message = "apply failed: " + e.getMessage();
+      LOG.warning(key + ": " + message);
+      IstioOperatorStatus failed =
+          statuses.failed(previous, generation, "ApplyFailed", List.of(message));
+      if (StatusBuilder.changed(previous, failed)) {
+        events.warning(iop, "ApplyFailed", message);
+      }
+      return patchIfChanged(iop, previous, failed).rescheduleAfter(settings.requeueAfter());
+    }
+    lastGood.put(key, rendered);
+    if (previous == null || previous.observedGeneration == null) {
+      events.normal(iop, "Installed", "Applied " + desired.size() + " objects");
+    } else if (previous.observedGeneration != generation) {
+      events.normal(
+          iop, "Updated", "Applied " + desired.size() + " objects for generation " + generation);
+    }
+    if (!pruned.isEmpty()) {
+      events.normal(iop, "Pruned", "Deleted " + String.join(", ", pruned));
+    }
+    listeners.forEach(l -> l.applied(iop, rendered));
+
+    Map<String, ComponentHealth.Health> health = health(client, rendered, previous);
+    String version = version(rendered);
+    IstioOperatorStatus next = statuses.applied(previous, generation, health, version, notes);
+    UpdateControl<IstioOperator> control = patchIfChanged(iop, previous, next);
+    if (next.status != InstallStatus.HEALTHY) {
+      control.rescheduleAfter(settings.requeueAfter());
+    }
+    return control;
+  }
+
+  @Override
+  public DeleteControl cleanup(IstioOperator iop, Context<IstioOperator> context) {
+    KubernetesClient client = context.getClient();
+    boolean purgeCrds =
+        iop.getMetadata().getAnnotations() != null
+            && "true"
+                .equalsIgnoreCase(
+                    iop.getMetadata().getAnnotations().get(OwnerLabels.PURGE_CRDS_ANNOTATION));
+    Set<String> handedOver = handOverShared(client, iop);
+    List<String> deleted = new Pruner(client).prune(iop, handedOver, purgeCrds);
+    lastGood.remove(iop.getMetadata().getNamespace() + "/" + iop.getMetadata().getName());
+    listeners.forEach(l -> l.uninstalled(iop));
+    LOG.info(
+        "uninstalled "
+            + iop.getMetadata().getNamespace()
+            + "/"
+            + iop.getMetadata().getName()
+            + ": deleted "
+            + deleted.size()
+            + " objects");
+    new EventRecorder(client, clock)
+        .normal(iop, "Uninstalled", "Deleted " + deleted.size() + " objects");
+    return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * Shared objects this IstioOperator holds that another installed IstioOperator also renders (the
+   * Base component's, when two revisions are installed) are handed over to it rather than deleted,
+   * so uninstalling the old revision never takes away what the new one runs on.
+   */
+  private Set<String> handOverShared(KubernetesClient client, IstioOperator leaving) {
+    Set<String> kept = new HashSet<>();
+    for (IstioOperator other :
+        client.resources(IstioOperator.class).inAnyNamespace().list().getItems()) {
+      boolean same =
+          other.getMetadata().getUid() != null
+              && other.getMetadata().getUid().equals(leaving.getMetadata().getUid());
+      if (same || other.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      RenderResult theirs;
+      try {
+        theirs = renderer.apply(other);
+      } catch (RuntimeException e) {
+        continue; // an invalid IstioOperator takes nothing over
+      }
+      for (ComponentManifest component : theirs.components()) {
+        if (!"Base".equals(component.component())) {
+          continue;
+        }
+        for (var object : Objects.toResources(client, component.objects())) {
+          var live = client.resource(object).get();
+          boolean ours =
+              live != null && OwnerLabels.owner(live).map(o -> o.is(leaving)).orElse(false);
+          if (ours && kept.add(Objects.key(object))) {
+            client
+                .resource(object)
+                .fieldManager(OwnerLabels.FIELD_MANAGER)
+                .forceConflicts()
+                .serverSideApply();
+          }
+        }
+      }
+    }
+    return kept;
+  }
+
+  private UpdateControl<IstioOperator> rejected(
+      IstioOperator iop,
+      KubernetesClient client,
+      EventRecorder events,
+      String key,
+      List<String> errors) {
+    IstioOperatorStatus previous = iop.getStatus();
+    long generation = iop.getMetadata().getGeneration();
+    LOG.warning(key + ": invalid spec: " + String.join("; ", errors));
+    RenderResult good = lastGood.get(key);
+    if (good != null) {
+      // keep the previous good configuration in force (drift correction) without touching anything
+      // else
+      ManifestApplier applier =
+          new ManifestApplier(client, settings.crdEstablishTimeout().toSeconds());
+      good.components().forEach(c -> applier.apply(iop, c));
+    }
+    IstioOperatorStatus failed = statuses.failed(previous, generation, "InvalidSpec", errors);
+    if (StatusBuilder.changed(previous, failed)) {
+      events.warning(iop, "InvalidSpec", String.join("; ", errors));
+    }
+    return patchIfChanged(iop, previous, failed);
+  }
+
+  private static boolean interrupted(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof InterruptedException) {
+        return true;
+      }
+    }
+    return Thread.currentThread().isInterrupted();
+  }
+
+  private Map<String, ComponentHealth.Health> health(
+      KubernetesClient client, RenderResult rendered, IstioOperatorStatus previous) {
+    ComponentHealth checker = new ComponentHealth(client);
+    Map<String, ComponentHealth.Health> out = new LinkedHashMap<>();
+    for (ComponentManifest component : rendered.components()) {
+      ComponentStatus before =
+          previous == null || previous.componentStatus == null
+              ? null
+              : previous.componentStatus.get(component.component());
+      boolean wasHealthy = before != null && before.status == InstallStatus.HEALTHY;
+      ComponentHealth.Health h = checker.check(component, wasHealthy);
+      out.merge(
+          component.component(),
+          h,
+          (a, b) -> {
+            List<String> waiting = new ArrayList<>(a.waiting());
+            waiting.addAll(b.waiting());
+            return new ComponentHealth.Health(InstallStatus.worst(a.status(), b.status()), waiting);
+          });
+    }
+    return out;
+  }
+
+  private static String version(RenderResult rendered) {
+    IntOrString tag = rendered.merged().getSpec() == null ? null : rendered.merged().getSpec().tag;
+    if (tag == null) {
+      return null;
+    }
+    return tag.getStrVal() != null ? tag.getStrVal() : String.valueOf(tag.getIntVal());
+  }
+
+  private UpdateControl<IstioOperator> patchIfChanged(
+      IstioOperator iop, IstioOperatorStatus previous, IstioOperatorStatus next) {
+    metrics.status(iop, next);
+    if (!StatusBuilder.changed(previous, next)) {
+      return UpdateControl.noUpdate();
+    }
+    IstioOperator patch = new IstioOperator();
+    patch.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(iop.getMetadata().getName())
+            .withNamespace(iop.getMetadata().getNamespace())
+            .build());
+    patch.setStatus(next);
+    return UpdateControl.patchStatus(patch);
+  }
+
+  /** Settings the reconciler needs. */
+  public record OperatorSettings(Duration requeueAfter, Duration crdEstablishTimeout) {
+    public static OperatorSettings defaults() {
+      return new OperatorSettings(Duration.ofSeconds(5), Duration.ofSeconds(30));
+    }
+  }
+
+  /**
+   * Told after each successful apply and after uninstall (the local runtime starts and stops
+   * components on it).
+   */
+  public interface InstallListener {
+    void applied(IstioOperator iop, RenderResult rendered);
+
+    void uninstalled(IstioOperator iop);
+  }
+}

@@ -1,0 +1,118 @@
+package dev.isthmus.operator;
+
+import dev.isthmus.api.v1alpha1.IstioOperator;
+import dev.isthmus.translate.ComponentManifest;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * {@code ManifestApplier} applies one component's rendered objects with server-side apply (field
+ * manager {@value OwnerLabels#FIELD_MANAGER}, conflicts forced), creating missing namespaces first
+ * and waiting for applied CRDs to be Established before the next component.
+ */
+final class ManifestApplier {
+  private static final Logger LOG = Logger.getLogger(ManifestApplier.class.getName());
+
+  private final KubernetesClient client;
+  private final long crdEstablishTimeoutSeconds;
+
+  ManifestApplier(KubernetesClient client, long crdEstablishTimeoutSeconds) {
+    this.client = client;
+    this.crdEstablishTimeoutSeconds = crdEstablishTimeoutSeconds;
+  }
+
+  /**
+   * Applies the component's objects in order; returns the objects it skipped because another owner
+   * holds them.
+   */
+  List<String> apply(IstioOperator owner, ComponentManifest component) {
+    List<GenericKubernetesResource> objects = Objects.toResources(client, component.objects());
+    ensureNamespaces(objects);
+    List<String> skipped = new ArrayList<>();
+    List<String> crds = new ArrayList<>();
+    boolean shared = "Base".equals(component.component());
+    for (GenericKubernetesResource object : objects) {
+      Optional<String> otherOwner = ownedByAnother(owner, object, shared);
+      if (otherOwner.isPresent()) {
+        skipped.add(Objects.describe(object) + " (owned by " + otherOwner.get() + ")");
+        continue;
+      }
+      client
+          .resource(object)
+          .fieldManager(OwnerLabels.FIELD_MANAGER)
+          .forceConflicts()
+          .serverSideApply();
+      if (ManagedKinds.CRD.kind().equals(object.getKind())) {
+        crds.add(object.getMetadata().getName());
+      }
+    }
+    for (String crd : crds) {
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName(crd)
+          .waitUntilCondition(
+              ManifestApplier::established, crdEstablishTimeoutSeconds, TimeUnit.SECONDS);
+    }
+    return skipped;
+  }
+
+  private void ensureNamespaces(List<GenericKubernetesResource> objects) {
+    TreeSet<String> namespaces = new TreeSet<>();
+    for (GenericKubernetesResource o : objects) {
+      if (o.getMetadata().getNamespace() != null) {
+        namespaces.add(o.getMetadata().getNamespace());
+      }
+    }
+    for (String ns : namespaces) {
+      if (client.namespaces().withName(ns).get() == null) {
+        LOG.info("creating namespace " + ns);
+        client
+            .namespaces()
+            .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+            .create();
+      }
+    }
+  }
+
+  /**
+   * Objects shared between installations (the Base component's objects and cluster-wide ones, when
+   * two revisions are installed) stay with their first owner, so that two IstioOperators never take
+   * turns rewriting them.
+   */
+  private Optional<String> ownedByAnother(
+      IstioOperator owner, GenericKubernetesResource desired, boolean shared) {
+    if (!shared && desired.getMetadata().getNamespace() != null) {
+      return Optional.empty(); // outside Base, namespaced objects carry revision-specific names
+    }
+    GenericKubernetesResource live = client.resource(desired).get();
+    if (live == null) {
+      return Optional.empty();
+    }
+    return OwnerLabels.owner(live)
+        .filter(o -> !o.is(owner))
+        .filter(o -> exists(o))
+        .map(o -> o.namespace() + "/" + o.name());
+  }
+
+  private boolean exists(OwnerLabels.Owner o) {
+    return client.resources(IstioOperator.class).inNamespace(o.namespace()).withName(o.name()).get()
+        != null;
+  }
+
+  static boolean established(CustomResourceDefinition crd) {
+    return crd != null
+        && crd.getStatus() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+}
