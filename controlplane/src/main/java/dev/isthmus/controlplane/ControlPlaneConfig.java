@@ -79,4 +79,18 @@ public record ControlPlaneConfig(
         debounceMax,
         trustDomain);
   }
+
+  public ControlPlaneConfig withRevision(String rev) {
+    return new ControlPlaneConfig(
+        namespace,
+        rev,
+        xdsPort,
+        secureXdsPort,
+        monitoringPort,
+        readinessPort,
+        clusterDomain,
+        debounceQuiet,
+        debounceMax,
+        trustDomain);
+  }
 }

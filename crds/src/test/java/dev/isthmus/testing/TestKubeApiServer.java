@@ -23,6 +23,17 @@ import java.util.stream.Stream;
  * scripts/kube-binaries.sh} builds them offline.
  */
 public final class TestKubeApiServer {
+  /**
+   * Held so the levels stick: libraries' debug output (JOSDK formats its informers at debug) drowns
+   * test logs.
+   */
+  private static final java.util.List<java.util.logging.Logger> QUIET =
+      java.util.stream.Stream.of(
+              "io.javaoperatorsdk", "io.fabric8", "io.grpc", "io.netty", "io.vertx")
+          .map(java.util.logging.Logger::getLogger)
+          .peek(l -> l.setLevel(java.util.logging.Level.INFO))
+          .toList();
+
   private static TestKubeApiServer instance;
 
   private final KubeAPIServer server;

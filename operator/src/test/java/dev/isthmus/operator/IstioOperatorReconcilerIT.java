@@ -311,14 +311,17 @@ class IstioOperatorReconcilerIT {
     client.resources(IstioOperator.class).inNamespace(NS).resource(canary).create();
     var istiodCanary = client.apps().deployments().inNamespace(NS).withName("istiod-canary");
     await().atMost(TIMEOUT).until(() -> istiodCanary.get() != null);
-    assertThat(
-            client
-                .admissionRegistration()
-                .v1()
-                .mutatingWebhookConfigurations()
-                .withName("istio-sidecar-injector-canary")
-                .get())
-        .isNotNull();
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                client
+                        .admissionRegistration()
+                        .v1()
+                        .mutatingWebhookConfigurations()
+                        .withName("istio-sidecar-injector-canary")
+                        .get()
+                    != null);
     client.resources(IstioOperator.class).inNamespace(NS).withName("canary").delete();
     await()
         .atMost(TIMEOUT)

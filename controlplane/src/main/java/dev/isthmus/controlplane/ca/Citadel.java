@@ -211,6 +211,14 @@ public final class Citadel implements SecureServing, AutoCloseable {
     return requireStarted(authority.get());
   }
 
+  /**
+   * Client certificates issued by this CA are accepted on the TLS port (renewal without a token).
+   */
+  @Override
+  public java.util.List<X509Certificate> clientCertificateRoots() {
+    return signingAuthority().roots();
+  }
+
   /** The root the current chain ends with. */
   public X509Certificate root() {
     return signingAuthority().root();

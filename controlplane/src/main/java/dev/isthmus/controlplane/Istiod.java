@@ -1,0 +1,140 @@
+package dev.isthmus.controlplane;
+
+import dev.isthmus.controlplane.ca.CaConfig;
+import dev.isthmus.controlplane.ca.Citadel;
+import dev.isthmus.controlplane.webhooks.CaRootSource;
+import dev.isthmus.controlplane.webhooks.ServingTls;
+import dev.isthmus.controlplane.webhooks.Webhooks;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code Istiod} is the whole control plane of one revision in one process, as the istiod
+ * Deployment runs it: Citadel (the CA, served on the TLS xDS port), Pilot (xDS on 15010/15012,
+ * monitoring on 15014, readiness on 8080) and the admission webhooks (15017), sharing the CA's
+ * serving certificate and root.
+ */
+public final class Istiod implements AutoCloseable {
+  private final Citadel citadel;
+  private final ControlPlane pilot;
+  private final Webhooks webhooks;
+
+  private Istiod(Citadel citadel, ControlPlane pilot, Webhooks webhooks) {
+    this.citadel = citadel;
+    this.pilot = pilot;
+    this.webhooks = webhooks;
+  }
+
+  /**
+   * Starts Citadel, then Pilot and the webhooks on its certificate; {@code webhookPort} 0 picks a
+   * free port.
+   */
+  public static Istiod start(ControlPlaneConfig config, int webhookPort, KubernetesClient client) {
+    Citadel citadel =
+        new Citadel(
+            CaConfig.defaults(config.namespace())
+                .withRevision(config.revision())
+                .withTrustDomain(config.trustDomain()));
+    citadel.start(client);
+    ControlPlane pilot = null;
+    try {
+      pilot = ControlPlane.start(config, client, citadel);
+      ServingTls tls = () -> citadel.servingCertificate().keyManager();
+      CaRootSource root =
+          new CaRootSource() {
+            @Override
+            public String rootPem() {
+              return citadel.rootPem();
+            }
+
+            @Override
+            public AutoCloseable onChange(Runnable listener) {
+              citadel.addRootListener(pem -> listener.run());
+              return () -> {};
+            }
+          };
+      Webhooks webhooks =
+          Webhooks.start(
+              client,
+              Webhooks.Config.of(config.namespace(), config.revision())
+                  .withListen("0.0.0.0", webhookPort),
+              tls,
+              root);
+      return new Istiod(citadel, pilot, webhooks);
+    } catch (RuntimeException e) {
+      if (pilot != null) {
+        pilot.close();
+      }
+      citadel.close();
+      throw e;
+    }
+  }
+
+  public Citadel citadel() {
+    return citadel;
+  }
+
+  public ControlPlane pilot() {
+    return pilot;
+  }
+
+  public Webhooks webhooks() {
+    return webhooks;
+  }
+
+  /** True when Pilot reports ready. */
+  public boolean ready() {
+    return pilot.ready();
+  }
+
+  @Override
+  public void close() {
+    try {
+      webhooks.close();
+    } finally {
+      try {
+        pilot.close();
+      } finally {
+        citadel.close();
+      }
+    }
+  }
+
+  /**
+   * {@code isthmus controlplane [--namespace NS] [--revision REV]}: runs against the current
+   * kubeconfig (or in-cluster service account) until the JVM stops.
+   */
+  public static void main(String... args) throws InterruptedException {
+    ControlPlaneConfig config = ControlPlaneConfig.defaults();
+    String ns = System.getenv().getOrDefault("POD_NAMESPACE", config.namespace());
+    String rev = System.getenv().getOrDefault("REVISION", config.revision());
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--namespace" -> ns = args[i + 1];
+        case "--revision" -> rev = args[i + 1];
+        default ->
+            throw new IllegalArgumentException(
+                "unknown flag " + args[i] + " (expected --namespace, --revision)");
+      }
+    }
+    config = config.withNamespace(ns).withRevision(rev);
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    CountDownLatch stop = new CountDownLatch(1);
+    try (Istiod istiod = start(config, 15017, client)) {
+      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "istiod-stop"));
+      System.out.printf(
+          "isthmus controlplane %s/%s: xDS :%d, xDS+CA (TLS) :%d, monitoring :%d, ready :%d, webhooks :%d%n",
+          ns,
+          rev,
+          istiod.pilot.xdsPort(),
+          istiod.pilot.secureXdsPort(),
+          istiod.pilot.monitoringPort(),
+          istiod.pilot.readinessPort(),
+          istiod.webhooks.port());
+      stop.await();
+    } finally {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package dev.isthmus.cli;
+
+import dev.isthmus.api.Crds;
+import dev.isthmus.local.LocalMesh;
+import dev.isthmus.local.WorkloadCertificate;
+import dev.isthmus.operator.OperatorManifests;
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.quarkus.runtime.Quarkus;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * {@code isthmus up [--embedded] [-f FILE]}: with no cluster configured (or with {@code
+ * --embedded}) runs the whole mesh control loop on this machine — a local kube-apiserver + etcd,
+ * the CRDs, the operator, an IstioOperator, the control plane in-process, a demo workload with a
+ * certificate and an xDS-routed gRPC call — and stays up until Ctrl-C. With a cluster in the
+ * kubeconfig it installs the CRDs and the operator there instead.
+ */
+final class UpCommand {
+  private UpCommand() {}
+
+  static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    boolean embedded = false;
+    String iopYaml = LocalMesh.DEFAULT_IOP;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--embedded" -> embedded = true;
+        case "-f", "--filename" -> {
+          if (++i >= args.length) {
+            err.println("isthmus up: -f needs a file");
+            return 1;
+          }
+          iopYaml = Files.readString(Path.of(args[i]));
+        }
+        default -> {
+          err.println("isthmus up: unknown flag " + args[i] + " (expected --embedded, -f FILE)");
+          return 1;
+        }
+      }
+    }
+    if (!embedded && clusterConfigured()) {
+      return installIntoCluster(out);
+    }
+    long start = System.nanoTime();
+    KubeAPIServer server =
+        new KubeAPIServer(
+            KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withOfflineMode(
+                    Files.isDirectory(
+                        Path.of(System.getProperty("user.home"), ".kubeapitest", "k8s")))
+                .withUpdateKubeConfig(false)
+                .build());
+    server.start();
+    Path kubeconfig = Path.of(System.getProperty("user.home"), ".isthmus", "kubeconfig");
+    Files.createDirectories(kubeconfig.getParent());
+    Files.writeString(kubeconfig, server.getKubeConfigYaml());
+    try (KubernetesClient client =
+            new KubernetesClientBuilder()
+                .withConfig(Config.fromKubeconfig(server.getKubeConfigYaml()))
+                .build();
+        LocalMesh mesh = new LocalMesh(client, out)) {
+      out.println(
+          "✔ API server "
+              + client.getKubernetesVersion().getGitVersion()
+              + " at "
+              + client.getMasterUrl());
+      mesh.installCrds();
+      mesh.startOperator();
+      mesh.install(iopYaml, Duration.ofMinutes(3));
+      mesh.deployDemo();
+      WorkloadCertificate.Issued cert = mesh.certificate();
+      String who = mesh.call(Duration.ofSeconds(60));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      out.printf(
+          "✔ xDS call routed to %s (%s) in %.1f s from start%n", who, LocalMesh.DEMO_HOST, seconds);
+      var istiod = mesh.istiod();
+      out.println();
+      out.println("Isthmus is up.");
+      out.println(
+          "  kubeconfig:   "
+              + kubeconfig
+              + "   (kubectl --kubeconfig "
+              + kubeconfig
+              + " get iop -A)");
+      out.println(
+          "  xDS:          127.0.0.1:"
+              + istiod.pilot().xdsPort()
+              + " (plaintext), 127.0.0.1:"
+              + istiod.pilot().secureXdsPort()
+              + " (TLS, also the CA)");
+      out.println(
+          "  monitoring:   http://127.0.0.1:"
+              + istiod.pilot().monitoringPort()
+              + "/metrics, /debug/syncz");
+      out.println("  webhooks:     https://127.0.0.1:" + istiod.webhooks().port());
+      out.println(
+          "  workload:     "
+              + cert.identity()
+              + " (certificate expires "
+              + cert.chain().get(0).getNotAfter()
+              + ")");
+      out.println("Press Ctrl-C to stop.");
+      Quarkus.waitForExit();
+      out.println("stopping...");
+    } finally {
+      server.stop();
+    }
+    return 0;
+  }
+
+  private static boolean clusterConfigured() {
+    String env = System.getenv("KUBECONFIG");
+    if (env != null && !env.isBlank()) {
+      return true;
+    }
+    return new File(System.getProperty("user.home"), ".kube/config").isFile()
+        || System.getenv("KUBERNETES_SERVICE_HOST") != null;
+  }
+
+  private static int installIntoCluster(PrintStream out) {
+    try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+      out.println("Installing Isthmus into " + client.getMasterUrl());
+      Crds.all()
+          .forEach(
+              crd ->
+                  client.resource(crd).fieldManager("isthmus").forceConflicts().serverSideApply());
+      out.println("✔ CRDs");
+      String ns = "isthmus-system";
+      client
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+          .serverSideApply();
+      for (HasMetadata o : OperatorManifests.all(ns, OperatorManifests.DEFAULT_IMAGE)) {
+        client.resource(o).fieldManager("isthmus").forceConflicts().serverSideApply();
+      }
+      out.println(
+          "✔ operator Deployment "
+              + ns
+              + "/"
+              + OperatorManifests.NAME
+              + " ("
+              + OperatorManifests.DEFAULT_IMAGE
+              + ")");
+      out.println(
+          "Apply an IstioOperator to install the mesh, e.g. kubectl apply --server-side -f iop.yaml");
+      return 0;
+    }
+  }
+}
