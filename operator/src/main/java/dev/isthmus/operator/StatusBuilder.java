@@ -94,24 +94,12 @@ final class StatusBuilder {
             ? null
             : new LinkedHashMap<>(previous.componentStatus);
     s.observedGeneration = generation;
-    Condition ready =
-        previous == null || previous.conditions == null
-            ? null
-            : previous.conditions.stream()
-                .filter(c -> IstioOperatorStatus.CONDITION_READY.equals(c.getType()))
-                .findFirst()
-                .orElse(null);
+    // Ready=False for this generation: GitOps tools (Flux's kstatus, Argo CD) must not call a
+    // rejected spec current
     List<Condition> conditions = new ArrayList<>();
     conditions.add(
-        ready != null
-            ? ready
-            : condition(
-                previous,
-                IstioOperatorStatus.CONDITION_READY,
-                false,
-                reason,
-                s.message,
-                generation));
+        condition(
+            previous, IstioOperatorStatus.CONDITION_READY, false, reason, s.message, generation));
     conditions.add(
         condition(
             previous,
