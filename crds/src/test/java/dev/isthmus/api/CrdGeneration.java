@@ -87,9 +87,51 @@ final class CrdGeneration {
       v.setStorage(v.getName().equals(storage));
       v.setServed(true);
     }
+    for (CustomResourceDefinitionVersion v : versions) {
+      keepOneOfFields(v.getSchema().getOpenAPIV3Schema());
+    }
     String group = crd.getSpec().getGroup();
     if (group.endsWith(".istio.io") && !group.equals("install.istio.io")) {
       crd.getSpec().getNames().setCategories(List.of("istio-io", group.replace('.', '-')));
+    }
+  }
+
+  /**
+   * The Istio model maps each protobuf {@code oneof} to an interface-typed Java field that Jackson
+   * unwraps (e.g. {@code StringMatch.MatchType}: {@code uri: {prefix: /a}}). The generator renders
+   * such a field as an empty object property named after the interface, so the API server would
+   * prune {@code prefix}, {@code exact}, {@code regex}, fault types and the like. Those
+   * placeholders are dropped and their parent keeps unknown fields instead.
+   */
+  static void keepOneOfFields(
+      io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps schema) {
+    if (schema == null) {
+      return;
+    }
+    java.util.Map<String, io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps> props =
+        schema.getProperties();
+    if (props != null && !props.isEmpty()) {
+      var it = props.entrySet().iterator();
+      while (it.hasNext()) {
+        var e = it.next();
+        var p = e.getValue();
+        boolean placeholder =
+            Character.isUpperCase(e.getKey().charAt(0))
+                && "object".equals(p.getType())
+                && (p.getProperties() == null || p.getProperties().isEmpty());
+        if (placeholder) {
+          it.remove();
+          schema.setXKubernetesPreserveUnknownFields(true);
+        } else {
+          keepOneOfFields(p);
+        }
+      }
+    }
+    if (schema.getItems() != null) {
+      keepOneOfFields(schema.getItems().getSchema());
+    }
+    if (schema.getAdditionalProperties() != null) {
+      keepOneOfFields(schema.getAdditionalProperties().getSchema());
     }
   }
 }

@@ -201,6 +201,45 @@ class IstioOperatorApiIT {
     }
   }
 
+  @Test
+  void oneOfFieldsOfIstioConfigAreNotPruned(KubernetesClient client) {
+    GenericKubernetesResource vs =
+        Serialization.unmarshal(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: oneof
+            spec:
+              hosts: [reviews]
+              http:
+              - match:
+                - uri: {prefix: /api}
+                  headers:
+                    end-user: {exact: jason}
+                fault:
+                  abort: {httpStatus: 503, percentage: {value: 10}}
+                route:
+                - destination: {host: reviews}
+            """,
+            GenericKubernetesResource.class);
+    client
+        .genericKubernetesResources("networking.istio.io/v1", "VirtualService")
+        .inNamespace(NS)
+        .resource(vs)
+        .create();
+    GenericKubernetesResource read =
+        client
+            .genericKubernetesResources("networking.istio.io/v1", "VirtualService")
+            .inNamespace(NS)
+            .withName("oneof")
+            .get();
+    JsonNode http = YAML.valueToTree(read.getAdditionalProperties().get("spec")).get("http").get(0);
+    assertThat(http.at("/match/0/uri/prefix").asText()).isEqualTo("/api");
+    assertThat(http.at("/match/0/headers/end-user/exact").asText()).isEqualTo("jason");
+    assertThat(http.at("/fault/abort/httpStatus").asInt()).isEqualTo(503);
+  }
+
   private static JsonNode readSample(String name) throws IOException {
     try (InputStream in = IstioOperatorApiIT.class.getResourceAsStream("/samples/" + name)) {
       ObjectNode node = (ObjectNode) YAML.readTree(in);
