@@ -52,11 +52,6 @@ public final class AdmissionHandler {
   }
 
   private byte[] handle(byte[] body, boolean inject) {
-    System.err.println(
-        "DEBUG "
-            + inject
-            + " "
-            + new String(body, StandardCharsets.UTF_8).substring(0, Math.min(600, body.length)));
     ObjectNode review = json.createObjectNode();
     String apiVersion = "admission.k8s.io/v1";
     ObjectNode response = json.createObjectNode();

@@ -119,6 +119,14 @@ class ControlPlaneIT {
                 .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
                 .setResponseNonce(first.getNonce())
                 .build());
+        // let pushes triggered by the informers' initial sync finish (longer than the max
+        // debounce), so the slice
+        // change below is not merged into one of them
+        long settled = -1;
+        while (cp.pushes().pushCount() != settled) {
+          settled = cp.pushes().pushCount();
+          Thread.sleep(700);
+        }
         long fullBefore = cp.metrics().fullPushes();
 
         slice.getEndpoints().get(1).getConditions().setReady(false);
