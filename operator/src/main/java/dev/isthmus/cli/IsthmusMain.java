@@ -26,6 +26,13 @@ public class IsthmusMain implements QuarkusApplication {
       """;
 
   public static void main(String... args) {
+    if (args.length > 0
+        && args[0].equals("operator")
+        && System.getProperty("quarkus.log.console.json.enabled") == null) {
+      // the long-running operator logs structured JSON (one object per line); CLI commands keep
+      // plain text
+      System.setProperty("quarkus.log.console.json.enabled", "true");
+    }
     Quarkus.run(IsthmusMain.class, args);
   }
 
