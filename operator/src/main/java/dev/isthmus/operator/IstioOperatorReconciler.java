@@ -103,7 +103,8 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
     List<String> pruned;
     try {
       ManifestApplier applier =
-          new ManifestApplier(client, settings.crdEstablishTimeout().toSeconds());
+          new ManifestApplier(
+              client, settings.crdEstablishTimeout().toSeconds(), new LiveCache(context));
       for (ComponentManifest component : rendered.components()) {
         notes.addAll(applier.apply(iop, component).stream().map(s -> "skipped " + s).toList());
         component
@@ -239,7 +240,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
       // keep the previous good configuration in force (drift correction) without touching anything
       // else
       ManifestApplier applier =
-          new ManifestApplier(client, settings.crdEstablishTimeout().toSeconds());
+          new ManifestApplier(client, settings.crdEstablishTimeout().toSeconds(), null);
       good.components().forEach(c -> applier.apply(iop, c));
     }
     IstioOperatorStatus failed = statuses.failed(previous, generation, "InvalidSpec", errors);

@@ -24,9 +24,12 @@ final class ManifestApplier {
   private final KubernetesClient client;
   private final long crdEstablishTimeoutSeconds;
 
-  ManifestApplier(KubernetesClient client, long crdEstablishTimeoutSeconds) {
+  private final LiveCache cache;
+
+  ManifestApplier(KubernetesClient client, long crdEstablishTimeoutSeconds, LiveCache cache) {
     this.client = client;
     this.crdEstablishTimeoutSeconds = crdEstablishTimeoutSeconds;
+    this.cache = cache;
   }
 
   /**
@@ -40,7 +43,17 @@ final class ManifestApplier {
     List<String> crds = new ArrayList<>();
     boolean shared = "Base".equals(component.component());
     for (GenericKubernetesResource object : objects) {
-      Optional<String> otherOwner = ownedByAnother(owner, object, shared);
+      Optional<GenericKubernetesResource> cached =
+          cache == null ? Optional.empty() : cache.get(object);
+      boolean ours = cached.flatMap(OwnerLabels::owner).map(o -> o.is(owner)).orElse(false);
+      if (ours && cache.upToDate(object, cached.get())) {
+        // already as desired: a server-side apply would be a no-op request
+        if (ManagedKinds.CRD.kind().equals(object.getKind())) {
+          crds.add(object.getMetadata().getName());
+        }
+        continue;
+      }
+      Optional<String> otherOwner = ours ? Optional.empty() : ownedByAnother(owner, object, shared);
       if (otherOwner.isPresent()) {
         skipped.add(Objects.describe(object) + " (owned by " + otherOwner.get() + ")");
         continue;
