@@ -263,7 +263,7 @@ class InstallFromBundleIT {
           .customResourceDefinitions()
           .withName(crd.getMetadata().getName())
           .waitUntilCondition(
-              TestKubeApiServer::established, 60, java.util.concurrent.TimeUnit.SECONDS);
+              dev.isthmus.api.Crds::established, 60, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 

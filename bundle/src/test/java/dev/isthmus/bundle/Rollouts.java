@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.translate.RenderResult;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 
@@ -44,16 +42,6 @@ final class Rollouts {
   static void completeRollout(KubernetesClient client, String ns, String name) {
     var res = client.apps().deployments().inNamespace(ns).withName(name);
     await().atMost(TIMEOUT).until(() -> res.get() != null);
-    Deployment d = res.get();
-    int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
-    d.setStatus(
-        new DeploymentStatusBuilder()
-            .withObservedGeneration(d.getMetadata().getGeneration())
-            .withReplicas(replicas)
-            .withUpdatedReplicas(replicas)
-            .withReadyReplicas(replicas)
-            .withAvailableReplicas(replicas)
-            .build());
-    client.apps().deployments().inNamespace(ns).resource(d).updateStatus();
+    dev.isthmus.operator.Rollouts.markComplete(client, res.get());
   }
 }

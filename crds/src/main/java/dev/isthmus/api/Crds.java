@@ -3,12 +3,14 @@ package dev.isthmus.api;
 import dev.isthmus.api.v1alpha1.IstioOperator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code Crds} lists the custom resource types Isthmus owns and loads their generated
@@ -105,6 +107,32 @@ public final class Crds {
     out.add(istioOperator());
     out.addAll(istioConfig());
     return out;
+  }
+
+  /** True when the CRD reports the Established condition. */
+  public static boolean established(CustomResourceDefinition crd) {
+    return crd != null
+        && crd.getStatus() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /**
+   * Server-side applies every CRD (conflicts forced) with {@code fieldManager}, then waits up to
+   * {@code timeoutSeconds} for each to be Established.
+   */
+  public static void install(KubernetesClient client, String fieldManager, long timeoutSeconds) {
+    for (CustomResourceDefinition crd : all()) {
+      client.resource(crd).fieldManager(fieldManager).forceConflicts().serverSideApply();
+    }
+    for (CustomResourceDefinition crd : all()) {
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName(crd.getMetadata().getName())
+          .waitUntilCondition(Crds::established, timeoutSeconds, TimeUnit.SECONDS);
+    }
   }
 
   private static CustomResourceDefinition load(String file) {

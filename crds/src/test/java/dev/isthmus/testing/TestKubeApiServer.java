@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -117,25 +116,12 @@ public final class TestKubeApiServer {
   }
 
   private void installCrds() {
-    for (CustomResourceDefinition crd : Crds.all()) {
-      client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
-    }
-    for (CustomResourceDefinition crd : Crds.all()) {
-      client
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .withName(crd.getMetadata().getName())
-          .waitUntilCondition(TestKubeApiServer::established, 60, TimeUnit.SECONDS);
-    }
+    Crds.install(client, "isthmus-tests", 60);
   }
 
   /** True when the CRD reports the Established condition. */
   public static boolean established(CustomResourceDefinition crd) {
-    return crd != null
-        && crd.getStatus() != null
-        && crd.getStatus().getConditions().stream()
-            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+    return Crds.established(crd);
   }
 
   private void stop() {

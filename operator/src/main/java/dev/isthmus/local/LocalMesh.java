@@ -11,7 +11,6 @@ import io.fabric8.istio.api.networking.v1.ServiceEntryBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.Grpc;
@@ -79,34 +78,7 @@ public final class LocalMesh implements AutoCloseable {
 
   /** Applies every CRD with server-side apply and waits until each is Established. */
   public void installCrds() {
-    for (CustomResourceDefinition crd : Crds.all()) {
-      client
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .resource(crd)
-          .fieldManager("isthmus")
-          .forceConflicts()
-          .serverSideApply();
-    }
-    for (CustomResourceDefinition crd : Crds.all()) {
-      client
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .withName(crd.getMetadata().getName())
-          .waitUntilCondition(
-              c ->
-                  c != null
-                      && c.getStatus() != null
-                      && c.getStatus().getConditions().stream()
-                          .anyMatch(
-                              x ->
-                                  "Established".equals(x.getType())
-                                      && "True".equals(x.getStatus())),
-              60,
-              TimeUnit.SECONDS);
-    }
+    Crds.install(client, "isthmus", 60);
     out.println("✔ CRDs (" + Crds.all().size() + ")");
   }
 

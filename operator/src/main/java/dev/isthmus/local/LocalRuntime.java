@@ -5,10 +5,10 @@ import dev.isthmus.api.v1alpha1.IstioOperator;
 import dev.isthmus.controlplane.ControlPlaneConfig;
 import dev.isthmus.controlplane.Istiod;
 import dev.isthmus.operator.IstioOperatorReconciler;
+import dev.isthmus.operator.Rollouts;
 import dev.isthmus.translate.ComponentManifest;
 import dev.isthmus.translate.RenderResult;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.Map;
@@ -101,33 +101,10 @@ public final class LocalRuntime implements IstioOperatorReconciler.InstallListen
 
   private void markRolledOut(String ns, String name) {
     Deployment d = client.apps().deployments().inNamespace(ns).withName(name).get();
-    if (d == null) {
-      return;
+    if (d != null) {
+      Rollouts.markComplete(
+          client, d); // writes nothing once complete: the steady state makes no writes
     }
-    int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
-    var s = d.getStatus();
-    boolean done =
-        s != null
-            && s.getObservedGeneration() != null
-            && s.getObservedGeneration() >= d.getMetadata().getGeneration()
-            && s.getReadyReplicas() != null
-            && s.getReadyReplicas() >= replicas
-            && s.getUpdatedReplicas() != null
-            && s.getUpdatedReplicas() >= replicas
-            && s.getAvailableReplicas() != null
-            && s.getAvailableReplicas() >= replicas;
-    if (done) {
-      return; // nothing to write: the steady state makes no writes
-    }
-    d.setStatus(
-        new DeploymentStatusBuilder()
-            .withObservedGeneration(d.getMetadata().getGeneration())
-            .withReplicas(replicas)
-            .withUpdatedReplicas(replicas)
-            .withReadyReplicas(replicas)
-            .withAvailableReplicas(replicas)
-            .build());
-    client.apps().deployments().inNamespace(ns).resource(d).updateStatus();
   }
 
   private static String owner(IstioOperator iop) {

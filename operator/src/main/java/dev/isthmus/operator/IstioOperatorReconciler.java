@@ -107,17 +107,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
               client, settings.crdEstablishTimeout().toSeconds(), new LiveCache(context));
       for (ComponentManifest component : rendered.components()) {
         notes.addAll(applier.apply(iop, component).stream().map(s -> "skipped " + s).toList());
-        component
-            .objects()
-            .forEach(
-                o ->
-                    desired.add(
-                        Objects.key(
-                            o.path("kind").asText(),
-                            o.path("metadata").path("namespace").isMissingNode()
-                                ? null
-                                : o.path("metadata").path("namespace").asText(),
-                            o.path("metadata").path("name").asText())));
+        component.objects().forEach(o -> desired.add(Objects.key(o)));
       }
       pruned = new Pruner(client).prune(iop, desired, false);
       metrics.applied(desired.size());

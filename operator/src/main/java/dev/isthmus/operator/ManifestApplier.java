@@ -1,10 +1,10 @@
 package dev.isthmus.operator;
 
+import dev.isthmus.api.Crds;
 import dev.isthmus.api.v1alpha1.IstioOperator;
 import dev.isthmus.translate.ComponentManifest;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,8 +73,7 @@ final class ManifestApplier {
           .v1()
           .customResourceDefinitions()
           .withName(crd)
-          .waitUntilCondition(
-              ManifestApplier::established, crdEstablishTimeoutSeconds, TimeUnit.SECONDS);
+          .waitUntilCondition(Crds::established, crdEstablishTimeoutSeconds, TimeUnit.SECONDS);
     }
     return skipped;
   }
@@ -120,12 +119,5 @@ final class ManifestApplier {
   private boolean exists(OwnerLabels.Owner o) {
     return client.resources(IstioOperator.class).inNamespace(o.namespace()).withName(o.name()).get()
         != null;
-  }
-
-  static boolean established(CustomResourceDefinition crd) {
-    return crd != null
-        && crd.getStatus() != null
-        && crd.getStatus().getConditions().stream()
-            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 }

@@ -1,5 +1,6 @@
 package dev.isthmus.operator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -24,6 +25,15 @@ final class Objects {
   /** Identity of an object independent of API version: {@code Kind/namespace/name}. */
   static String key(HasMetadata o) {
     return key(o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName());
+  }
+
+  /** The same identity for a rendered object. */
+  static String key(ObjectNode o) {
+    JsonNode meta = o.path("metadata");
+    return key(
+        o.path("kind").asText(),
+        meta.path("namespace").isTextual() ? meta.path("namespace").asText() : null,
+        meta.path("name").asText());
   }
 
   static String key(String kind, String namespace, String name) {

@@ -340,11 +340,7 @@ class IstioOperatorReconcilerIT {
         .filter(o -> o.path("metadata").path("namespace").isTextual())
         .forEach(
             o -> {
-              String k =
-                  Objects.key(
-                      o.path("kind").asText(),
-                      o.path("metadata").path("namespace").asText(),
-                      o.path("metadata").path("name").asText());
+              String k = Objects.key(o);
               assertThat(after.get(k)).as(k).isEqualTo(mainVersions.get(k));
             });
   }
@@ -407,15 +403,7 @@ class IstioOperatorReconcilerIT {
 
   private static Map<String, ObjectNode> byKey(RenderResult r) {
     Map<String, ObjectNode> out = new java.util.TreeMap<>();
-    r.objects()
-        .forEach(
-            o ->
-                out.put(
-                    Objects.key(
-                        o.path("kind").asText(),
-                        o.path("metadata").path("namespace").asText(null),
-                        o.path("metadata").path("name").asText()),
-                    o));
+    r.objects().forEach(o -> out.put(Objects.key(o), o));
     return out;
   }
 

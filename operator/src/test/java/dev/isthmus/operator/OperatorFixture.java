@@ -8,8 +8,6 @@ import dev.isthmus.translate.RenderResult;
 import dev.isthmus.translate.Translator;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
@@ -58,12 +56,7 @@ final class OperatorFixture {
     Map<String, String> out = new TreeMap<>();
     for (ObjectNode o : r.objects()) {
       GenericKubernetesResource l = live(client, o);
-      out.put(
-          Objects.key(
-              o.path("kind").asText(),
-              o.path("metadata").path("namespace").asText(null),
-              o.path("metadata").path("name").asText()),
-          l == null ? "<missing>" : l.getMetadata().getResourceVersion());
+      out.put(Objects.key(o), l == null ? "<missing>" : l.getMetadata().getResourceVersion());
     }
     return out;
   }
@@ -84,22 +77,7 @@ final class OperatorFixture {
               .inNamespace(o.path("metadata").path("namespace").asText())
               .withName(o.path("metadata").path("name").asText());
       await().atMost(TIMEOUT).until(() -> res.get() != null);
-      Deployment d = res.get();
-      int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
-      d.setStatus(
-          new DeploymentStatusBuilder()
-              .withObservedGeneration(d.getMetadata().getGeneration())
-              .withReplicas(replicas)
-              .withUpdatedReplicas(replicas)
-              .withReadyReplicas(replicas)
-              .withAvailableReplicas(replicas)
-              .build());
-      client
-          .apps()
-          .deployments()
-          .inNamespace(d.getMetadata().getNamespace())
-          .resource(d)
-          .updateStatus();
+      Rollouts.markComplete(client, res.get());
     }
   }
 
