@@ -4,6 +4,7 @@
 #
 #   scripts/operator-sdk.sh                 # validate ./bundle
 #   scripts/operator-sdk.sh path/to/bundle
+#   scripts/operator-sdk.sh --strict        # warnings fail too (what .ci/run uses)
 #
 # It first tries `go install` of operator-sdk itself (OPERATOR_SDK_VERSION). When the module proxy refuses that module
 # (it answers 403 for github.com/operator-framework/operator-sdk and for operator-registry here), it builds a small
@@ -19,6 +20,11 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STRICT=false
+if [[ "${1:-}" == "--strict" ]]; then
+  STRICT=true # CI: a warning fails the run as an error does
+  shift
+fi
 BUNDLE="${1:-./bundle}"
 OPERATOR_SDK_VERSION="${OPERATOR_SDK_VERSION:-v1.42.0}"
 OPERATOR_API_VERSION="${OPERATOR_API_VERSION:-v0.34.0}"
@@ -26,15 +32,32 @@ TOOLS="${ISTHMUS_TOOLS_DIR:-$ROOT/target/tools}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}" CGO_ENABLED=0
 
 log() { printf '[operator-sdk.sh] %s\n' "$*" >&2; }
+# Runs a validator; with --strict, also fails when it printed a warning.
+validate() {
+  if [[ "$STRICT" != true ]]; then
+    exec "$@"
+  fi
+  local out rc=0
+  out="$("$@" 2>&1)" || rc=$?
+  printf '%s\n' "$out"
+  if [[ $rc -ne 0 ]]; then
+    exit "$rc"
+  fi
+  if grep -Eq '^(WARN|WARNING)|[1-9][0-9]* warnings' <<<"$out"; then
+    log "--strict: the bundle has warnings"
+    exit 1
+  fi
+  exit 0
+}
 command -v go >/dev/null || { log "Go is needed to build the bundle validator"; exit 2; }
 mkdir -p "$TOOLS"
 cd "$ROOT"
 
 if [[ -x "$TOOLS/operator-sdk" ]]; then
-  exec "$TOOLS/operator-sdk" bundle validate "$BUNDLE" --select-optional suite=operatorframework
+  validate "$TOOLS/operator-sdk" bundle validate "$BUNDLE" --select-optional suite=operatorframework
 fi
 if GOBIN="$TOOLS" go install "github.com/operator-framework/operator-sdk/cmd/operator-sdk@$OPERATOR_SDK_VERSION" 2>"$TOOLS/operator-sdk-install.log"; then
-  exec "$TOOLS/operator-sdk" bundle validate "$BUNDLE" --select-optional suite=operatorframework
+  validate "$TOOLS/operator-sdk" bundle validate "$BUNDLE" --select-optional suite=operatorframework
 fi
 if grep -q '403 Forbidden' "$TOOLS/operator-sdk-install.log"; then
   log "operator-sdk $OPERATOR_SDK_VERSION cannot be installed here: the Go module proxy refuses the module (403 Forbidden)"
@@ -203,4 +226,4 @@ GO
     go build -o "$DRIVER" .
   )
 fi
-exec "$DRIVER" "$BUNDLE"
+validate "$DRIVER" "$BUNDLE"

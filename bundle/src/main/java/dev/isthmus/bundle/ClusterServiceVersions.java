@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.api.Crds;
+import dev.isthmus.operator.CrdPolicy;
 import dev.isthmus.operator.OperatorManifests;
 import dev.isthmus.operator.OperatorRbac;
 import dev.isthmus.translate.Profiles;
@@ -17,8 +18,8 @@ import java.util.List;
 /**
  * {@code ClusterServiceVersions} builds the operator's ClusterServiceVersion from the objects the
  * operator module generates: the Deployment of {@link OperatorManifests#deployment}, the cluster
- * permissions of {@link OperatorRbac#rules()}, the owned CRDs of {@link Crds#all()} and the images
- * the default profile renders.
+ * permissions of {@link OperatorRbac#rules(CrdPolicy)} (CRDs external), the owned CRDs of {@link
+ * Crds#all()} and the images the default profile renders.
  */
 public final class ClusterServiceVersions {
   /** CSV annotation listing CRD names that the console hides: the Istio configuration APIs. */
@@ -109,9 +110,12 @@ public final class ClusterServiceVersions {
     ObjectNode spec = install.putObject("spec");
     ObjectNode permissions = spec.putArray("clusterPermissions").addObject();
     permissions.put("serviceAccountName", OperatorManifests.NAME);
-    permissions.set("rules", SORTED.valueToTree(OperatorRbac.rules()));
+    // OLM installs the bundled CRDs, so the operator runs with --crds=external and needs no right
+    // to create or patch CRDs
+    permissions.set("rules", SORTED.valueToTree(OperatorRbac.rules(CrdPolicy.EXTERNAL)));
     // OLM sets the namespace; the one given here is dropped
-    Deployment deployment = OperatorManifests.deployment("placeholder", info.operatorImage());
+    Deployment deployment =
+        OperatorManifests.deployment("placeholder", info.operatorImage(), CrdPolicy.EXTERNAL);
     ObjectNode d = spec.putArray("deployments").addObject();
     d.put("name", deployment.getMetadata().getName());
     d.set("label", SORTED.valueToTree(deployment.getMetadata().getLabels()));

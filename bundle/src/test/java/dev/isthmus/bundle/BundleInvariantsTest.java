@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.isthmus.api.Crds;
 import dev.isthmus.api.v1alpha1.IstioOperator;
+import dev.isthmus.operator.CrdPolicy;
 import dev.isthmus.operator.OperatorManifests;
 import dev.isthmus.operator.OperatorRbac;
 import dev.isthmus.translate.Translator;
@@ -94,7 +95,12 @@ class BundleInvariantsTest {
     List<PolicyRule> rules =
         Serialization.jsonMapper()
             .convertValue(perms.get(0).path("rules"), new TypeReference<>() {});
-    assertThat(rules).isEqualTo(OperatorRbac.rules());
+    assertThat(rules).isEqualTo(OperatorRbac.rules(CrdPolicy.EXTERNAL));
+    // OLM owns the bundled CRDs: the operator may read them but never create, patch or delete them
+    assertThat(rules)
+        .filteredOn(r -> r.getResources().contains("customresourcedefinitions"))
+        .singleElement()
+        .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch"));
     assertThat(rules).flatExtracting(PolicyRule::getVerbs).doesNotContain("*");
     assertThat(rules).flatExtracting(PolicyRule::getResources).doesNotContain("*");
     assertThat(CSV.at("/spec/install/spec/permissions").isMissingNode()).isTrue();
@@ -109,12 +115,14 @@ class BundleInvariantsTest {
     DeploymentSpec spec =
         Serialization.jsonMapper().convertValue(d.path("spec"), DeploymentSpec.class);
     var expected =
-        OperatorManifests.deployment("any", BundleInfo.current().operatorImage()).getSpec();
+        OperatorManifests.deployment(
+                "any", BundleInfo.current().operatorImage(), CrdPolicy.EXTERNAL)
+            .getSpec();
     assertThat(spec).isEqualTo(expected);
     var container = spec.getTemplate().getSpec().getContainers().get(0);
     assertThat(spec.getTemplate().getSpec().getServiceAccountName())
         .isEqualTo(OperatorManifests.NAME);
-    assertThat(container.getArgs()).containsExactly("operator");
+    assertThat(container.getArgs()).containsExactly("operator", "--crds=external");
     assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
     assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
     assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");

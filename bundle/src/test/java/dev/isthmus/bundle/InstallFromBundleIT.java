@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.api.v1alpha1.InstallStatus;
 import dev.isthmus.api.v1alpha1.IstioOperator;
 import dev.isthmus.api.v1alpha1.IstioOperatorStatus;
+import dev.isthmus.operator.CrdPolicy;
 import dev.isthmus.operator.IsthmusOperator;
 import dev.isthmus.testing.TestKubeApiServer;
 import dev.isthmus.testing.WithKubeApiServer;
@@ -137,12 +138,35 @@ class InstallFromBundleIT {
           .isInstanceOf(KubernetesClientException.class)
           .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
 
+      // and OLM owns the CRDs: the ServiceAccount cannot write one
+      var crd =
+          operatorClient
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .withName("virtualservices.networking.istio.io")
+              .get();
+      assertThat(crd).as("CRDs are readable").isNotNull();
+      crd.getMetadata().setManagedFields(null);
+      crd.getMetadata().setResourceVersion(null);
+      assertThatThrownBy(
+              () ->
+                  operatorClient
+                      .resource(crd)
+                      .dryRun()
+                      .fieldManager("isthmus-operator")
+                      .forceConflicts()
+                      .serverSideApply())
+          .isInstanceOf(KubernetesClientException.class)
+          .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
+
       List<String> statusMessages = new CopyOnWriteArrayList<>();
       // leader election is exercised below through the Lease API directly: JOSDK exits the JVM when
       // an operator that
       // led stops (exitOnStopLeading), which an in-process test cannot survive
       IsthmusOperator operator =
-          IsthmusOperator.start(operatorClient, IsthmusOperator.Config.defaults());
+          IsthmusOperator.start(
+              operatorClient, IsthmusOperator.Config.defaults().withCrds(CrdPolicy.EXTERNAL));
       try {
         Rollouts.namespace(admin, ISTIO_NS);
         IstioOperator iop = BundleResources.defaultIstioOperator();

@@ -1,5 +1,6 @@
 package dev.isthmus.cli;
 
+import dev.isthmus.operator.CrdPolicy;
 import dev.isthmus.operator.IsthmusOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -12,9 +13,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * {@code isthmus operator [--namespaces NS,...] [--leader-election-namespace NS] [--http-port N]}:
- * runs the IstioOperator controller against the current kubeconfig (or the in-cluster service
- * account) until stopped.
+ * {@code isthmus operator [--namespaces NS,...] [--leader-election-namespace NS] [--http-port N]
+ * [--crds apply|external]}: runs the IstioOperator controller against the current kubeconfig (or
+ * the in-cluster service account) until stopped. {@code --crds=external} is for OLM, which installs
+ * the CRDs from the bundle: the operator then only checks them.
  */
 final class OperatorCommand {
   private static volatile IsthmusOperator running;
@@ -29,6 +31,7 @@ final class OperatorCommand {
     Set<String> namespaces = new TreeSet<>();
     String leaderNamespace = System.getenv("POD_NAMESPACE");
     int port = 8383;
+    CrdPolicy crds = CrdPolicy.APPLY;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--namespaces" -> {
@@ -55,7 +58,28 @@ final class OperatorCommand {
           }
           port = Integer.parseInt(args[i]);
         }
+        case "--crds" -> {
+          if (++i >= args.length) {
+            err.println("isthmus operator: --crds needs a value (apply or external)");
+            return 1;
+          }
+          try {
+            crds = CrdPolicy.parse(args[i]);
+          } catch (IllegalArgumentException e) {
+            err.println("isthmus operator: " + e.getMessage());
+            return 1;
+          }
+        }
         default -> {
+          if (args[i].startsWith("--crds=")) {
+            try {
+              crds = CrdPolicy.parse(args[i].substring("--crds=".length()));
+            } catch (IllegalArgumentException e) {
+              err.println("isthmus operator: " + e.getMessage());
+              return 1;
+            }
+            continue;
+          }
           err.println("isthmus operator: unknown flag " + args[i]);
           return 1;
         }
@@ -64,7 +88,10 @@ final class OperatorCommand {
     KubernetesClient client = new KubernetesClientBuilder().build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     IsthmusOperator.Config config =
-        IsthmusOperator.Config.defaults().withWatchedNamespaces(namespaces).withRegistry(registry);
+        IsthmusOperator.Config.defaults()
+            .withWatchedNamespaces(namespaces)
+            .withRegistry(registry)
+            .withCrds(crds);
     if (leaderNamespace != null && !leaderNamespace.isBlank()) {
       config = config.withLeaderElection(leaderNamespace);
     }

@@ -74,6 +74,17 @@ public final class IsthmusOperator implements AutoCloseable {
           watchedNamespaces, leaderElectionNamespace, settings, resync, renderer, listeners, r);
     }
 
+    public Config withCrds(CrdPolicy crds) {
+      return new Config(
+          watchedNamespaces,
+          leaderElectionNamespace,
+          settings.withCrds(crds),
+          resync,
+          renderer,
+          listeners,
+          registry);
+    }
+
     public Config withWatchedNamespaces(Set<String> namespaces) {
       return new Config(
           namespaces, leaderElectionNamespace, settings, resync, renderer, listeners, registry);

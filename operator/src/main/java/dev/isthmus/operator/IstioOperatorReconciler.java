@@ -104,7 +104,10 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
     try {
       ManifestApplier applier =
           new ManifestApplier(
-              client, settings.crdEstablishTimeout().toSeconds(), new LiveCache(context));
+              client,
+              settings.crdEstablishTimeout().toSeconds(),
+              settings.crds(),
+              new LiveCache(context));
       for (ComponentManifest component : rendered.components()) {
         notes.addAll(applier.apply(iop, component).stream().map(s -> "skipped " + s).toList());
         component.objects().forEach(o -> desired.add(Objects.key(o)));
@@ -152,8 +155,10 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
   @Override
   public DeleteControl cleanup(IstioOperator iop, Context<IstioOperator> context) {
     KubernetesClient client = context.getClient();
+    // CRDs installed by someone else (OLM) are theirs to remove
     boolean purgeCrds =
-        iop.getMetadata().getAnnotations() != null
+        settings.crds() == CrdPolicy.APPLY
+            && iop.getMetadata().getAnnotations() != null
             && "true"
                 .equalsIgnoreCase(
                     iop.getMetadata().getAnnotations().get(OwnerLabels.PURGE_CRDS_ANNOTATION));
@@ -230,7 +235,8 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
       // keep the previous good configuration in force (drift correction) without touching anything
       // else
       ManifestApplier applier =
-          new ManifestApplier(client, settings.crdEstablishTimeout().toSeconds(), null);
+          new ManifestApplier(
+              client, settings.crdEstablishTimeout().toSeconds(), settings.crds(), null);
       good.components().forEach(c -> applier.apply(iop, c));
     }
     IstioOperatorStatus failed = statuses.failed(previous, generation, "InvalidSpec", errors);
@@ -297,9 +303,14 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
   }
 
   /** Settings the reconciler needs. */
-  public record OperatorSettings(Duration requeueAfter, Duration crdEstablishTimeout) {
+  public record OperatorSettings(
+      Duration requeueAfter, Duration crdEstablishTimeout, CrdPolicy crds) {
     public static OperatorSettings defaults() {
-      return new OperatorSettings(Duration.ofSeconds(5), Duration.ofSeconds(30));
+      return new OperatorSettings(Duration.ofSeconds(5), Duration.ofSeconds(30), CrdPolicy.APPLY);
+    }
+
+    public OperatorSettings withCrds(CrdPolicy policy) {
+      return new OperatorSettings(requeueAfter, crdEstablishTimeout, policy);
     }
   }
 

@@ -24,11 +24,17 @@ final class ManifestApplier {
   private final KubernetesClient client;
   private final long crdEstablishTimeoutSeconds;
 
+  private final CrdPolicy crdPolicy;
   private final LiveCache cache;
 
-  ManifestApplier(KubernetesClient client, long crdEstablishTimeoutSeconds, LiveCache cache) {
+  ManifestApplier(
+      KubernetesClient client,
+      long crdEstablishTimeoutSeconds,
+      CrdPolicy crdPolicy,
+      LiveCache cache) {
     this.client = client;
     this.crdEstablishTimeoutSeconds = crdEstablishTimeoutSeconds;
+    this.crdPolicy = crdPolicy;
     this.cache = cache;
   }
 
@@ -43,6 +49,10 @@ final class ManifestApplier {
     List<String> crds = new ArrayList<>();
     boolean shared = "Base".equals(component.component());
     for (GenericKubernetesResource object : objects) {
+      if (crdPolicy == CrdPolicy.EXTERNAL && ManagedKinds.CRD.kind().equals(object.getKind())) {
+        requireInstalled(object.getMetadata().getName());
+        continue;
+      }
       Optional<GenericKubernetesResource> cached =
           cache == null ? Optional.empty() : cache.get(object);
       boolean ours = cached.flatMap(OwnerLabels::owner).map(o -> o.is(owner)).orElse(false);
@@ -76,6 +86,26 @@ final class ManifestApplier {
           .waitUntilCondition(Crds::established, crdEstablishTimeoutSeconds, TimeUnit.SECONDS);
     }
     return skipped;
+  }
+
+  /**
+   * With CRDs installed by someone else, a missing or not yet Established CRD is an apply failure
+   * that names it, so that the status says what is missing rather than failing later on the first
+   * object of that kind.
+   */
+  private void requireInstalled(String crd) {
+    var live = client.apiextensions().v1().customResourceDefinitions().withName(crd).get();
+    if (live == null) {
+      throw new IllegalStateException(
+          "CustomResourceDefinition "
+              + crd
+              + " is not installed; with --crds=external it must be installed by OLM (from the"
+              + " bundle) or by an administrator");
+    }
+    if (!Crds.established(live)) {
+      throw new IllegalStateException(
+          "CustomResourceDefinition " + crd + " is installed but not Established yet");
+    }
   }
 
   private void ensureNamespaces(List<GenericKubernetesResource> objects) {

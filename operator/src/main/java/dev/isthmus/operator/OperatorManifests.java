@@ -22,8 +22,11 @@ public final class OperatorManifests {
 
   private OperatorManifests() {}
 
-  /** The operator's Deployment spec in {@code namespace} running {@code image:tag}. */
-  public static Deployment deployment(String namespace, String image) {
+  /**
+   * The operator's Deployment spec in {@code namespace} running {@code image:tag}, started with
+   * {@code --crds=<policy>}.
+   */
+  public static Deployment deployment(String namespace, String image, CrdPolicy crds) {
     Map<String, String> labels = Map.of("app.kubernetes.io/name", NAME);
     return new DeploymentBuilder()
         .withNewMetadata()
@@ -45,7 +48,7 @@ public final class OperatorManifests {
         .addNewContainer()
         .withName("operator")
         .withImage(image)
-        .withArgs("operator")
+        .withArgs("operator", "--crds=" + crds.flag())
         .addNewEnv()
         .withName("POD_NAMESPACE")
         .withNewValueFrom()
@@ -91,8 +94,12 @@ public final class OperatorManifests {
         .build();
   }
 
-  /** ServiceAccount, ClusterRole, ClusterRoleBinding and Deployment, in apply order. */
+  /**
+   * ServiceAccount, ClusterRole, ClusterRoleBinding and Deployment, in apply order, for an operator
+   * that applies the CRDs itself ({@link CrdPolicy#APPLY}).
+   */
   public static List<HasMetadata> all(String namespace, String image) {
+    CrdPolicy crds = CrdPolicy.APPLY;
     return List.of(
         new ServiceAccountBuilder()
             .withNewMetadata()
@@ -100,7 +107,7 @@ public final class OperatorManifests {
             .withNamespace(namespace)
             .endMetadata()
             .build(),
-        OperatorRbac.clusterRole(),
+        OperatorRbac.clusterRole(crds),
         new ClusterRoleBindingBuilder()
             .withNewMetadata()
             .withName(NAME)
@@ -116,6 +123,6 @@ public final class OperatorManifests {
             .withNamespace(namespace)
             .endSubject()
             .build(),
-        deployment(namespace, image));
+        deployment(namespace, image, crds));
   }
 }

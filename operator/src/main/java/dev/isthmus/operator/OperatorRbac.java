@@ -25,8 +25,17 @@ public final class OperatorRbac {
 
   private OperatorRbac() {}
 
-  /** The rules, grouped by API group, resources sorted. */
+  /** The rules when the operator applies the CRDs itself ({@link CrdPolicy#APPLY}). */
   public static List<PolicyRule> rules() {
+    return rules(CrdPolicy.APPLY);
+  }
+
+  /**
+   * The rules, grouped by API group, resources sorted. With {@link CrdPolicy#EXTERNAL} the operator
+   * only reads CRDs (to check they are Established), so it holds no right to create, patch or
+   * delete them.
+   */
+  public static List<PolicyRule> rules(CrdPolicy crds) {
     List<PolicyRule> rules = new ArrayList<>();
     rules.add(
         rule(
@@ -43,7 +52,22 @@ public final class OperatorRbac {
     for (ManagedKinds.Kind k : ManagedKinds.ALL) {
       byGroup.computeIfAbsent(k.group(), g -> new TreeSet<>()).add(k.plural());
     }
-    byGroup.forEach((group, resources) -> rules.add(rule(group, List.copyOf(resources), MANAGE)));
+    if (crds == CrdPolicy.EXTERNAL) {
+      byGroup.get(ManagedKinds.CRD.group()).remove(ManagedKinds.CRD.plural());
+    }
+    byGroup.forEach(
+        (group, resources) -> {
+          if (!resources.isEmpty()) {
+            rules.add(rule(group, List.copyOf(resources), MANAGE));
+          }
+        });
+    if (crds == CrdPolicy.EXTERNAL) {
+      rules.add(
+          rule(
+              ManagedKinds.CRD.group(),
+              List.of(ManagedKinds.CRD.plural()),
+              List.of("get", "list", "watch")));
+    }
     rules.add(
         rule(
             "rbac.authorization.k8s.io",
@@ -56,13 +80,13 @@ public final class OperatorRbac {
   }
 
   /** The operator's ClusterRole. */
-  public static ClusterRole clusterRole() {
+  public static ClusterRole clusterRole(CrdPolicy crds) {
     return new ClusterRoleBuilder()
         .withNewMetadata()
         .withName(NAME)
         .addToLabels("app.kubernetes.io/name", NAME)
         .endMetadata()
-        .withRules(rules())
+        .withRules(rules(crds))
         .build();
   }
 
