@@ -11,6 +11,7 @@ import dev.isthmus.controlplane.server.SelfSignedMaterial;
 import dev.isthmus.controlplane.xds.AdsService;
 import dev.isthmus.controlplane.xds.PushController;
 import dev.isthmus.controlplane.xds.ResourceGenerator;
+import dev.isthmus.controlplane.xds.XdsAuthorization;
 import dev.isthmus.controlplane.xds.XdsCache;
 import dev.isthmus.controlplane.xds.XdsMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -114,9 +115,19 @@ public final class ControlPlane implements AutoCloseable {
       tls.clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
           .trustManager(new DynamicTrustManager(secureServing::clientCertificateRoots));
     }
+    var auth = secureServing.xdsAuthenticator();
+    if (auth.isPresent() && secureServing.clientCertificateRoots().isEmpty()) {
+      // token-only authentication still needs the handshake to leave room for certificates
+      tls.clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
+          .trustManager(new DynamicTrustManager(secureServing::clientCertificateRoots));
+    }
+    var secureAds =
+        auth.isPresent()
+            ? ServerInterceptors.intercept(
+                ads, new XdsAuthorization(auth.get()), AdsService.peerInterceptor())
+            : ServerInterceptors.intercept(ads, AdsService.peerInterceptor());
     var sb =
-        Grpc.newServerBuilderForPort(config.secureXdsPort(), tls.build())
-            .addService(ServerInterceptors.intercept(ads, AdsService.peerInterceptor()));
+        Grpc.newServerBuilderForPort(config.secureXdsPort(), tls.build()).addService(secureAds);
     for (BindableService s : secureServing.services()) {
       sb.addService(s);
     }

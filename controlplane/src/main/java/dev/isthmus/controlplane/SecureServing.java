@@ -32,6 +32,27 @@ public interface SecureServing {
     return List.of();
   }
 
+  /**
+   * How xDS clients on the TLS port are authenticated; empty leaves that port's xDS open, as
+   * without a CA there is nothing to check a credential against.
+   */
+  default Optional<XdsAuthenticator> xdsAuthenticator() {
+    return Optional.empty();
+  }
+
+  /** Finds the SPIFFE identity of an xDS caller from what its call presented. */
+  @FunctionalInterface
+  interface XdsAuthenticator {
+    /**
+     * @param authorization the {@code authorization} header, or null
+     * @param peerChain the TLS client certificate chain, leaf first, or empty
+     * @return the caller's SPIFFE identity
+     * @throws io.grpc.StatusException {@code UNAUTHENTICATED} (or {@code UNAVAILABLE}) naming why
+     */
+    String authenticate(String authorization, List<X509Certificate> peerChain)
+        throws io.grpc.StatusException;
+  }
+
   /** Nothing plugged in. */
   static SecureServing none() {
     return new SecureServing() {};

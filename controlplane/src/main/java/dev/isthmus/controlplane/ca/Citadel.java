@@ -183,6 +183,19 @@ public final class Citadel implements SecureServing, AutoCloseable {
     return interceptor;
   }
 
+  /** xDS streams on the TLS port are authenticated as CA calls are. */
+  @Override
+  public java.util.Optional<XdsAuthenticator> xdsAuthenticator() {
+    return java.util.Optional.of(
+        (authorization, chain) -> {
+          try {
+            return authenticator().authenticate(authorization, chain);
+          } catch (CaException e) {
+            throw e.status().asException();
+          }
+        });
+  }
+
   /** Authenticates callers by client certificate or service-account token. */
   public CallerAuthenticator authenticator() {
     return requireStarted(authenticator);

@@ -16,6 +16,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.net.SocketAddress;
@@ -104,13 +105,14 @@ public final class AdsService
   }
 
   /** Binds the node on first sight; returns the node to use for this request. */
-  private Node bindNode(XdsConnection c, Node requestNode) {
+  private Node bindNode(XdsConnection c, Node requestNode) throws StatusException {
     if (c.proxy() == null) {
       if (requestNode == null || requestNode.getId().isEmpty()) {
         throw new IllegalArgumentException(
             "node: the first request on a stream must carry the node");
       }
       ProxyNode proxy = ProxyNode.parse(requestNode);
+      XdsAuthorization.authorize(proxy);
       c.bind(requestNode, proxy);
       cache.connect(proxy);
       LOG.info("proxy {} connected as {} (stream {})", proxy.id(), proxy.type(), c.id());
@@ -149,6 +151,10 @@ public final class AdsService
           LOG.warn("closing xDS stream {}: {}", c.id(), e.getMessage());
           inner.onError(
               Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+          return;
+        } catch (StatusException e) {
+          LOG.warn("closing xDS stream {}: {}", c.id(), e.getStatus().getDescription());
+          inner.onError(e);
           return;
         }
         String type = req.getTypeUrl();
@@ -210,6 +216,10 @@ public final class AdsService
           LOG.warn("closing delta xDS stream {}: {}", c.id(), e.getMessage());
           inner.onError(
               Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+          return;
+        } catch (StatusException e) {
+          LOG.warn("closing delta xDS stream {}: {}", c.id(), e.getStatus().getDescription());
+          inner.onError(e);
           return;
         }
         String type = req.getTypeUrl();
