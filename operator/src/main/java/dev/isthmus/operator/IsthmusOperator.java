@@ -21,6 +21,9 @@ import java.util.function.Function;
  * embeddable in tests and in {@code isthmus up}, and what {@code isthmus operator} starts.
  */
 public final class IsthmusOperator implements AutoCloseable {
+  /** The leader-election Lease's name. */
+  public static final String LEASE_NAME = "isthmus-operator-lock";
+
   private final Operator operator;
 
   private IsthmusOperator(Operator operator) {
@@ -30,7 +33,7 @@ public final class IsthmusOperator implements AutoCloseable {
   /** How to run the operator. */
   public record Config(
       Set<String> watchedNamespaces,
-      Optional<String> leaderElectionNamespace,
+      Optional<LeaderElectionConfiguration> leaderElection,
       IstioOperatorReconciler.OperatorSettings settings,
       Duration resync,
       Function<IstioOperator, RenderResult> renderer,
@@ -49,19 +52,27 @@ public final class IsthmusOperator implements AutoCloseable {
     }
 
     public Config withListeners(List<IstioOperatorReconciler.InstallListener> l) {
-      return new Config(
-          watchedNamespaces, leaderElectionNamespace, settings, resync, renderer, l, registry);
+      return new Config(watchedNamespaces, leaderElection, settings, resync, renderer, l, registry);
     }
 
     public Config withRenderer(Function<IstioOperator, RenderResult> r) {
       return new Config(
-          watchedNamespaces, leaderElectionNamespace, settings, resync, r, listeners, registry);
+          watchedNamespaces, leaderElection, settings, resync, r, listeners, registry);
     }
 
+    /**
+     * Only the holder of the Lease {@code isthmus-operator-lock} in {@code namespace} reconciles; a
+     * replica that loses it exits, so that it restarts as a follower.
+     */
     public Config withLeaderElection(String namespace) {
+      return withLeaderElection(new LeaderElectionConfiguration(LEASE_NAME, namespace));
+    }
+
+    /** Leader election with explicit settings (lease timings, identity, exit on loss). */
+    public Config withLeaderElection(LeaderElectionConfiguration election) {
       return new Config(
           watchedNamespaces,
-          Optional.of(namespace),
+          Optional.of(election),
           settings,
           resync,
           renderer,
@@ -71,13 +82,13 @@ public final class IsthmusOperator implements AutoCloseable {
 
     public Config withRegistry(MeterRegistry r) {
       return new Config(
-          watchedNamespaces, leaderElectionNamespace, settings, resync, renderer, listeners, r);
+          watchedNamespaces, leaderElection, settings, resync, renderer, listeners, r);
     }
 
     public Config withCrds(CrdPolicy crds) {
       return new Config(
           watchedNamespaces,
-          leaderElectionNamespace,
+          leaderElection,
           settings.withCrds(crds),
           resync,
           renderer,
@@ -87,7 +98,7 @@ public final class IsthmusOperator implements AutoCloseable {
 
     public Config withWatchedNamespaces(Set<String> namespaces) {
       return new Config(
-          namespaces, leaderElectionNamespace, settings, resync, renderer, listeners, registry);
+          namespaces, leaderElection, settings, resync, renderer, listeners, registry);
     }
   }
 
@@ -101,12 +112,7 @@ public final class IsthmusOperator implements AutoCloseable {
                   .withCloseClientOnStop(false)
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(config.registry()))
                   .withUseSSAToPatchPrimaryResource(true);
-              config
-                  .leaderElectionNamespace()
-                  .ifPresent(
-                      ns ->
-                          o.withLeaderElectionConfiguration(
-                              new LeaderElectionConfiguration("isthmus-operator-lock", ns)));
+              config.leaderElection().ifPresent(o::withLeaderElectionConfiguration);
             });
     IstioOperatorReconciler reconciler =
         new IstioOperatorReconciler(
