@@ -102,17 +102,15 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
     List<String> notes = new ArrayList<>();
     List<String> pruned;
     try {
+      LiveCache cache = new LiveCache(context);
       ManifestApplier applier =
           new ManifestApplier(
-              client,
-              settings.crdEstablishTimeout().toSeconds(),
-              settings.crds(),
-              new LiveCache(context));
+              client, settings.crdEstablishTimeout().toSeconds(), settings.crds(), cache);
       for (ComponentManifest component : rendered.components()) {
         notes.addAll(applier.apply(iop, component).stream().map(s -> "skipped " + s).toList());
         component.objects().forEach(o -> desired.add(Objects.key(o)));
       }
-      pruned = new Pruner(client).prune(iop, desired, false);
+      pruned = new Pruner(client, cache).prune(iop, desired, false);
       metrics.applied(desired.size());
       metrics.pruned(pruned.size());
     } catch (KubernetesClientException | IllegalStateException e) {

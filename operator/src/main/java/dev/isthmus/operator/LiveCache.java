@@ -27,25 +27,51 @@ final class LiveCache {
     this.serialization = context.getClient().getKubernetesSerialization();
   }
 
-  /** The cached live object, if this kind is watched and the object is in the cache. */
-  @SuppressWarnings("unchecked")
-  Optional<GenericKubernetesResource> get(GenericKubernetesResource desired) {
-    Optional<ManagedKinds.Kind> kind = ManagedKinds.of(desired.getApiVersion(), desired.getKind());
-    if (kind.isEmpty()) {
+  /**
+   * The cached objects of a kind that {@code owner} owns, or empty when that kind has no informer
+   * here (the caller then asks the API server).
+   */
+  Optional<java.util.List<GenericKubernetesResource>> owned(
+      IstioOperator owner, ManagedKinds.Kind kind) {
+    var source = source(kind);
+    if (source.isEmpty()) {
       return Optional.empty();
     }
+    Map<String, String> selector = OwnerLabels.selector(owner);
+    return Optional.of(
+        source
+            .get()
+            .list(
+                o -> {
+                  Map<String, String> labels = o.getMetadata().getLabels();
+                  return labels != null && labels.entrySet().containsAll(selector.entrySet());
+                })
+            .toList());
+  }
+
+  @SuppressWarnings("unchecked")
+  private Optional<InformerEventSource<GenericKubernetesResource, IstioOperator>> source(
+      ManagedKinds.Kind kind) {
     try {
-      var source =
+      return Optional.of(
           (InformerEventSource<GenericKubernetesResource, IstioOperator>)
               context
                   .eventSourceRetriever()
-                  .getEventSourceFor(
-                      GenericKubernetesResource.class, "owned-" + kind.get().plural());
-      return source.get(
-          new ResourceID(desired.getMetadata().getName(), desired.getMetadata().getNamespace()));
+                  .getEventSourceFor(GenericKubernetesResource.class, "owned-" + kind.plural()));
     } catch (RuntimeException e) {
       return Optional.empty();
     }
+  }
+
+  /** The cached live object, if this kind is watched and the object is in the cache. */
+  Optional<GenericKubernetesResource> get(GenericKubernetesResource desired) {
+    return ManagedKinds.of(desired.getApiVersion(), desired.getKind())
+        .flatMap(this::source)
+        .flatMap(
+            s ->
+                s.get(
+                    new ResourceID(
+                        desired.getMetadata().getName(), desired.getMetadata().getNamespace())));
   }
 
   /** True when {@code live} already holds every desired field with the same value. */

@@ -17,9 +17,20 @@ final class Pruner {
   private static final Logger LOG = Logger.getLogger(Pruner.class.getName());
 
   private final KubernetesClient client;
+  private final LiveCache cache;
 
+  /** A pruner that lists from the API server (uninstall: nothing may be missed). */
   Pruner(KubernetesClient client) {
+    this(client, null);
+  }
+
+  /**
+   * A pruner that lists from the informer caches when it can: objects it does not see yet were
+   * created moments ago from the desired set, so they are never candidates anyway.
+   */
+  Pruner(KubernetesClient client, LiveCache cache) {
     this.client = client;
+    this.cache = cache;
   }
 
   /** Deletes owned objects whose key is not in {@code desired}; returns what it deleted. */
@@ -46,6 +57,12 @@ final class Pruner {
 
   /** The objects of one kind the IstioOperator owns. */
   List<GenericKubernetesResource> owned(IstioOperator owner, ManagedKinds.Kind kind) {
+    if (cache != null) {
+      var cached = cache.owned(owner, kind);
+      if (cached.isPresent()) {
+        return cached.get();
+      }
+    }
     var op = client.genericKubernetesResources(kind.apiVersion(), kind.kind());
     var items =
         kind.namespaced()
