@@ -1,0 +1,212 @@
+package dev.isthmus.controlplane.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code CredentialSecrets} serves the TLS credentials that Gateway servers and DestinationRules
+ * name with {@code credentialName} over SDS on the proxy's ADS stream, as istiod's secret generator
+ * does: {@code kubernetes://<name>} is the certificate and key of Secret {@code <name>} ({@code
+ * tls.crt}/{@code tls.key}, or {@code cert}/{@code key}), {@code kubernetes://<name>-cacert} the CA
+ * bundle from Secret {@code <name>-cacert} or, failing that, the {@code ca.crt} (or {@code cacert})
+ * of Secret {@code <name>}. Secrets are read only from the proxy's own namespace, and only for a
+ * proxy whose identity was verified on the TLS port; a Secret that is missing or lacks the keys
+ * yields no resource (the listener waits for it, as with Istio), and is logged.
+ */
+public final class CredentialSecrets {
+  private static final Logger LOG = LoggerFactory.getLogger(CredentialSecrets.class);
+  public static final String PREFIX = "kubernetes://";
+  public static final String CA_SUFFIX = "-cacert";
+
+  private CredentialSecrets() {}
+
+  /**
+   * The SDS resources for the {@code kubernetes://} names in {@code names}.
+   *
+   * @param namespace the proxy's namespace, where the Secrets are looked up
+   * @param lookup a Secret's data (base64 values, as stored) by namespace and name, or null
+   */
+  public static List<Secret> generate(
+      Collection<String> names,
+      String namespace,
+      BiFunction<String, String, Map<String, String>> lookup) {
+    List<Secret> out = new ArrayList<>();
+    for (String resource : new TreeSet<>(names)) {
+      if (!resource.startsWith(PREFIX)) {
+        continue;
+      }
+      String name = resource.substring(PREFIX.length());
+      if (name.contains("/")) {
+        String[] nsAndName = name.split("/", 2);
+        if (!nsAndName[0].equals(namespace)) {
+          LOG.warn(
+              "{}: credentials of namespace {} are not served to proxies of namespace {}",
+              resource,
+              nsAndName[0],
+              namespace);
+          continue;
+        }
+        name = nsAndName[1];
+      }
+      Optional<Secret> secret =
+          name.endsWith(CA_SUFFIX)
+              ? caBundle(resource, name, namespace, lookup)
+              : certificate(resource, name, namespace, lookup);
+      secret.ifPresent(out::add);
+    }
+    return out;
+  }
+
+  private static Optional<Secret> certificate(
+      String resource,
+      String name,
+      String namespace,
+      BiFunction<String, String, Map<String, String>> lookup) {
+    Map<String, String> data = lookup.apply(namespace, name);
+    if (data == null) {
+      LOG.warn("{}: Secret {}/{} not found", resource, namespace, name);
+      return Optional.empty();
+    }
+    Optional<ByteString> cert = first(data, "tls.crt", "cert");
+    Optional<ByteString> key = first(data, "tls.key", "key");
+    if (cert.isEmpty() || key.isEmpty()) {
+      LOG.warn("{}: Secret {}/{} has no tls.crt/tls.key (or cert/key)", resource, namespace, name);
+      return Optional.empty();
+    }
+    return Optional.of(
+        Secret.newBuilder()
+            .setName(resource)
+            .setTlsCertificate(
+                TlsCertificate.newBuilder()
+                    .setCertificateChain(DataSource.newBuilder().setInlineBytes(cert.get()))
+                    .setPrivateKey(DataSource.newBuilder().setInlineBytes(key.get())))
+            .build());
+  }
+
+  private static Optional<Secret> caBundle(
+      String resource,
+      String name,
+      String namespace,
+      BiFunction<String, String, Map<String, String>> lookup) {
+    Map<String, String> own = lookup.apply(namespace, name);
+    Optional<ByteString> ca = own == null ? Optional.empty() : first(own, "ca.crt", "cacert");
+    if (ca.isEmpty()) {
+      String base = name.substring(0, name.length() - CA_SUFFIX.length());
+      Map<String, String> main = lookup.apply(namespace, base);
+      ca = main == null ? Optional.empty() : first(main, "ca.crt", "cacert");
+    }
+    if (ca.isEmpty()) {
+      LOG.warn(
+          "{}: neither Secret {}/{} nor the credential it belongs to has ca.crt (or cacert)",
+          resource,
+          namespace,
+          name);
+      return Optional.empty();
+    }
+    return Optional.of(
+        Secret.newBuilder()
+            .setName(resource)
+            .setValidationContext(
+                CertificateValidationContext.newBuilder()
+                    .setTrustedCa(DataSource.newBuilder().setInlineBytes(ca.get())))
+            .build());
+  }
+
+  private static Optional<ByteString> first(Map<String, String> data, String... keys) {
+    for (String k : keys) {
+      String v = data.get(k);
+      if (v != null && !v.isBlank()) {
+        try {
+          return Optional.of(ByteString.copyFrom(Base64.getDecoder().decode(v.trim())));
+        } catch (IllegalArgumentException e) {
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The {@code kubernetes://} SDS names the listeners and clusters of a proxy refer to, sorted. */
+  public static List<String> referenced(List<Listener> listeners, List<Cluster> clusters) {
+    TreeSet<String> names = new TreeSet<>();
+    for (Listener l : listeners) {
+      for (FilterChain fc : l.getFilterChainsList()) {
+        if (fc.hasTransportSocket()) {
+          collect(fc.getTransportSocket(), DownstreamTlsContext.class, names);
+        }
+      }
+      if (l.hasDefaultFilterChain() && l.getDefaultFilterChain().hasTransportSocket()) {
+        collect(l.getDefaultFilterChain().getTransportSocket(), DownstreamTlsContext.class, names);
+      }
+    }
+    for (Cluster c : clusters) {
+      if (c.hasTransportSocket()) {
+        collect(c.getTransportSocket(), UpstreamTlsContext.class, names);
+      }
+      c.getTransportSocketMatchesList()
+          .forEach(m -> collect(m.getTransportSocket(), UpstreamTlsContext.class, names));
+    }
+    return List.copyOf(names);
+  }
+
+  private static void collect(
+      TransportSocket socket,
+      Class<? extends com.google.protobuf.Message> type,
+      TreeSet<String> out) {
+    if (!socket.hasTypedConfig()) {
+      return;
+    }
+    Any any = socket.getTypedConfig();
+    CommonTlsContext common;
+    try {
+      if (type == DownstreamTlsContext.class && any.is(DownstreamTlsContext.class)) {
+        common = any.unpack(DownstreamTlsContext.class).getCommonTlsContext();
+      } else if (type == UpstreamTlsContext.class && any.is(UpstreamTlsContext.class)) {
+        common = any.unpack(UpstreamTlsContext.class).getCommonTlsContext();
+      } else {
+        return;
+      }
+    } catch (InvalidProtocolBufferException e) {
+      return;
+    }
+    common.getTlsCertificateSdsSecretConfigsList().stream()
+        .map(s -> s.getName())
+        .filter(n -> n.startsWith(PREFIX))
+        .forEach(out::add);
+    if (common.hasValidationContextSdsSecretConfig()
+        && common.getValidationContextSdsSecretConfig().getName().startsWith(PREFIX)) {
+      out.add(common.getValidationContextSdsSecretConfig().getName());
+    }
+    if (common.hasCombinedValidationContext()
+        && common
+            .getCombinedValidationContext()
+            .getValidationContextSdsSecretConfig()
+            .getName()
+            .startsWith(PREFIX)) {
+      out.add(
+          common.getCombinedValidationContext().getValidationContextSdsSecretConfig().getName());
+    }
+  }
+}
