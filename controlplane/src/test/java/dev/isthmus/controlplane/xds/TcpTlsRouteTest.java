@@ -1,0 +1,160 @@
+package dev.isthmus.controlplane.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.isthmus.controlplane.discovery.ClusterState;
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.fabric8.istio.api.networking.v1.VirtualService;
+import io.fabric8.istio.api.networking.v1.VirtualServiceBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** VirtualService {@code tcp} and {@code tls} routes on sidecar outbound listeners. */
+class TcpTlsRouteTest {
+  static final String MONGO = "mongo.default.svc.cluster.local";
+  static final String SECURE = "secure.default.svc.cluster.local";
+  static final ProxyNode PRODUCTPAGE = Fixtures.sidecar("10.1.0.9", "productpage", "default");
+
+  static ClusterState with(List<VirtualService> vs) {
+    ClusterState s = RouteGenerationTest.with(vs);
+    List<Service> services = new ArrayList<>(s.services());
+    Service mongo = Fixtures.service("default", "mongo", "tcp-mongo", 27017, 27017);
+    mongo.getSpec().setClusterIP("10.96.0.20");
+    Service secure = Fixtures.service("default", "secure", "tls", 443, 8443);
+    secure.getSpec().setClusterIP("10.96.0.30");
+    services.add(mongo);
+    services.add(secure);
+    return new ClusterState(
+        services,
+        s.endpointSlices(),
+        s.pods(),
+        s.nodes(),
+        s.serviceEntries(),
+        s.workloadEntries(),
+        s.virtualServices(),
+        s.destinationRules(),
+        s.gateways(),
+        s.sidecars(),
+        s.peerAuthentications());
+  }
+
+  static Listener listener(ProxyResources r, String name) {
+    Listener l = (Listener) r.messages(Resources.V3.LISTENER_TYPE_URL).get(name);
+    assertThat(l).as("listener " + name).isNotNull();
+    return l;
+  }
+
+  static TcpProxy tcp(Listener l, int chain) throws Exception {
+    return l.getFilterChains(chain).getFilters(0).getTypedConfig().unpack(TcpProxy.class);
+  }
+
+  @Test
+  void tcpRouteSplitsConnectionsByWeight() throws Exception {
+    VirtualService vs =
+        new VirtualServiceBuilder()
+            .withNewMetadata()
+            .withNamespace("default")
+            .withName("mongo")
+            .endMetadata()
+            .withNewSpec()
+            .withHosts("mongo")
+            .addNewTcp()
+            .addNewMatch()
+            .withPort(27017L)
+            .endMatch()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("mongo")
+            .withSubset("v1")
+            .endDestination()
+            .withWeight(70)
+            .endRoute()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("mongo")
+            .withSubset("v2")
+            .endDestination()
+            .withWeight(30)
+            .endRoute()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("mongo")
+            .withSubset("v3")
+            .endDestination()
+            .withWeight(0)
+            .endRoute()
+            .endTcp()
+            .endSpec()
+            .build();
+    ProxyResources r = ResourceGenerator.generate(Fixtures.build(with(List.of(vs))), PRODUCTPAGE);
+
+    Listener l = listener(r, "10.96.0.20_27017");
+    assertThat(l.getFilterChainsCount()).isEqualTo(1);
+    TcpProxy t = tcp(l, 0);
+    assertThat(t.getStatPrefix()).isEqualTo(MONGO);
+    assertThat(t.getWeightedClusters().getClustersList())
+        .extracting(c -> c.getName() + "=" + c.getWeight())
+        .containsExactly(
+            "outbound|27017|v1|" + MONGO + "=70", "outbound|27017|v2|" + MONGO + "=30");
+  }
+
+  @Test
+  void tcpPortWithoutRoutesGoesToTheServiceCluster() throws Exception {
+    ProxyResources r = ResourceGenerator.generate(Fixtures.build(with(List.of())), PRODUCTPAGE);
+
+    TcpProxy t = tcp(listener(r, "10.96.0.20_27017"), 0);
+    assertThat(t.getCluster()).isEqualTo("outbound|27017||" + MONGO);
+    assertThat(t.getStatPrefix()).isEqualTo("outbound|27017||" + MONGO);
+  }
+
+  @Test
+  void tlsRoutesMatchBySniThenFallBackToTheServiceCluster() throws Exception {
+    VirtualService vs =
+        new VirtualServiceBuilder()
+            .withNewMetadata()
+            .withNamespace("default")
+            .withName("secure")
+            .endMetadata()
+            .withNewSpec()
+            .withHosts("secure")
+            .addNewTl()
+            .addNewMatch()
+            .withSniHosts("b.secure.example", "a.secure.example")
+            .withPort(443L)
+            .endMatch()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("secure")
+            .withSubset("canary")
+            .endDestination()
+            .endRoute()
+            .endTl()
+            .addNewTl()
+            .addNewMatch()
+            .withSniHosts("other.example")
+            .withPort(8443L)
+            .endMatch()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("mongo")
+            .endDestination()
+            .endRoute()
+            .endTl()
+            .endSpec()
+            .build();
+    ProxyResources r = ResourceGenerator.generate(Fixtures.build(with(List.of(vs))), PRODUCTPAGE);
+
+    Listener l = listener(r, "10.96.0.30_443");
+    assertThat(l.getListenerFilters(0).getName()).isEqualTo("envoy.filters.listener.tls_inspector");
+    assertThat(l.getFilterChainsCount()).as("the 8443 match does not apply on 443").isEqualTo(2);
+    assertThat(l.getFilterChains(0).getFilterChainMatch().getServerNamesList())
+        .containsExactly("a.secure.example", "b.secure.example");
+    assertThat(tcp(l, 0).getCluster()).isEqualTo("outbound|443|canary|" + SECURE);
+    assertThat(l.getFilterChains(1).hasFilterChainMatch()).isFalse();
+    assertThat(tcp(l, 1).getCluster()).isEqualTo("outbound|443||" + SECURE);
+  }
+}
