@@ -96,23 +96,6 @@ class DestinationRulePolicyTest {
             .withPortLevelSettings(
                 top.getPortLevelSettings().get(0).toBuilder().withNewPort(8080L).build())
             .build();
-    TrafficPolicy v1 =
-        new TrafficPolicyBuilder()
-            .withNewConnectionPool()
-            .withNewTcp()
-            .withMaxConnections(5)
-            .endTcp()
-            .endConnectionPool()
-            .build();
-    TrafficPolicy v2 =
-        new TrafficPolicyBuilder()
-            .addNewPortLevelSetting()
-            .withNewPort(9080L)
-            .withNewLoadBalancer()
-            .withLbPolicy(simple(LoadBalancerSettingsSimpleLB.LEAST_REQUEST))
-            .endLoadBalancer()
-            .endPortLevelSetting()
-            .build();
     return Stream.of(
         Arguments.of("port-level replaces the top level", top, "", "RANDOM|-|3"),
         Arguments.of("subset policy over port-level", top, "v1", "RANDOM|5|3"),
