@@ -20,9 +20,13 @@ import java.util.TreeMap;
 
 /**
  * {@code RouteGenerator} builds RDS. Sidecars get one route configuration per HTTP port named
- * {@code <port>} with a virtual host per service; proxyless gRPC clients get {@code <host>:<port>}
- * with a single virtual host; gateways get {@code http.<port>} with a virtual host per Gateway
- * server host.
+ * {@code <port>} with a virtual host per service, routed by the oldest VirtualService binding the
+ * host (Istio does not merge VirtualServices for sidecars); proxyless gRPC clients get {@code
+ * <host>:<port>} with a single virtual host; gateways get {@code http.<port>} (and {@code
+ * https.<port>.<portName>.<gateway>.<namespace>} for servers terminating TLS) with a virtual host
+ * per Gateway server host, merging the routes of all VirtualServices for that host oldest first and
+ * moving catch-all routes last, as Istio does. Delegated routes are expanded by {@link
+ * VirtualServiceDelegates} before any of this.
  */
 final class RouteGenerator {
   private static final Set<String> MESH = Set.of("mesh");
