@@ -147,6 +147,9 @@ final class RouteTranslator {
     if (!name.isEmpty()) {
       b.setName(name);
     }
+    if (m != null && m.getStatPrefix() != null && !m.getStatPrefix().isEmpty()) {
+      b.setStatPrefix(m.getStatPrefix());
+    }
     RoutePolicies.HeaderOps ops = RoutePolicies.headers(r.getHeaders());
     b.addAllRequestHeadersToAdd(ops.requestAdd())
         .addAllRequestHeadersToRemove(ops.requestRemove())

@@ -150,4 +150,41 @@ class InboundMtlsTest {
     }
     assertThat(chains).containsExactlyElementsOf(expected);
   }
+
+  @org.junit.jupiter.api.Test
+  void permissiveTcpPortAlsoPassesTheApplicationsOwnTlsThrough() throws Exception {
+    var s = ListenerGenerationTest.with(List.of(), List.of(), List.of(), false);
+    var services = new ArrayList<>(s.services());
+    var tcp = Fixtures.service("default", "productpage-db", "tcp", 5432, 5432);
+    tcp.getSpec().setSelector(PRODUCTPAGE);
+    services.add(tcp);
+    var state =
+        new dev.isthmus.controlplane.discovery.ClusterState(
+            services,
+            s.endpointSlices(),
+            s.pods(),
+            s.nodes(),
+            s.serviceEntries(),
+            s.workloadEntries(),
+            s.virtualServices(),
+            s.destinationRules(),
+            s.gateways(),
+            s.sidecars(),
+            s.peerAuthentications());
+    ProxyResources r =
+        ResourceGenerator.generate(
+            Fixtures.build(state), Fixtures.sidecar("10.1.0.9", "productpage", "default"));
+
+    Listener in = (Listener) r.messages(Resources.V3.LISTENER_TYPE_URL).get(Names.VIRTUAL_INBOUND);
+    List<String> chains = new ArrayList<>();
+    for (FilterChain fc : in.getFilterChainsList()) {
+      if (fc.getFilterChainMatch().getDestinationPort().getValue() == 5432) {
+        chains.add(describe(fc));
+      }
+    }
+    assertThat(chains)
+        .containsExactly("tls|" + MTLS_ALPNS + "|mtls", "raw_buffer||plain", "tls||plain");
+    assertThat(in.getFilterChains(in.getFilterChainsCount() - 1).getName())
+        .isEqualTo("virtualInbound-catchall-tcp");
+  }
 }

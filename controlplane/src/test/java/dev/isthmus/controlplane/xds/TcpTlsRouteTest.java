@@ -6,11 +6,16 @@ import dev.isthmus.controlplane.discovery.ClusterState;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsTLSmode;
+import io.fabric8.istio.api.networking.v1.Gateway;
+import io.fabric8.istio.api.networking.v1.GatewayBuilder;
 import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.istio.api.networking.v1.VirtualServiceBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** VirtualService {@code tcp} and {@code tls} routes on sidecar outbound listeners. */
@@ -156,5 +161,120 @@ class TcpTlsRouteTest {
     assertThat(tcp(l, 0).getCluster()).isEqualTo("outbound|443|canary|" + SECURE);
     assertThat(l.getFilterChains(1).hasFilterChainMatch()).isFalse();
     assertThat(tcp(l, 1).getCluster()).isEqualTo("outbound|443||" + SECURE);
+  }
+
+  @Test
+  void gatewayTcpServersForwardByTcpRoutesWithOrWithoutTermination() throws Exception {
+    Gateway gw =
+        new GatewayBuilder()
+            .withNewMetadata()
+            .withNamespace("istio-system")
+            .withName("gw")
+            .endMetadata()
+            .withNewSpec()
+            .withSelector(Map.of("istio", "ingressgateway"))
+            .addNewServer()
+            .withNewPort()
+            .withNumber(31400L)
+            .withName("tcp")
+            .withProtocol("TCP")
+            .endPort()
+            .withHosts("*")
+            .endServer()
+            .addNewServer()
+            .withNewPort()
+            .withNumber(9443L)
+            .withName("tls-db")
+            .withProtocol("TLS")
+            .endPort()
+            .withHosts("db.example.com")
+            .withNewTls()
+            .withMode(ServerTLSSettingsTLSmode.SIMPLE)
+            .withCredentialName("db-cert")
+            .endTls()
+            .endServer()
+            .endSpec()
+            .build();
+    VirtualService tcp =
+        new VirtualServiceBuilder()
+            .withNewMetadata()
+            .withNamespace("default")
+            .withName("tcp")
+            .endMetadata()
+            .withNewSpec()
+            .withHosts("*")
+            .withGateways("istio-system/gw")
+            .addNewTcp()
+            .addNewMatch()
+            .withPort(31400L)
+            .endMatch()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("mongo")
+            .endDestination()
+            .endRoute()
+            .endTcp()
+            .endSpec()
+            .build();
+    VirtualService db =
+        new VirtualServiceBuilder()
+            .withNewMetadata()
+            .withNamespace("default")
+            .withName("db")
+            .endMetadata()
+            .withNewSpec()
+            .withHosts("db.example.com")
+            .withGateways("istio-system/gw")
+            .addNewTcp()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("mongo")
+            .withNewPort(27017L)
+            .endDestination()
+            .endRoute()
+            .endTcp()
+            .endSpec()
+            .build();
+    ClusterState s = with(List.of(tcp, db));
+    List<io.fabric8.kubernetes.api.model.Pod> pods = new ArrayList<>(s.pods());
+    pods.add(
+        Fixtures.pod("istio-system", "ingress", "10.1.0.50", Map.of("istio", "ingressgateway")));
+    ClusterState withGateway =
+        new ClusterState(
+            s.services(),
+            s.endpointSlices(),
+            pods,
+            s.nodes(),
+            s.serviceEntries(),
+            s.workloadEntries(),
+            s.virtualServices(),
+            s.destinationRules(),
+            List.of(gw),
+            s.sidecars(),
+            s.peerAuthentications());
+    ProxyResources r =
+        ResourceGenerator.generate(
+            Fixtures.build(withGateway),
+            Fixtures.sidecar("10.1.0.50", "ingress", "istio-system")
+                .withType(ProxyNode.Type.ROUTER));
+
+    Listener plain = listener(r, "0.0.0.0_31400");
+    assertThat(plain.getFilterChains(0).hasTransportSocket()).isFalse();
+    assertThat(tcp(plain, 0).getCluster()).isEqualTo("outbound|27017||" + MONGO);
+
+    Listener terminated = listener(r, "0.0.0.0_9443");
+    assertThat(terminated.getFilterChains(0).getFilterChainMatch().getServerNamesList())
+        .containsExactly("db.example.com");
+    assertThat(
+            terminated
+                .getFilterChains(0)
+                .getTransportSocket()
+                .getTypedConfig()
+                .unpack(DownstreamTlsContext.class)
+                .getCommonTlsContext()
+                .getTlsCertificateSdsSecretConfigs(0)
+                .getName())
+        .isEqualTo("kubernetes://db-cert");
+    assertThat(tcp(terminated, 0).getCluster()).isEqualTo("outbound|27017||" + MONGO);
   }
 }
