@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -14,10 +15,16 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPBody;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPBodyString;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRedirect;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRedirectBuilder;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRedirectDerivePort;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRedirectPort;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRedirectRedirectPortSelection;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRetry;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRetryBuilder;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRoute;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRouteBuilder;
+import io.fabric8.istio.api.api.networking.v1alpha3.IsHTTPRedirectRedirectPort;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatch;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchExact;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix;
@@ -265,5 +272,65 @@ class RouteFeaturesTest {
     assertThat(routes(PRODUCTPAGE, toReviews("v1").build(), toReviews("v2").build()))
         .extracting(r -> r.getRoute().getCluster())
         .containsExactly("outbound|9080|v1|" + REVIEWS);
+  }
+
+  static Stream<Arguments> redirects() {
+    return Stream.of(
+        Arguments.of("explicit port", new HTTPRedirectPort(8080L), null, false, 8080),
+        Arguments.of("default http port dropped", new HTTPRedirectPort(80L), null, false, 0),
+        Arguments.of(
+            "default https port dropped on TLS", new HTTPRedirectPort(443L), null, true, 0),
+        Arguments.of("443 kept for http", new HTTPRedirectPort(443L), "http", false, 443),
+        Arguments.of(
+            "port of the request",
+            new HTTPRedirectDerivePort(HTTPRedirectRedirectPortSelection.FROM_REQUEST_PORT),
+            null,
+            false,
+            9080),
+        Arguments.of(
+            "protocol default",
+            new HTTPRedirectDerivePort(HTTPRedirectRedirectPortSelection.FROM_PROTOCOL_DEFAULT),
+            null,
+            false,
+            0));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("redirects")
+  void redirectPortsFollowIstio(
+      String name, IsHTTPRedirectRedirectPort port, String scheme, boolean tls, int expected) {
+    HTTPRedirect rd =
+        new HTTPRedirectBuilder()
+            .withRedirectPort(port)
+            .withScheme(scheme)
+            .withRedirectCode(308L)
+            .build();
+    RedirectAction a = RoutePolicies.redirect(rd, 9080, tls);
+    assertThat(a.getPortRedirect()).isEqualTo(expected);
+    assertThat(a.getResponseCode())
+        .isEqualTo(RedirectAction.RedirectResponseCode.PERMANENT_REDIRECT);
+  }
+
+  @Test
+  void regexRewriteAndDisabledMirror() {
+    HTTPRoute http =
+        toReviews("v1")
+            .withNewRewrite()
+            .withNewUriRegexRewrite()
+            .withMatch("^/v1/(.*)$")
+            .withRewrite("/\\1")
+            .endUriRegexRewrite()
+            .endRewrite()
+            .withNewMirror()
+            .withHost("reviews")
+            .withSubset("v2")
+            .endMirror()
+            .withNewMirrorPercentage(0.0)
+            .build();
+    var action = routes(PRODUCTPAGE, http).get(0).getRoute();
+    assertThat(action.getRegexRewrite().getPattern().getRegex()).isEqualTo("^/v1/(.*)$");
+    assertThat(action.getRegexRewrite().getSubstitution()).isEqualTo("/\\1");
+    assertThat(action.getPrefixRewrite()).isEmpty();
+    assertThat(action.getRequestMirrorPoliciesList()).as("0% mirrors nothing").isEmpty();
   }
 }

@@ -274,4 +274,38 @@ class VirtualServiceMergeTest {
                 .build());
     assertThat(merged == null).isEqualTo(conflict);
   }
+
+  @Test
+  void httpsRedirectOnAGatewayServerRequiresTls() {
+    Gateway gw = gateway();
+    gw.getSpec()
+        .getServers()
+        .get(0)
+        .setTls(
+            new io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsBuilder()
+                .withHttpsRedirect(true)
+                .build());
+    ProxyResources r =
+        ResourceGenerator.generate(
+            Fixtures.build(
+                ListenerGenerationTest.with(
+                    List.of(
+                        vs(
+                            "a",
+                            "2024-01-01T00:00:00Z",
+                            "bookinfo.example.com",
+                            "istio-system/gw",
+                            null,
+                            "productpage")),
+                    List.of(gw),
+                    List.of(),
+                    true)),
+            Fixtures.sidecar("10.1.0.50", "ingress", "istio-system")
+                .withType(ProxyNode.Type.ROUTER));
+
+    RouteConfiguration http80 =
+        (RouteConfiguration) r.messages(Resources.V3.ROUTE_TYPE_URL).get("http.80");
+    assertThat(http80.getVirtualHosts(0).getRequireTls())
+        .isEqualTo(VirtualHost.TlsRequirementType.ALL);
+  }
 }
