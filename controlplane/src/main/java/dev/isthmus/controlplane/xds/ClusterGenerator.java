@@ -158,9 +158,10 @@ final class ClusterGenerator {
             ? null
             : tp.getLoadBalancer().getLocalityLbSetting();
     if (proxy.type() != ProxyNode.Type.PROXYLESS_GRPC
-        && (locality == null || !Boolean.FALSE.equals(locality.getEnabled()))) {
-      // Istio enables locality-weighted balancing unless the rule disables locality LB (the mesh
-      // default is enabled); EDS then carries the weights and priorities.
+        && locality != null
+        && !Boolean.FALSE.equals(locality.getEnabled())) {
+      // As Istio by default: locality-weighted balancing only where a DestinationRule asks for
+      // locality load balancing; EDS then carries the weights and priorities.
       b.setCommonLbConfig(
           Cluster.CommonLbConfig.newBuilder()
               .setLocalityWeightedLbConfig(

@@ -30,6 +30,11 @@ import java.util.TreeMap;
  */
 final class RouteGenerator {
   private static final Set<String> MESH = Set.of("mesh");
+
+  /** 1 MiB, the limit Istio validates direct response bodies against (Envoy's default is 4 KiB). */
+  static final com.google.protobuf.UInt32Value MAX_DIRECT_RESPONSE_BODY =
+      com.google.protobuf.UInt32Value.of(1024 * 1024);
+
   private final ConfigLookup lookup;
 
   RouteGenerator(ConfigLookup lookup) {
@@ -66,6 +71,7 @@ final class RouteGenerator {
                 RouteConfiguration.newBuilder()
                     .setName(Integer.toString(port))
                     .setValidateClusters(com.google.protobuf.BoolValue.of(false))
+                    .setMaxDirectResponseBodySizeBytes(MAX_DIRECT_RESPONSE_BODY)
                     .addAllVirtualHosts(hosts)
                     .addVirtualHosts(
                         VirtualHost.newBuilder()
@@ -155,6 +161,7 @@ final class RouteGenerator {
             RouteConfiguration.newBuilder()
                 .setName(ListenerGenerator.httpsRouteName(b))
                 .setValidateClusters(com.google.protobuf.BoolValue.of(false))
+                .setMaxDirectResponseBodySizeBytes(MAX_DIRECT_RESPONSE_BODY)
                 .addAllVirtualHosts(build(hosts))
                 .build());
       } else if (GatewayServers.isPlainHttp(s)) {
@@ -174,6 +181,7 @@ final class RouteGenerator {
                 RouteConfiguration.newBuilder()
                     .setName("http." + port)
                     .setValidateClusters(com.google.protobuf.BoolValue.of(false))
+                    .setMaxDirectResponseBodySizeBytes(MAX_DIRECT_RESPONSE_BODY)
                     .addAllVirtualHosts(build(hosts))
                     .build()));
     return out;

@@ -147,21 +147,21 @@ class DestinationRulePolicyTest {
             PRODUCTPAGE,
             List.of("zone-a p0 w2 n2", "zone-b p0 w1 n1"),
             false,
-            true),
+            false),
         Arguments.of(
             "outlier detection: failover by zone",
             outlier().build(),
             PRODUCTPAGE,
             List.of("zone-a p0 w2 n2", "zone-b p1 w1 n1"),
             true,
-            true),
+            false),
         Arguments.of(
             "proxy in the other zone",
             outlier().build(),
             PRODUCTPAGE.withLocality("eu-west/zone-b/"),
             List.of("zone-a p1 w2 n2", "zone-b p0 w1 n1"),
             true,
-            true),
+            false),
         Arguments.of(
             "locality LB disabled",
             outlier()

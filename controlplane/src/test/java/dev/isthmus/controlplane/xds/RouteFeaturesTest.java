@@ -151,6 +151,13 @@ class RouteFeaturesTest {
     assertThat(route.getDirectResponse().getStatus()).isEqualTo(503);
     assertThat(route.getDirectResponse().getBody().getInlineString())
         .isEqualTo("down for maintenance");
+    RouteConfiguration rc =
+        (RouteConfiguration)
+            ResourceGenerator.generate(
+                    Fixtures.build(RouteGenerationTest.with(List.of(reviews(http)))), PRODUCTPAGE)
+                .messages(Resources.V3.ROUTE_TYPE_URL)
+                .get("9080");
+    assertThat(rc.getMaxDirectResponseBodySizeBytes().getValue()).isEqualTo(1024 * 1024);
   }
 
   @Test
