@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * on both sides, equal headers); otherwise that delegate route is dropped. Fields the delegate
  * leaves unset (timeout, retries, rewrite, fault, mirror, CORS, headers) are inherited from the
  * root. Delegates are VirtualServices without hosts and never bind on their own; their destination
- * hosts are resolved in the delegate's namespace.
+ * hosts are resolved in the delegate's namespace, and a delegate not exported to the root's
+ * namespace is ignored (with the root route that names it).
  */
 final class VirtualServiceDelegates {
   private static final Logger LOG = LoggerFactory.getLogger(VirtualServiceDelegates.class);
@@ -60,6 +61,20 @@ final class VirtualServiceDelegates {
     return out;
   }
 
+  /** {@code exportTo}: unset or {@code *} is public, {@code .} the delegate's own namespace. */
+  private static boolean exportedTo(ConfigEntry<VirtualService> delegate, String namespace) {
+    List<String> to = delegate.spec().getExportTo();
+    if (to == null || to.isEmpty()) {
+      return true;
+    }
+    return to.stream()
+        .anyMatch(
+            e ->
+                e.equals("*")
+                    || e.equals(namespace)
+                    || (e.equals(".") && delegate.namespace().equals(namespace)));
+  }
+
   private static boolean isRoot(VirtualService vs) {
     return vs.getHttp() != null && vs.getHttp().stream().anyMatch(r -> r.getDelegate() != null);
   }
@@ -82,6 +97,11 @@ final class VirtualServiceDelegates {
       ConfigEntry<VirtualService> delegate = delegates.get(ns + "/" + d.getName());
       if (delegate == null) {
         LOG.warn("delegate VirtualService {}/{} of {} not found", ns, d.getName(), root.key());
+        continue;
+      }
+      if (!exportedTo(delegate, root.namespace())) {
+        LOG.warn(
+            "delegate VirtualService {} is not exported to {}", delegate.key(), root.namespace());
         continue;
       }
       List<HTTPRoute> sub =

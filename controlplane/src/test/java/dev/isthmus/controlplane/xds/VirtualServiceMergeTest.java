@@ -163,10 +163,33 @@ class VirtualServiceMergeTest {
                     .build())
             .addToHttp(
                 new HTTPRouteBuilder()
+                    .withName("private")
+                    .addNewMatch()
+                    .withUri(prefix("/private"))
+                    .endMatch()
+                    .withNewDelegate()
+                    .withName("reviews-private")
+                    .withNamespace("team")
+                    .endDelegate()
+                    .build())
+            .addToHttp(
+                new HTTPRouteBuilder()
                     .addNewRoute()
                     .withNewDestination()
                     .withHost("reviews")
                     .withSubset("v1")
+                    .endDestination()
+                    .endRoute()
+                    .build())
+            .build();
+    var hidden =
+        new VirtualServiceBuilder()
+            .withExportTo(".")
+            .addToHttp(
+                new HTTPRouteBuilder()
+                    .addNewRoute()
+                    .withNewDestination()
+                    .withHost("ratings")
                     .endDestination()
                     .endRoute()
                     .build())
@@ -216,7 +239,8 @@ class VirtualServiceMergeTest {
             Fixtures.build(RouteGenerationTest.with(List.of())),
             List.of(
                 new ConfigEntry<>("default", "reviews-root", root),
-                new ConfigEntry<>("team", "reviews-api", delegate)));
+                new ConfigEntry<>("team", "reviews-api", delegate),
+                new ConfigEntry<>("team", "reviews-private", hidden)));
 
     ProxyResources r =
         ResourceGenerator.generate(mesh, Fixtures.sidecar("10.1.0.9", "productpage", "default"));
@@ -224,7 +248,7 @@ class VirtualServiceMergeTest {
     List<Route> routes = RouteGenerationTest.reviewsHost(r, "9080").getRoutesList();
     assertThat(routes)
         .extracting(Route::getName)
-        .as("the conflicting /other route is dropped")
+        .as("the conflicting /other route and the unexported delegate are dropped")
         .containsExactly("api-v2", "api", "");
     Route v2 = routes.get(0);
     assertThat(v2.getMatch().getPath()).isEqualTo("/api/v2");
