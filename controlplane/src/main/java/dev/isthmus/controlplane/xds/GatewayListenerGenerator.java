@@ -111,7 +111,7 @@ final class GatewayListenerGenerator {
       } else {
         // PASSTHROUGH: route by SNI without terminating TLS.
         for (ConfigEntry<VirtualService> vs : boundVirtualServices(b)) {
-          l.addAllFilterChains(routes.tls(vs, port, h -> GatewayServers.hostAllowed(s, h)));
+          TcpRoutes.addClaimingSni(l, routes.tls(vs, port, h -> GatewayServers.hostAllowed(s, h)));
         }
       }
     }

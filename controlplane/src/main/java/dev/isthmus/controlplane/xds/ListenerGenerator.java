@@ -201,7 +201,7 @@ final class ListenerGenerator {
             ListenerFilter.newBuilder()
                 .setName("envoy.filters.listener.tls_inspector")
                 .setTypedConfig(Any.pack(TlsInspector.getDefaultInstance())));
-        l.addAllFilterChains(sni);
+        TcpRoutes.addClaimingSni(l, sni);
       }
     } else {
       FilterChain routed = routes.tcp(vs, p.port(), svc.hostname());

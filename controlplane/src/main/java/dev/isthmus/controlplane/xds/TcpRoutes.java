@@ -163,4 +163,32 @@ final class TcpRoutes {
     }
     return ListenerGenerator.filter(ListenerGenerator.TCP_PROXY, t.build());
   }
+
+  /**
+   * Adds SNI filter chains to a listener, each server name to the first chain claiming it: Envoy
+   * rejects a listener where two chains match the same name (the older VirtualService wins).
+   */
+  static void addClaimingSni(
+      io.envoyproxy.envoy.config.listener.v3.Listener.Builder l, List<FilterChain> chains) {
+    java.util.Set<String> claimed = new java.util.HashSet<>();
+    for (FilterChain existing : l.getFilterChainsList()) {
+      claimed.addAll(existing.getFilterChainMatch().getServerNamesList());
+    }
+    for (FilterChain fc : chains) {
+      List<String> names =
+          fc.getFilterChainMatch().getServerNamesList().stream()
+              .filter(n -> !claimed.contains(n))
+              .toList();
+      if (names.isEmpty()) {
+        continue;
+      }
+      claimed.addAll(names);
+      l.addFilterChains(
+          fc.toBuilder()
+              .setFilterChainMatch(
+                  fc.getFilterChainMatch().toBuilder()
+                      .clearServerNames()
+                      .addAllServerNames(names)));
+    }
+  }
 }

@@ -140,6 +140,16 @@ class TcpTlsRouteTest {
             .endTl()
             .addNewTl()
             .addNewMatch()
+            .withSniHosts("a.secure.example", "c.secure.example")
+            .endMatch()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("secure")
+            .endDestination()
+            .endRoute()
+            .endTl()
+            .addNewTl()
+            .addNewMatch()
             .withSniHosts("other.example")
             .withPort(8443L)
             .endMatch()
@@ -155,12 +165,15 @@ class TcpTlsRouteTest {
 
     Listener l = listener(r, "10.96.0.30_443");
     assertThat(l.getListenerFilters(0).getName()).isEqualTo("envoy.filters.listener.tls_inspector");
-    assertThat(l.getFilterChainsCount()).as("the 8443 match does not apply on 443").isEqualTo(2);
+    assertThat(l.getFilterChainsCount()).as("the 8443 match does not apply on 443").isEqualTo(3);
     assertThat(l.getFilterChains(0).getFilterChainMatch().getServerNamesList())
         .containsExactly("a.secure.example", "b.secure.example");
     assertThat(tcp(l, 0).getCluster()).isEqualTo("outbound|443|canary|" + SECURE);
-    assertThat(l.getFilterChains(1).hasFilterChainMatch()).isFalse();
-    assertThat(tcp(l, 1).getCluster()).isEqualTo("outbound|443||" + SECURE);
+    assertThat(l.getFilterChains(1).getFilterChainMatch().getServerNamesList())
+        .as("a name already matched by an earlier route is not matched twice")
+        .containsExactly("c.secure.example");
+    assertThat(l.getFilterChains(2).hasFilterChainMatch()).isFalse();
+    assertThat(tcp(l, 2).getCluster()).isEqualTo("outbound|443||" + SECURE);
   }
 
   @Test
