@@ -32,6 +32,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHash;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimple;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimpleLB;
+import io.fabric8.istio.api.api.networking.v1alpha3.LocalityLoadBalancerSetting;
 import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
 import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
 import java.util.ArrayList;
@@ -148,9 +149,23 @@ final class ClusterGenerator {
     if (port.protocol().isHttp2() && proxy.type() != ProxyNode.Type.PROXYLESS_GRPC) {
       http2(b);
     }
-    TrafficPolicy tp = ConfigLookup.policy(dr, subset);
+    TrafficPolicy tp = ConfigLookup.policy(dr, subset, port.port());
     if (tp != null) {
       applyPolicy(b, tp, proxy, port, subset, svc.hostname());
+    }
+    LocalityLoadBalancerSetting locality =
+        tp == null || tp.getLoadBalancer() == null
+            ? null
+            : tp.getLoadBalancer().getLocalityLbSetting();
+    if (proxy.type() != ProxyNode.Type.PROXYLESS_GRPC
+        && locality != null
+        && !Boolean.FALSE.equals(locality.getEnabled())) {
+      // As Istio by default: locality-weighted balancing only where a DestinationRule asks for
+      // locality load balancing; EDS then carries the weights and priorities.
+      b.setCommonLbConfig(
+          Cluster.CommonLbConfig.newBuilder()
+              .setLocalityWeightedLbConfig(
+                  Cluster.CommonLbConfig.LocalityWeightedLbConfig.getDefaultInstance()));
     }
     return b.build();
   }

@@ -9,6 +9,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.IstioEgressListener;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
 import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
+import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicyPortTrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,42 +148,94 @@ final class ConfigLookup {
     return Optional.ofNullable(best);
   }
 
-  /** Effective traffic policy for a subset: the subset's own policy overrides the rule's. */
-  static TrafficPolicy policy(DestinationRule dr, String subset) {
+  /**
+   * Effective traffic policy for a subset on a service port, merged as Istio does: the rule's
+   * top-level policy, replaced field by field by its {@code portLevelSettings} entry for the port,
+   * then by the subset's own policy and the subset's entry for the port. A port-level entry
+   * replaces connection pool, load balancer, outlier detection and TLS as a whole: unset fields
+   * fall back to defaults, not to the top level.
+   */
+  static TrafficPolicy policy(DestinationRule dr, String subset, int port) {
     if (dr == null) {
       return null;
     }
+    TrafficPolicy base = forPort(dr.getTrafficPolicy(), port);
     if (subset != null && !subset.isEmpty() && dr.getSubsets() != null) {
       for (Subset s : dr.getSubsets()) {
         if (subset.equals(s.getName()) && s.getTrafficPolicy() != null) {
-          return merge(dr.getTrafficPolicy(), s.getTrafficPolicy());
+          return forPort(merge(base, s.getTrafficPolicy()), s.getTrafficPolicy(), port);
         }
       }
     }
-    return dr.getTrafficPolicy();
+    return base;
+  }
+
+  /** {@link #policy(DestinationRule, String, int)} without port-level settings. */
+  static TrafficPolicy policy(DestinationRule dr, String subset) {
+    return policy(dr, subset, -1);
+  }
+
+  private static TrafficPolicy forPort(TrafficPolicy tp, int port) {
+    return tp == null ? null : forPort(tp, tp, port);
+  }
+
+  private static TrafficPolicy forPort(TrafficPolicy into, TrafficPolicy from, int port) {
+    if (from.getPortLevelSettings() == null) {
+      return into;
+    }
+    for (TrafficPolicyPortTrafficPolicy p : from.getPortLevelSettings()) {
+      if (p.getPort() != null
+          && p.getPort().getNumber() != null
+          && p.getPort().getNumber() == port) {
+        TrafficPolicy t = copy(into);
+        t.setConnectionPool(p.getConnectionPool());
+        t.setLoadBalancer(p.getLoadBalancer());
+        t.setOutlierDetection(p.getOutlierDetection());
+        t.setTls(p.getTls());
+        return t;
+      }
+    }
+    return into;
+  }
+
+  private static TrafficPolicy copy(TrafficPolicy from) {
+    TrafficPolicy t = new TrafficPolicy();
+    t.setConnectionPool(from.getConnectionPool());
+    t.setLoadBalancer(from.getLoadBalancer());
+    t.setOutlierDetection(from.getOutlierDetection());
+    t.setTls(from.getTls());
+    t.setProxyProtocol(from.getProxyProtocol());
+    return t;
   }
 
   private static TrafficPolicy merge(TrafficPolicy base, TrafficPolicy over) {
     if (base == null) {
-      return over;
+      return copy(over);
     }
-    TrafficPolicy t = new TrafficPolicy();
-    t.setConnectionPool(
-        over.getConnectionPool() != null ? over.getConnectionPool() : base.getConnectionPool());
-    t.setLoadBalancer(
-        over.getLoadBalancer() != null ? over.getLoadBalancer() : base.getLoadBalancer());
-    t.setOutlierDetection(
-        over.getOutlierDetection() != null
-            ? over.getOutlierDetection()
-            : base.getOutlierDetection());
-    t.setTls(over.getTls() != null ? over.getTls() : base.getTls());
+    TrafficPolicy t = copy(base);
+    if (over.getConnectionPool() != null) t.setConnectionPool(over.getConnectionPool());
+    if (over.getLoadBalancer() != null) t.setLoadBalancer(over.getLoadBalancer());
+    if (over.getOutlierDetection() != null) t.setOutlierDetection(over.getOutlierDetection());
+    if (over.getTls() != null) t.setTls(over.getTls());
     return t;
+  }
+
+  private List<ConfigEntry<VirtualService>> roots;
+
+  /**
+   * VirtualServices with hosts, delegated routes merged in (see {@link VirtualServiceDelegates}).
+   */
+  List<ConfigEntry<VirtualService>> virtualServices() {
+    if (roots == null) {
+      roots = VirtualServiceDelegates.expand(mesh);
+    }
+    return roots;
   }
 
   /** VirtualServices bound to the mesh (no gateways, or {@code mesh}) for this host. */
   List<ConfigEntry<VirtualService>> meshVirtualServices(String host) {
     List<ConfigEntry<VirtualService>> out = new ArrayList<>();
-    for (ConfigEntry<VirtualService> e : mesh.virtualServices()) {
+    for (ConfigEntry<VirtualService> e : virtualServices()) {
       List<String> gws = e.spec().getGateways();
       if (gws != null && !gws.isEmpty() && !gws.contains("mesh")) {
         continue;
@@ -197,7 +250,7 @@ final class ConfigLookup {
   /** VirtualServices bound to a gateway ({@code ns/name}) and matching one of the hosts. */
   List<ConfigEntry<VirtualService>> gatewayVirtualServices(String gatewayKey, String gatewayNs) {
     List<ConfigEntry<VirtualService>> out = new ArrayList<>();
-    for (ConfigEntry<VirtualService> e : mesh.virtualServices()) {
+    for (ConfigEntry<VirtualService> e : virtualServices()) {
       List<String> gws = e.spec().getGateways();
       if (gws == null) {
         continue;

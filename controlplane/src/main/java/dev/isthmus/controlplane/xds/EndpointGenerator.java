@@ -4,6 +4,7 @@ import com.google.protobuf.UInt32Value;
 import dev.isthmus.controlplane.model.ConfigEntry;
 import dev.isthmus.controlplane.model.MeshEndpoint;
 import dev.isthmus.controlplane.model.MeshService;
+import dev.isthmus.controlplane.model.Workload;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.core.v3.Locality;
@@ -23,7 +24,9 @@ import java.util.TreeMap;
  * {@code EndpointGenerator} builds EDS: one {@link ClusterLoadAssignment} per EDS cluster,
  * endpoints grouped by locality with the locality weight being the sum of its endpoint weights
  * (proxyless gRPC ignores localities without weight). Unhealthy endpoints are left out;
- * terminating-but-serving ones are sent as {@code DRAINING}.
+ * terminating-but-serving ones are sent as {@code DRAINING}. With locality load balancing in the
+ * effective DestinationRule (see {@link LocalityLoadBalancing}) the output depends on the proxy's
+ * locality: {@link #dependsOnProxyLocality} tells which clusters.
  */
 final class EndpointGenerator {
   private final ConfigLookup lookup;
@@ -41,29 +44,46 @@ final class EndpointGenerator {
     return out;
   }
 
-  ClusterLoadAssignment assignment(ProxyNode proxy, String clusterName) {
-    ClusterLoadAssignment.Builder cla =
-        ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
+  /**
+   * Whether the assignment of {@code clusterName} for {@code proxy} depends on the proxy itself —
+   * its locality, and with {@code failoverPriority} its labels — rather than only on the mesh and
+   * the DestinationRule the proxy sees. True when the effective DestinationRule policy applies
+   * locality load balancing: {@code distribute}, or failover (which needs outlier detection). A
+   * shared EDS cache must key such assignments by proxy locality (and labels), or not share them.
+   */
+  boolean dependsOnProxyLocality(ProxyNode proxy, String clusterName) {
+    Target t = target(proxy, clusterName);
+    return t != null && t.plan() != null;
+  }
+
+  /** What a cluster name resolves to for one proxy. */
+  private record Target(
+      MeshService svc,
+      int port,
+      Map<String, String> subsetLabels,
+      LocalityLoadBalancing.Plan plan) {}
+
+  private Target target(ProxyNode proxy, String clusterName) {
     String[] parts = clusterName.split("\\|", -1);
     if (parts.length != 4 || !parts[0].equals("outbound")) {
-      return cla.build();
+      return null;
     }
     int port;
     try {
       port = Integer.parseInt(parts[1]);
     } catch (NumberFormatException e) {
-      return cla.build();
+      return null;
     }
     String subset = parts[2];
     String host = parts[3];
     MeshService svc = lookup.mesh().services().get(host);
     if (svc == null) {
-      return cla.build();
+      return null;
     }
+    ConfigEntry<DestinationRule> dr =
+        lookup.destinationRule(host, svc.namespace(), proxy.namespace()).orElse(null);
     Map<String, String> subsetLabels = Map.of();
     if (!subset.isEmpty()) {
-      ConfigEntry<DestinationRule> dr =
-          lookup.destinationRule(host, svc.namespace(), proxy.namespace()).orElse(null);
       Subset s =
           dr == null || dr.spec().getSubsets() == null
               ? null
@@ -72,24 +92,54 @@ final class EndpointGenerator {
                   .findFirst()
                   .orElse(null);
       if (s == null) {
-        return cla.build();
+        return null;
       }
       subsetLabels = s.getLabels() == null ? Map.of() : s.getLabels();
     }
-    Map<String, LocalityLbEndpoints.Builder> byLocality = new TreeMap<>();
-    Map<String, Integer> weights = new TreeMap<>();
-    for (MeshEndpoint e : lookup.mesh().endpointsOf(host)) {
-      if (e.servicePort() != port || e.health() == MeshEndpoint.Health.UNHEALTHY) {
+    // Proxyless gRPC clients get plain locality weights, as from Istio's gRPC generator.
+    LocalityLoadBalancing.Plan plan =
+        proxy.type() == ProxyNode.Type.PROXYLESS_GRPC
+            ? null
+            : LocalityLoadBalancing.plan(
+                ConfigLookup.policy(dr == null ? null : dr.spec(), subset, port));
+    return new Target(svc, port, subsetLabels, plan);
+  }
+
+  ClusterLoadAssignment assignment(ProxyNode proxy, String clusterName) {
+    ClusterLoadAssignment.Builder cla =
+        ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
+    Target t = target(proxy, clusterName);
+    if (t == null) {
+      return cla.build();
+    }
+    LocalityLoadBalancing.Plan plan = t.plan();
+    List<String> failoverPriority = plan == null ? List.of() : plan.failoverPriority();
+    Map<String, String> proxyLabels = proxyLabels(proxy);
+    // Grouped by locality, then by failoverPriority rank (0 without such labels).
+    Map<String, Map<Integer, LocalityLbEndpoints.Builder>> groups = new TreeMap<>();
+    Map<String, Map<Integer, Integer>> weights = new TreeMap<>();
+    for (MeshEndpoint e : lookup.mesh().endpointsOf(t.svc().hostname())) {
+      if (e.servicePort() != t.port() || e.health() == MeshEndpoint.Health.UNHEALTHY) {
         continue;
       }
       Map<String, String> labels = e.labels();
-      if (!subsetLabels.entrySet().stream()
+      if (!t.subsetLabels().entrySet().stream()
           .allMatch(l -> l.getValue().equals(labels.get(l.getKey())))) {
         continue;
       }
+      int rank =
+          failoverPriority.isEmpty() || proxyLabels.isEmpty()
+              ? 0
+              : LocalityLoadBalancing.labelPriority(failoverPriority, proxyLabels, labels);
       LocalityLbEndpoints.Builder l =
-          byLocality.computeIfAbsent(
-              e.locality(), k -> LocalityLbEndpoints.newBuilder().setLocality(locality(k)));
+          groups
+              .computeIfAbsent(e.locality(), k -> new TreeMap<>())
+              .computeIfAbsent(
+                  rank,
+                  k ->
+                      LocalityLbEndpoints.newBuilder()
+                          .setLocality(locality(e.locality()))
+                          .setPriority(k));
       l.addLbEndpoints(
           LbEndpoint.newBuilder()
               .setEndpoint(
@@ -105,11 +155,30 @@ final class EndpointGenerator {
                       ? HealthStatus.DRAINING
                       : HealthStatus.HEALTHY)
               .setLoadBalancingWeight(UInt32Value.of(e.weight())));
-      weights.merge(e.locality(), e.weight(), Integer::sum);
+      weights
+          .computeIfAbsent(e.locality(), k -> new TreeMap<>())
+          .merge(rank, e.weight(), Integer::sum);
     }
-    byLocality.forEach(
-        (k, l) -> cla.addEndpoints(l.setLoadBalancingWeight(UInt32Value.of(weights.get(k)))));
-    return cla.build();
+    List<LocalityLbEndpoints> out = new ArrayList<>();
+    groups.forEach(
+        (loc, byRank) ->
+            byRank.forEach(
+                (rank, l) ->
+                    out.add(
+                        l.setLoadBalancingWeight(UInt32Value.of(weights.get(loc).get(rank)))
+                            .build())));
+    if (plan == null) {
+      return cla.addAllEndpoints(out).build();
+    }
+    return cla.addAllEndpoints(
+            LocalityLoadBalancing.apply(
+                plan, locality(proxy.locality()), !proxy.locality().isEmpty(), out))
+        .build();
+  }
+
+  private Map<String, String> proxyLabels(ProxyNode proxy) {
+    Workload w = lookup.mesh().workloads().get(proxy.ip());
+    return w != null ? w.labels() : proxy.labels();
   }
 
   static Locality locality(String value) {

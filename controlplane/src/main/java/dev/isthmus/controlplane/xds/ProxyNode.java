@@ -16,9 +16,16 @@ import java.util.Map;
  * @param podName pod (or workload) name
  * @param namespace namespace of the proxy
  * @param labels labels from node metadata {@code LABELS}
+ * @param locality the node's {@code region/zone/subzone} (empty parts allowed), or empty
  */
 public record ProxyNode(
-    String id, Type type, String ip, String podName, String namespace, Map<String, String> labels) {
+    String id,
+    Type type,
+    String ip,
+    String podName,
+    String namespace,
+    Map<String, String> labels,
+    String locality) {
 
   /** Kind of xDS client. */
   public enum Type {
@@ -29,11 +36,28 @@ public record ProxyNode(
 
   public ProxyNode {
     labels = Map.copyOf(labels);
+    locality = locality == null ? "" : locality;
+  }
+
+  /** A proxy without a known locality. */
+  public ProxyNode(
+      String id,
+      Type type,
+      String ip,
+      String podName,
+      String namespace,
+      Map<String, String> labels) {
+    this(id, type, ip, podName, namespace, labels, "");
   }
 
   /** The same proxy as another type. */
   public ProxyNode withType(Type other) {
-    return new ProxyNode(id, other, ip, podName, namespace, labels);
+    return new ProxyNode(id, other, ip, podName, namespace, labels, locality);
+  }
+
+  /** The same proxy in another locality ({@code region/zone/subzone}). */
+  public ProxyNode withLocality(String other) {
+    return new ProxyNode(id, type, ip, podName, namespace, labels, other);
   }
 
   /**
@@ -80,7 +104,12 @@ public record ProxyNode(
     if (l != null && l.hasStructValue()) {
       l.getStructValue().getFieldsMap().forEach((k, v) -> labels.put(k, v.getStringValue()));
     }
-    return new ProxyNode(id, type, ip, podName, namespace, labels);
+    var loc = node.getLocality();
+    String locality =
+        loc.getRegion().isEmpty() && loc.getZone().isEmpty() && loc.getSubZone().isEmpty()
+            ? ""
+            : loc.getRegion() + "/" + loc.getZone() + "/" + loc.getSubZone();
+    return new ProxyNode(id, type, ip, podName, namespace, labels, locality);
   }
 
   private static String string(Struct md, String key) {

@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.fabric8.istio.api.api.networking.v1alpha3.Server;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,11 +20,21 @@ import java.util.TreeMap;
 
 /**
  * {@code RouteGenerator} builds RDS. Sidecars get one route configuration per HTTP port named
- * {@code <port>} with a virtual host per service; proxyless gRPC clients get {@code <host>:<port>}
- * with a single virtual host; gateways get {@code http.<port>} with a virtual host per Gateway
- * server host.
+ * {@code <port>} with a virtual host per service, routed by the oldest VirtualService binding the
+ * host (Istio does not merge VirtualServices for sidecars); proxyless gRPC clients get {@code
+ * <host>:<port>} with a single virtual host; gateways get {@code http.<port>} (and {@code
+ * https.<port>.<portName>.<gateway>.<namespace>} for servers terminating TLS) with a virtual host
+ * per Gateway server host, merging the routes of all VirtualServices for that host oldest first and
+ * moving catch-all routes last, as Istio does. Delegated routes are expanded by {@link
+ * VirtualServiceDelegates} before any of this.
  */
 final class RouteGenerator {
+  private static final Set<String> MESH = Set.of("mesh");
+
+  /** 1 MiB, the limit Istio validates direct response bodies against (Envoy's default is 4 KiB). */
+  static final com.google.protobuf.UInt32Value MAX_DIRECT_RESPONSE_BODY =
+      com.google.protobuf.UInt32Value.of(1024 * 1024);
+
   private final ConfigLookup lookup;
 
   RouteGenerator(ConfigLookup lookup) {
@@ -39,7 +50,7 @@ final class RouteGenerator {
   }
 
   private List<RouteConfiguration> sidecar(ProxyNode proxy) {
-    RouteTranslator t = new RouteTranslator(lookup.mesh(), false);
+    RouteTranslator t = new RouteTranslator(lookup.mesh(), proxy, MESH);
     Map<Integer, List<VirtualHost>> byPort = new TreeMap<>();
     for (MeshService svc : lookup.visibleServices(proxy)) {
       for (ServicePort p : svc.ports()) {
@@ -60,6 +71,7 @@ final class RouteGenerator {
                 RouteConfiguration.newBuilder()
                     .setName(Integer.toString(port))
                     .setValidateClusters(com.google.protobuf.BoolValue.of(false))
+                    .setMaxDirectResponseBodySizeBytes(MAX_DIRECT_RESPONSE_BODY)
                     .addAllVirtualHosts(hosts)
                     .addVirtualHosts(
                         VirtualHost.newBuilder()
@@ -76,7 +88,7 @@ final class RouteGenerator {
   }
 
   private List<RouteConfiguration> proxyless(ProxyNode proxy) {
-    RouteTranslator t = new RouteTranslator(lookup.mesh(), true);
+    RouteTranslator t = new RouteTranslator(lookup.mesh(), proxy, MESH);
     List<RouteConfiguration> out = new ArrayList<>();
     for (MeshService svc : lookup.visibleServices(proxy)) {
       if (svc.hostname().contains("*")) {
@@ -99,10 +111,12 @@ final class RouteGenerator {
         VirtualHost.newBuilder()
             .setName(svc.hostname() + ":" + p.port())
             .addAllDomains(domains(proxy, svc, p.port()));
+    // Sidecars do not merge VirtualServices (Istio merges only on gateways): the oldest one
+    // binding the host wins; a VirtualService without routes for this port leaves the default.
     List<ConfigEntry<VirtualService>> vss = lookup.meshVirtualServices(svc.hostname());
-    if (!vss.isEmpty()) {
-      // Istio merges VirtualServices for one host; the oldest takes precedence, as here.
-      vh.addAllRoutes(t.routes(vss.get(0), p.port()));
+    List<Route> routes = vss.isEmpty() ? List.of() : t.routes(vss.get(0), p.port());
+    if (!routes.isEmpty()) {
+      vh.addAllRoutes(routes);
     } else {
       vh.addRoutes(t.defaultRoute(svc.hostname(), p.port()));
     }
@@ -132,7 +146,8 @@ final class RouteGenerator {
   }
 
   private List<RouteConfiguration> gateway(ProxyNode proxy) {
-    Map<Integer, List<VirtualHost>> byPort = new TreeMap<>();
+    Map<Integer, Map<String, VirtualHost.Builder>> byPort = new TreeMap<>();
+    Map<Integer, Set<String>> seen = new TreeMap<>();
     List<RouteConfiguration> tls = new ArrayList<>();
     for (GatewayServers.Bound b : GatewayServers.forProxy(lookup.mesh(), proxy)) {
       Server s = b.server();
@@ -140,14 +155,23 @@ final class RouteGenerator {
       if (GatewayServers.terminatesTls(s)
           && (GatewayServers.protocol(s).isHttp()
               || GatewayServers.protocol(s) == ServicePort.Protocol.HTTPS)) {
+        Map<String, VirtualHost.Builder> hosts = new TreeMap<>();
+        gatewayHosts(proxy, b, port, true, hosts, new HashSet<>());
         tls.add(
             RouteConfiguration.newBuilder()
                 .setName(ListenerGenerator.httpsRouteName(b))
                 .setValidateClusters(com.google.protobuf.BoolValue.of(false))
-                .addAllVirtualHosts(dedupe(gatewayHosts(b, port)))
+                .setMaxDirectResponseBodySizeBytes(MAX_DIRECT_RESPONSE_BODY)
+                .addAllVirtualHosts(build(hosts))
                 .build());
       } else if (GatewayServers.isPlainHttp(s)) {
-        byPort.computeIfAbsent(port, k -> new ArrayList<>()).addAll(gatewayHosts(b, port));
+        gatewayHosts(
+            proxy,
+            b,
+            port,
+            false,
+            byPort.computeIfAbsent(port, k -> new TreeMap<>()),
+            seen.computeIfAbsent(port, k -> new HashSet<>()));
       }
     }
     List<RouteConfiguration> out = new ArrayList<>(tls);
@@ -157,40 +181,62 @@ final class RouteGenerator {
                 RouteConfiguration.newBuilder()
                     .setName("http." + port)
                     .setValidateClusters(com.google.protobuf.BoolValue.of(false))
-                    .addAllVirtualHosts(dedupe(hosts))
+                    .setMaxDirectResponseBodySizeBytes(MAX_DIRECT_RESPONSE_BODY)
+                    .addAllVirtualHosts(build(hosts))
                     .build()));
     return out;
   }
 
-  List<VirtualHost> gatewayHosts(GatewayServers.Bound b, int port) {
-    RouteTranslator t = new RouteTranslator(lookup.mesh(), false);
-    List<VirtualHost> out = new ArrayList<>();
+  /**
+   * Adds the virtual hosts of the VirtualServices bound to a gateway server. VirtualServices for
+   * the same host are merged in age order (Istio's behaviour on gateways); {@code seen} keeps a
+   * VirtualService exposed by two servers on one port from adding its routes twice.
+   */
+  void gatewayHosts(
+      ProxyNode proxy,
+      GatewayServers.Bound b,
+      int port,
+      boolean tls,
+      Map<String, VirtualHost.Builder> hosts,
+      Set<String> seen) {
+    RouteTranslator t = new RouteTranslator(lookup.mesh(), proxy, Set.of(b.key())).tls(tls);
+    boolean httpsRedirect =
+        !tls
+            && b.server().getTls() != null
+            && Boolean.TRUE.equals(b.server().getTls().getHttpsRedirect());
     for (ConfigEntry<VirtualService> vs : lookup.gatewayVirtualServices(b.key(), b.namespace())) {
       for (String h : vs.spec().getHosts()) {
-        if (!GatewayServers.hostAllowed(b.server(), h)) {
+        if (!GatewayServers.hostAllowed(b.server(), h) || !seen.add(vs.key() + "|" + h)) {
           continue;
         }
         List<Route> routes = t.routes(vs, port);
         if (routes.isEmpty()) {
           continue;
         }
-        out.add(
-            VirtualHost.newBuilder()
-                .setName(h + ":" + port)
-                .addDomains(h)
-                .addDomains(h + ":*")
-                .addAllRoutes(routes)
-                .build());
+        VirtualHost.Builder vh =
+            hosts.computeIfAbsent(
+                h + ":" + port,
+                k -> VirtualHost.newBuilder().setName(k).addDomains(h).addDomains(h + ":*"));
+        vh.addAllRoutes(routes);
+        if (httpsRedirect) {
+          vh.setRequireTls(VirtualHost.TlsRequirementType.ALL);
+        }
       }
     }
-    return out;
   }
 
-  private static List<VirtualHost> dedupe(List<VirtualHost> hosts) {
-    Map<String, VirtualHost> m = new TreeMap<>();
-    for (VirtualHost h : hosts) {
-      m.putIfAbsent(h.getName(), h);
+  /** Virtual hosts with catch-all routes moved last, keeping the order of the others. */
+  private static List<VirtualHost> build(Map<String, VirtualHost.Builder> hosts) {
+    List<VirtualHost> out = new ArrayList<>();
+    for (VirtualHost.Builder vh : hosts.values()) {
+      List<Route> specific = new ArrayList<>();
+      List<Route> catchAll = new ArrayList<>();
+      for (Route r : vh.getRoutesList()) {
+        (HttpMatches.isCatchAll(r) ? catchAll : specific).add(r);
+      }
+      specific.addAll(catchAll);
+      out.add(vh.clearRoutes().addAllRoutes(specific).build());
     }
-    return new ArrayList<>(m.values());
+    return out;
   }
 }

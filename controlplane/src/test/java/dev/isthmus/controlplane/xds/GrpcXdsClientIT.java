@@ -263,6 +263,62 @@ class GrpcXdsClientIT {
 
   @Test
   @Order(3)
+  void headerMatchRoutesCanaryCallsToTheirSubset() {
+    kube.resources(io.fabric8.istio.api.networking.v1.VirtualService.class)
+        .inNamespace(NS)
+        .resource(
+            new VirtualServiceBuilder()
+                .withNewMetadata()
+                .withName("echo")
+                .endMetadata()
+                .withNewSpec()
+                .withHosts("echo")
+                .addNewHttp()
+                .withName("canary")
+                .addNewMatch()
+                .withHeaders(
+                    Map.of(
+                        "x-canary",
+                        new io.fabric8.istio.api.api.networking.v1alpha3.StringMatch(
+                            new io.fabric8.istio.api.api.networking.v1alpha3.StringMatchExact(
+                                "1"))))
+                .endMatch()
+                .addNewRoute()
+                .withNewDestination()
+                .withHost("echo")
+                .withSubset("v2")
+                .endDestination()
+                .endRoute()
+                .endHttp()
+                .addNewHttp()
+                .addNewRoute()
+                .withNewDestination()
+                .withHost("echo")
+                .withSubset("v1")
+                .endDestination()
+                .endRoute()
+                .endHttp()
+                .endSpec()
+                .build())
+        .serverSideApply();
+    io.grpc.Metadata canary = new io.grpc.Metadata();
+    canary.put(io.grpc.Metadata.Key.of("x-canary", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "1");
+    io.grpc.Channel withHeader =
+        io.grpc.ClientInterceptors.intercept(
+            channel, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(canary));
+    // Plain calls settle on v1 once the new routes are in force.
+    assertThat(until(50, m -> m.getOrDefault("a", 0) == 50)).containsOnlyKeys("a");
+
+    Map<String, Integer> canaries = new HashMap<>();
+    for (int i = 0; i < 50; i++) {
+      canaries.merge(EchoServers.who(withHeader), 1, Integer::sum);
+    }
+    assertThat(canaries).containsOnlyKeys("b");
+    assertThat(calls(50)).containsOnlyKeys("a");
+  }
+
+  @Test
+  @Order(4)
   void removedEndpointGetsNoMoreTraffic() {
     kube.resources(io.fabric8.istio.api.networking.v1.VirtualService.class)
         .inNamespace(NS)
@@ -283,7 +339,7 @@ class GrpcXdsClientIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void invalidVirtualServiceIsSkippedAndOthersStillApply() {
     kube.resources(io.fabric8.istio.api.networking.v1.VirtualService.class)
         .inNamespace(NS)

@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsTLSmode;
 import io.fabric8.istio.api.api.security.v1beta1.PeerAuthenticationMutualTLSMode;
@@ -81,10 +82,17 @@ class ListenerGenerationTest {
     assertThat(m.getRds().getConfigSource().hasAds()).isTrue();
     Listener in = listener(r, Names.VIRTUAL_INBOUND);
     assertThat(in.getAddress().getSocketAddress().getPortValue()).isEqualTo(15006);
-    FilterChain inbound = in.getFilterChains(0);
+    // No PeerAuthentication: PERMISSIVE, an mTLS chain for Istio clients and a plaintext one.
+    FilterChain mtls = in.getFilterChains(0);
+    assertThat(mtls.getName()).isEqualTo("inbound|9080||");
+    assertThat(mtls.getFilterChainMatch().getDestinationPort().getValue()).isEqualTo(9080);
+    assertThat(mtls.getFilterChainMatch().getTransportProtocol()).isEqualTo("tls");
+    assertThat(mtls.hasTransportSocket()).isTrue();
+    FilterChain inbound = in.getFilterChains(1);
     assertThat(inbound.getName()).isEqualTo("inbound|9080||");
     assertThat(inbound.getFilterChainMatch().getDestinationPort().getValue()).isEqualTo(9080);
-    assertThat(inbound.hasTransportSocket()).as("no mTLS without PeerAuthentication").isFalse();
+    assertThat(inbound.getFilterChainMatch().getTransportProtocol()).isEqualTo("raw_buffer");
+    assertThat(inbound.hasTransportSocket()).isFalse();
     assertThat(
             hcm(inbound).getRouteConfig().getVirtualHosts(0).getRoutes(0).getRoute().getCluster())
         .isEqualTo("inbound|9080||");
@@ -267,9 +275,31 @@ class ListenerGenerationTest {
             .endHttp()
             .endSpec()
             .build();
+    VirtualService passthrough =
+        new VirtualServiceBuilder()
+            .withNewMetadata()
+            .withNamespace("default")
+            .withName("pass")
+            .endMetadata()
+            .withNewSpec()
+            .withHosts("a.pass.example.com")
+            .withGateways("istio-system/gw")
+            .addNewTl()
+            .addNewMatch()
+            .withSniHosts("a.pass.example.com")
+            .endMatch()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("reviews")
+            .withNewPort(9080L)
+            .endDestination()
+            .endRoute()
+            .endTl()
+            .endSpec()
+            .build();
     ProxyResources r =
         ResourceGenerator.generate(
-            Fixtures.build(with(List.of(vs), List.of(gw), List.of(), true)),
+            Fixtures.build(with(List.of(vs, passthrough), List.of(gw), List.of(), true)),
             Fixtures.sidecar("10.1.0.50", "ingress", "istio-system")
                 .withType(ProxyNode.Type.ROUTER));
 
@@ -307,7 +337,9 @@ class ListenerGenerationTest {
     FilterChain pass = listener(r, "0.0.0.0_15443").getFilterChains(0);
     assertThat(pass.hasTransportSocket()).isFalse();
     assertThat(pass.getFilterChainMatch().getServerNamesList())
-        .containsExactly("*.pass.example.com");
+        .containsExactly("a.pass.example.com");
+    assertThat(pass.getFilters(0).getTypedConfig().unpack(TcpProxy.class).getCluster())
+        .isEqualTo("outbound|9080||" + REVIEWS);
     assertThat(listener(r, "0.0.0.0_15443").getListenerFilters(0).getName())
         .isEqualTo("envoy.filters.listener.tls_inspector");
 

@@ -1,0 +1,293 @@
+package dev.isthmus.controlplane.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.isthmus.controlplane.discovery.ClusterState;
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsTLSmode;
+import io.fabric8.istio.api.networking.v1.Gateway;
+import io.fabric8.istio.api.networking.v1.GatewayBuilder;
+import io.fabric8.istio.api.networking.v1.VirtualService;
+import io.fabric8.istio.api.networking.v1.VirtualServiceBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** VirtualService {@code tcp} and {@code tls} routes on sidecar outbound listeners. */
+class TcpTlsRouteTest {
+  static final String MONGO = "mongo.default.svc.cluster.local";
+  static final String SECURE = "secure.default.svc.cluster.local";
+  static final ProxyNode PRODUCTPAGE = Fixtures.sidecar("10.1.0.9", "productpage", "default");
+
+  static ClusterState with(List<VirtualService> vs) {
+    ClusterState s = RouteGenerationTest.with(vs);
+    List<Service> services = new ArrayList<>(s.services());
+    Service mongo = Fixtures.service("default", "mongo", "tcp-mongo", 27017, 27017);
+    mongo.getSpec().setClusterIP("10.96.0.20");
+    Service secure = Fixtures.service("default", "secure", "tls", 443, 8443);
+    secure.getSpec().setClusterIP("10.96.0.30");
+    services.add(mongo);
+    services.add(secure);
+    return new ClusterState(
+        services,
+        s.endpointSlices(),
+        s.pods(),
+        s.nodes(),
+        s.serviceEntries(),
+        s.workloadEntries(),
+        s.virtualServices(),
+        s.destinationRules(),
+        s.gateways(),
+        s.sidecars(),
+        s.peerAuthentications());
+  }
+
+  static Listener listener(ProxyResources r, String name) {
+    Listener l = (Listener) r.messages(Resources.V3.LISTENER_TYPE_URL).get(name);
+    assertThat(l).as("listener " + name).isNotNull();
+    return l;
+  }
+
+  static TcpProxy tcp(Listener l, int chain) throws Exception {
+    return l.getFilterChains(chain).getFilters(0).getTypedConfig().unpack(TcpProxy.class);
+  }
+
+  @Test
+  void tcpRouteSplitsConnectionsByWeight() throws Exception {
+    VirtualService vs =
+        new VirtualServiceBuilder()
+            .withNewMetadata()
+            .withNamespace("default")
+            .withName("mongo")
+            .endMetadata()
+            .withNewSpec()
+            .withHosts("mongo")
+            .addNewTcp()
+            .addNewMatch()
+            .withPort(27017L)
+            .endMatch()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("mongo")
+            .withSubset("v1")
+            .endDestination()
+            .withWeight(70)
+            .endRoute()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("mongo")
+            .withSubset("v2")
+            .endDestination()
+            .withWeight(30)
+            .endRoute()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("mongo")
+            .withSubset("v3")
+            .endDestination()
+            .withWeight(0)
+            .endRoute()
+            .endTcp()
+            .endSpec()
+            .build();
+    ProxyResources r = ResourceGenerator.generate(Fixtures.build(with(List.of(vs))), PRODUCTPAGE);
+
+    Listener l = listener(r, "10.96.0.20_27017");
+    assertThat(l.getFilterChainsCount()).isEqualTo(1);
+    TcpProxy t = tcp(l, 0);
+    assertThat(t.getStatPrefix()).isEqualTo(MONGO);
+    assertThat(t.getWeightedClusters().getClustersList())
+        .extracting(c -> c.getName() + "=" + c.getWeight())
+        .containsExactly(
+            "outbound|27017|v1|" + MONGO + "=70", "outbound|27017|v2|" + MONGO + "=30");
+  }
+
+  @Test
+  void tcpPortWithoutRoutesGoesToTheServiceCluster() throws Exception {
+    ProxyResources r = ResourceGenerator.generate(Fixtures.build(with(List.of())), PRODUCTPAGE);
+
+    TcpProxy t = tcp(listener(r, "10.96.0.20_27017"), 0);
+    assertThat(t.getCluster()).isEqualTo("outbound|27017||" + MONGO);
+    assertThat(t.getStatPrefix()).isEqualTo("outbound|27017||" + MONGO);
+  }
+
+  @Test
+  void tlsRoutesMatchBySniThenFallBackToTheServiceCluster() throws Exception {
+    VirtualService vs =
+        new VirtualServiceBuilder()
+            .withNewMetadata()
+            .withNamespace("default")
+            .withName("secure")
+            .endMetadata()
+            .withNewSpec()
+            .withHosts("secure")
+            .addNewTl()
+            .addNewMatch()
+            .withSniHosts("b.secure.example", "a.secure.example")
+            .withPort(443L)
+            .endMatch()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("secure")
+            .withSubset("canary")
+            .endDestination()
+            .endRoute()
+            .endTl()
+            .addNewTl()
+            .addNewMatch()
+            .withSniHosts("a.secure.example", "c.secure.example")
+            .endMatch()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("secure")
+            .endDestination()
+            .endRoute()
+            .endTl()
+            .addNewTl()
+            .addNewMatch()
+            .withSniHosts("other.example")
+            .withPort(8443L)
+            .endMatch()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("mongo")
+            .endDestination()
+            .endRoute()
+            .endTl()
+            .endSpec()
+            .build();
+    ProxyResources r = ResourceGenerator.generate(Fixtures.build(with(List.of(vs))), PRODUCTPAGE);
+
+    Listener l = listener(r, "10.96.0.30_443");
+    assertThat(l.getListenerFilters(0).getName()).isEqualTo("envoy.filters.listener.tls_inspector");
+    assertThat(l.getFilterChainsCount()).as("the 8443 match does not apply on 443").isEqualTo(3);
+    assertThat(l.getFilterChains(0).getFilterChainMatch().getServerNamesList())
+        .containsExactly("a.secure.example", "b.secure.example");
+    assertThat(tcp(l, 0).getCluster()).isEqualTo("outbound|443|canary|" + SECURE);
+    assertThat(l.getFilterChains(1).getFilterChainMatch().getServerNamesList())
+        .as("a name already matched by an earlier route is not matched twice")
+        .containsExactly("c.secure.example");
+    assertThat(l.getFilterChains(2).hasFilterChainMatch()).isFalse();
+    assertThat(tcp(l, 2).getCluster()).isEqualTo("outbound|443||" + SECURE);
+  }
+
+  @Test
+  void gatewayTcpServersForwardByTcpRoutesWithOrWithoutTermination() throws Exception {
+    Gateway gw =
+        new GatewayBuilder()
+            .withNewMetadata()
+            .withNamespace("istio-system")
+            .withName("gw")
+            .endMetadata()
+            .withNewSpec()
+            .withSelector(Map.of("istio", "ingressgateway"))
+            .addNewServer()
+            .withNewPort()
+            .withNumber(31400L)
+            .withName("tcp")
+            .withProtocol("TCP")
+            .endPort()
+            .withHosts("*")
+            .endServer()
+            .addNewServer()
+            .withNewPort()
+            .withNumber(9443L)
+            .withName("tls-db")
+            .withProtocol("TLS")
+            .endPort()
+            .withHosts("db.example.com")
+            .withNewTls()
+            .withMode(ServerTLSSettingsTLSmode.SIMPLE)
+            .withCredentialName("db-cert")
+            .endTls()
+            .endServer()
+            .endSpec()
+            .build();
+    VirtualService tcp =
+        new VirtualServiceBuilder()
+            .withNewMetadata()
+            .withNamespace("default")
+            .withName("tcp")
+            .endMetadata()
+            .withNewSpec()
+            .withHosts("*")
+            .withGateways("istio-system/gw")
+            .addNewTcp()
+            .addNewMatch()
+            .withPort(31400L)
+            .endMatch()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("mongo")
+            .endDestination()
+            .endRoute()
+            .endTcp()
+            .endSpec()
+            .build();
+    VirtualService db =
+        new VirtualServiceBuilder()
+            .withNewMetadata()
+            .withNamespace("default")
+            .withName("db")
+            .endMetadata()
+            .withNewSpec()
+            .withHosts("db.example.com")
+            .withGateways("istio-system/gw")
+            .addNewTcp()
+            .addNewRoute()
+            .withNewDestination()
+            .withHost("mongo")
+            .withNewPort(27017L)
+            .endDestination()
+            .endRoute()
+            .endTcp()
+            .endSpec()
+            .build();
+    ClusterState s = with(List.of(tcp, db));
+    List<io.fabric8.kubernetes.api.model.Pod> pods = new ArrayList<>(s.pods());
+    pods.add(
+        Fixtures.pod("istio-system", "ingress", "10.1.0.50", Map.of("istio", "ingressgateway")));
+    ClusterState withGateway =
+        new ClusterState(
+            s.services(),
+            s.endpointSlices(),
+            pods,
+            s.nodes(),
+            s.serviceEntries(),
+            s.workloadEntries(),
+            s.virtualServices(),
+            s.destinationRules(),
+            List.of(gw),
+            s.sidecars(),
+            s.peerAuthentications());
+    ProxyResources r =
+        ResourceGenerator.generate(
+            Fixtures.build(withGateway),
+            Fixtures.sidecar("10.1.0.50", "ingress", "istio-system")
+                .withType(ProxyNode.Type.ROUTER));
+
+    Listener plain = listener(r, "0.0.0.0_31400");
+    assertThat(plain.getFilterChains(0).hasTransportSocket()).isFalse();
+    assertThat(tcp(plain, 0).getCluster()).isEqualTo("outbound|27017||" + MONGO);
+
+    Listener terminated = listener(r, "0.0.0.0_9443");
+    assertThat(terminated.getFilterChains(0).getFilterChainMatch().getServerNamesList())
+        .containsExactly("db.example.com");
+    assertThat(
+            terminated
+                .getFilterChains(0)
+                .getTransportSocket()
+                .getTypedConfig()
+                .unpack(DownstreamTlsContext.class)
+                .getCommonTlsContext()
+                .getTlsCertificateSdsSecretConfigs(0)
+                .getName())
+        .isEqualTo("kubernetes://db-cert");
+    assertThat(tcp(terminated, 0).getCluster()).isEqualTo("outbound|27017||" + MONGO);
+  }
+}
