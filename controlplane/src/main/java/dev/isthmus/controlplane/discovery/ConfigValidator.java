@@ -34,8 +34,16 @@ public final class ConfigValidator {
       errors.add("spec: required");
       return errors;
     }
-    if (vs.getHosts() == null || vs.getHosts().isEmpty()) {
-      errors.add("spec.hosts: at least one host is required");
+    // a VirtualService without hosts is a delegate: only reachable from a root's route
+    boolean delegate = vs.getHosts() == null || vs.getHosts().isEmpty();
+    if (delegate) {
+      if (vs.getGateways() != null && !vs.getGateways().isEmpty()) {
+        errors.add("spec.gateways: a delegate VirtualService (no hosts) must not name gateways");
+      }
+      if (vs.getTcp() != null && !vs.getTcp().isEmpty()
+          || vs.getTls() != null && !vs.getTls().isEmpty()) {
+        errors.add("spec: a delegate VirtualService (no hosts) may only have http routes");
+      }
     } else {
       for (int i = 0; i < vs.getHosts().size(); i++) {
         String h = vs.getHosts().get(i);
@@ -46,15 +54,28 @@ public final class ConfigValidator {
     }
     List<HTTPRoute> http = vs.getHttp() == null ? List.of() : vs.getHttp();
     for (int i = 0; i < http.size(); i++) {
-      validateRoute("spec.http[" + i + "]", http.get(i), errors);
+      validateRoute("spec.http[" + i + "]", http.get(i), delegate, errors);
     }
     return errors;
   }
 
-  private static void validateRoute(String path, HTTPRoute r, List<String> errors) {
+  private static void validateRoute(
+      String path, HTTPRoute r, boolean inDelegate, List<String> errors) {
     boolean hasRoute = r.getRoute() != null && !r.getRoute().isEmpty();
+    if (r.getDelegate() != null) {
+      if (inDelegate) {
+        errors.add(path + ".delegate: a delegate VirtualService cannot delegate again");
+      }
+      if (hasRoute || r.getRedirect() != null || r.getDirectResponse() != null) {
+        errors.add(path + ": delegate excludes route, redirect and directResponse");
+      }
+      if (r.getDelegate().getName() == null || r.getDelegate().getName().isBlank()) {
+        errors.add(path + ".delegate.name: required");
+      }
+      return;
+    }
     if (!hasRoute && r.getRedirect() == null && r.getDirectResponse() == null) {
-      errors.add(path + ": one of route, redirect or directResponse is required");
+      errors.add(path + ": one of route, redirect, directResponse or delegate is required");
     }
     if (hasRoute && r.getRedirect() != null) {
       errors.add(path + ": route and redirect are mutually exclusive");

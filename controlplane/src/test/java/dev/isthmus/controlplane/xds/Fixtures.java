@@ -147,8 +147,8 @@ final class Fixtures {
   }
 
   /**
-   * The snapshot with its VirtualServices replaced as given, bypassing validation: delegate
-   * VirtualServices (no hosts) and roots naming them are not accepted by the validator yet.
+   * The snapshot with its VirtualServices replaced as given (namespaces and creation order set by
+   * the test), bypassing discovery's validation.
    */
   static MeshSnapshot withVirtualServices(
       MeshSnapshot m,
