@@ -227,8 +227,13 @@ public final class GoValues {
     return "map[string]interface {}";
   }
 
+  /** YAML of a value as Go's {@code yaml.Marshal} writes it: keys sorted, trailing newline. */
+  public static String toYaml(Object v) {
+    return Sprig.toYaml(v);
+  }
+
   /** An integer argument: a number, or a string holding one. */
-  static long toLong(Object v) {
+  public static long toLong(Object v) {
     if (v instanceof Number n) {
       return n.longValue();
     }
@@ -246,7 +251,7 @@ public final class GoValues {
   }
 
   /** A list argument: a list, or nil as an empty list. */
-  static List<?> toList(Object v) {
+  public static List<?> toList(Object v) {
     if (v == null) {
       return List.of();
     }
