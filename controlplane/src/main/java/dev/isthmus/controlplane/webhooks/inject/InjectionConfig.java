@@ -74,14 +74,18 @@ public record InjectionConfig(
           config.path("defaultTemplates").forEach(n -> t.add(n.asText()));
           defaults = List.copyOf(t);
         }
-        if (config.path("template").isTextual() && !config.path("template").asText().isBlank()) {
-          templates.put("sidecar", template("sidecar", config.path("template").asText()));
-        }
         config
             .path("templates")
             .fields()
             .forEachRemaining(
                 e -> templates.put(e.getKey(), template(e.getKey(), e.getValue().asText())));
+        // The legacy single template only counts when the map has no sidecar: Istio's current
+        // ConfigMap fills it with a deliberately broken placeholder for old injectors.
+        if (!templates.containsKey("sidecar")
+            && config.path("template").isTextual()
+            && !config.path("template").asText().isBlank()) {
+          templates.put("sidecar", template("sidecar", config.path("template").asText()));
+        }
         config
             .path("injectedAnnotations")
             .fields()

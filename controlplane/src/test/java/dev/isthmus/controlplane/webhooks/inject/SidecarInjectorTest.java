@@ -35,7 +35,8 @@ class SidecarInjectorTest {
     ObjectNode values = (ObjectNode) JSON.readTree(resource("values.json"));
     valuesEdit.accept(values);
     return InjectionConfig.parse(
-        Map.of("values", values.toString(), "config", "policy: enabled\n"), mesh);
+        Map.of("values", values.toString(), "config", InjectorFixtures.config("enabled", Map.of())),
+        mesh);
   }
 
   static ObjectNode pod() throws Exception {
@@ -302,18 +303,15 @@ class SidecarInjectorTest {
   }
 
   @Test
-  void cniFlagAsRenderedByTheInstaller() throws Exception {
-    InjectionConfig cfg =
-        config(
-            v -> {
-              ((ObjectNode) v).putObject("pilot").put("cni", true);
-              ((ObjectNode) v).putObject("istio_cni").put("enabled", true);
-            },
-            null);
+  void cniAsRenderedByTheInstaller() throws Exception {
+    Map<String, String> data = InjectorFixtures.rendered(List.of("values.pilot.cni.enabled=true"));
+    InjectionConfig cfg = InjectionConfig.parse(data, data.get("mesh"));
     Pod pod = inject(cfg, pod(), ENABLED).pod();
     assertThat(pod.getSpec().getInitContainers())
         .extracting(Container::getName)
         .containsExactly("istio-validation");
+    assertThat(pod.getMetadata().getAnnotations())
+        .containsEntry("sidecar.istio.io/interceptionMode", "REDIRECT");
   }
 
   @Test
@@ -400,10 +398,9 @@ class SidecarInjectorTest {
     ObjectNode unknown = pod();
     ((ObjectNode) unknown.path("metadata"))
         .putObject("annotations")
-        .put("inject.istio.io/templates", "gateway");
+        .put("inject.istio.io/templates", "nosuch");
     assertThatThrownBy(() -> inject(cfg, unknown, ENABLED))
-        .hasMessageContaining(
-            "metadata.annotations[inject.istio.io/templates]: unknown injection template \"gateway\"");
+        .hasMessageContaining("requested injection template \"nosuch\" not found");
 
     ObjectNode badConfig = pod();
     ((ObjectNode) badConfig.path("metadata"))
