@@ -55,7 +55,12 @@ public final class InjectorFixtures {
    * istio} ConfigMap rendered by the installer for {@code sets} over the default profile.
    */
   public static Map<String, String> rendered(List<String> sets) {
-    RenderResult r = Translator.render(List.of(), sets, null, false);
+    return rendered(List.of(), sets);
+  }
+
+  /** As {@link #rendered(List)}, with IstioOperator documents as {@code -f} files. */
+  public static Map<String, String> rendered(List<String> yamlDocuments, List<String> sets) {
+    RenderResult r = Translator.render(yamlDocuments, sets, null, false);
     Map<String, String> out = new LinkedHashMap<>();
     for (ObjectNode o : r.objects()) {
       if (!"ConfigMap".equals(o.path("kind").asText())) {

@@ -393,6 +393,83 @@ class SidecarInjectorTest {
   }
 
   @Test
+  void customTemplateFromTheInstallerValuesIsHonoured() throws Exception {
+    String iop =
+        """
+        apiVersion: install.istio.io/v1alpha1
+        kind: IstioOperator
+        spec:
+          values:
+            sidecarInjectorWebhook:
+              defaultTemplates: [sidecar, debug]
+              templates:
+                debug: |
+                  metadata:
+                    labels:
+                      debug.example.com/owner: {{ .DeploymentMeta.Name | quote }}
+                  spec:
+                    containers:
+                    - name: debug-agent
+                      image: {{ printf "%s/debug:%s" .Values.global.hub .Values.global.tag | quote }}
+                      env:
+                      - name: WATCH
+                        value: {{ (index .Spec.Containers 0).Name | quote }}
+                    - name: istio-proxy
+                      env:
+                      - name: EXTRA
+                        value: "1"
+        """;
+    Map<String, String> data = InjectorFixtures.rendered(List.of(iop), List.of());
+    InjectionConfig cfg = InjectionConfig.parse(data, data.get("mesh"));
+    InjectionResult r = inject(cfg, pod(), ENABLED);
+    Pod out = r.pod();
+    assertThat(out.getMetadata().getLabels())
+        .containsEntry("debug.example.com/owner", "productpage")
+        .containsEntry("security.istio.io/tlsMode", "istio");
+    assertThat(names(out.getSpec().getContainers()))
+        .containsExactly("productpage", "debug-agent", "istio-proxy");
+    Container debug = container(out, "debug-agent");
+    assertThat(debug.getImage())
+        .isEqualTo(cfg.text("global.hub", "") + "/debug:" + cfg.text("global.tag", ""));
+    assertThat(env(debug).get("WATCH").getValue()).isEqualTo("productpage");
+    Map<String, EnvVar> proxyEnv = env(container(out, "istio-proxy"));
+    assertThat(proxyEnv.get("EXTRA").getValue())
+        .as("the second template merges into the first one's container by name")
+        .isEqualTo("1");
+    assertThat(proxyEnv).containsKey("PROXY_CONFIG");
+    JsonNode status =
+        JSON.readTree(out.getMetadata().getAnnotations().get("sidecar.istio.io/status"));
+    assertThat(status.path("containers").toString()).contains("debug-agent", "istio-proxy");
+  }
+
+  @Test
+  void templateErrorsNameTemplateAndLine() throws Exception {
+    InjectionConfig broken =
+        InjectionConfig.parse(
+            Map.of(
+                "values",
+                "{}",
+                "config",
+                InjectorFixtures.config(
+                    "enabled",
+                    Map.of(
+                        "sidecar", "metadata:\n  labels:\n    x: {{ .ObjectMeta.Name.Foo }}\n"))),
+            null);
+    assertThatThrownBy(() -> inject(broken, pod(), ENABLED))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "template: sidecar:3: executing \"sidecar\" at <.ObjectMeta.Name.Foo>: can't evaluate"
+                + " field Foo in type string");
+    assertThatThrownBy(
+            () ->
+                InjectionConfig.parse(
+                    Map.of("config", "templates:\n  bad: \"a\\n{{ nosuch }}\"\n"), null))
+        .hasMessage("config.templates.bad: template: bad:2: function \"nosuch\" not defined");
+    assertThatThrownBy(() -> inject(InjectionConfig.defaults(), pod(), ENABLED))
+        .hasMessageContaining("requested injection template \"sidecar\" not found");
+  }
+
+  @Test
   void badInputNamesTheField() throws Exception {
     InjectionConfig cfg = config(v -> {}, null);
     ObjectNode unknown = pod();
