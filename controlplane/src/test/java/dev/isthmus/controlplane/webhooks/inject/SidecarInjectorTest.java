@@ -443,6 +443,21 @@ class SidecarInjectorTest {
   }
 
   @Test
+  void gatewayTemplateInjectsTheProxyOnly() throws Exception {
+    ObjectNode pod = pod();
+    ((ObjectNode) pod.path("metadata"))
+        .putObject("annotations")
+        .put("inject.istio.io/templates", "gateway");
+    Pod out = inject(config(v -> {}, null), pod, ENABLED).pod();
+    assertThat(names(out.getSpec().getContainers())).containsExactly("productpage", "istio-proxy");
+    assertThat(out.getSpec().getInitContainers()).isNullOrEmpty();
+    assertThat(container(out, "istio-proxy").getImage())
+        .isEqualTo("registry.example.com/istio/proxyv2:1.24.0");
+    assertThat(env(container(out, "istio-proxy")).get("CA_ADDR").getValue())
+        .isEqualTo("istiod.istio-system.svc:15012");
+  }
+
+  @Test
   void templateErrorsNameTemplateAndLine() throws Exception {
     InjectionConfig broken =
         InjectionConfig.parse(
