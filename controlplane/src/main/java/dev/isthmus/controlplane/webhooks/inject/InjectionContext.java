@@ -139,9 +139,8 @@ final class InjectionContext {
     if (owners != null) {
       for (OwnerReference o : owners) {
         if (Boolean.TRUE.equals(o.getController())) {
-          if (o.getKind().equals("ReplicaSet")) {
-            var m = RS_HASH.matcher(o.getName());
-            return m.matches() ? m.group(1) : o.getName();
+          if (o.getKind().equals("ReplicaSet") && deploymentOf(o.getName()) != null) {
+            return deploymentOf(o.getName());
           }
           return o.getName();
         }
@@ -152,6 +151,22 @@ final class InjectionContext {
     }
     String gen = meta.getGenerateName();
     return gen == null ? "" : gen.endsWith("-") ? gen.substring(0, gen.length() - 1) : gen;
+  }
+
+  /**
+   * The Deployment owning a ReplicaSet: the name without the {@code pod-template-hash} suffix when
+   * the pod carries that label (as Istio derives it), else without a hash-like suffix; null when
+   * the ReplicaSet does not look Deployment-owned.
+   */
+  private String deploymentOf(String replicaSet) {
+    String hash = labels.get("pod-template-hash");
+    if (hash != null && !hash.isEmpty()) {
+      return replicaSet.endsWith("-" + hash)
+          ? replicaSet.substring(0, replicaSet.length() - hash.length() - 1)
+          : null;
+    }
+    var m = RS_HASH.matcher(replicaSet);
+    return m.matches() ? m.group(1) : null;
   }
 
   /** The owning workload's API version, as Istio's {@code TypeMeta}. */
@@ -176,7 +191,7 @@ final class InjectionContext {
     if (owners != null) {
       for (OwnerReference o : owners) {
         if (Boolean.TRUE.equals(o.getController())) {
-          return o.getKind().equals("ReplicaSet") && RS_HASH.matcher(o.getName()).matches()
+          return o.getKind().equals("ReplicaSet") && deploymentOf(o.getName()) != null
               ? "Deployment"
               : o.getKind();
         }

@@ -91,6 +91,13 @@ public final class SidecarInjector {
     ObjectNode templatePod = JsonNodeFactory.instance.objectNode();
     for (String name : templates(ctx, cfg)) {
       Template t = cfg.templates().get(name);
+      if (t == null && cfg.templates().isEmpty()) {
+        throw new IllegalArgumentException(
+            "requested injection template \""
+                + name
+                + "\" not found: no injection templates are configured (the"
+                + " istio-sidecar-injector ConfigMap is missing or has no config.templates)");
+      }
       if (t == null) {
         throw new IllegalArgumentException(
             "requested injection template \""

@@ -443,6 +443,25 @@ class SidecarInjectorTest {
   }
 
   @Test
+  void deploymentMetaFollowsPodTemplateHash() throws Exception {
+    ObjectNode pod = pod();
+    ((ObjectNode) pod.path("metadata").path("labels")).put("pod-template-hash", "x1");
+    ((ObjectNode) pod.path("metadata").path("ownerReferences").get(0)).put("name", "web-x1");
+    Map<String, EnvVar> env =
+        env(container(inject(config(v -> {}, null), pod, ENABLED).pod(), "istio-proxy"));
+    assertThat(env.get("ISTIO_META_WORKLOAD_NAME").getValue()).isEqualTo("web");
+    assertThat(env.get("ISTIO_META_OWNER").getValue())
+        .isEqualTo("kubernetes://apis/apps/v1/namespaces/bookinfo/deployments/web");
+
+    ObjectNode bare = pod();
+    ((ObjectNode) bare.path("metadata")).remove("ownerReferences");
+    Map<String, EnvVar> bareEnv =
+        env(container(inject(config(v -> {}, null), bare, ENABLED).pod(), "istio-proxy"));
+    assertThat(bareEnv.get("ISTIO_META_OWNER").getValue())
+        .isEqualTo("kubernetes://apis/v1/namespaces/bookinfo/pods/productpage-7d9c8b6f5-abcde");
+  }
+
+  @Test
   void gatewayTemplateInjectsTheProxyOnly() throws Exception {
     ObjectNode pod = pod();
     ((ObjectNode) pod.path("metadata"))
