@@ -109,6 +109,7 @@ public final class SidecarInjector {
       StrategicMerge.merge(templatePod, overlay.deepCopy());
       StrategicMerge.merge(merged, overlay);
     }
+    reapplyCustomisations(merged, original, templatePod);
     defaultVolumeSources(merged);
     Pod mutated;
     try {
@@ -138,6 +139,33 @@ public final class SidecarInjector {
           "injection template \"" + name + "\" must render a pod object, got " + n.getNodeType());
     }
     return (ObjectNode) n;
+  }
+
+  /**
+   * A container the pod declares under the name of an injected one (e.g. its own {@code
+   * istio-proxy}) customises it: its fields win over the template's, merged by the same rules.
+   */
+  private static void reapplyCustomisations(
+      ObjectNode merged, ObjectNode original, ObjectNode templatePod) {
+    for (String list : List.of("containers", "initContainers")) {
+      for (JsonNode injected : templatePod.path("spec").path(list)) {
+        String name = injected.path("name").asText();
+        JsonNode own = byName(original.path("spec").path(list), name);
+        JsonNode target = byName(merged.path("spec").path(list), name);
+        if (own instanceof ObjectNode o && target instanceof ObjectNode t) {
+          StrategicMerge.merge(t, o.deepCopy());
+        }
+      }
+    }
+  }
+
+  private static JsonNode byName(JsonNode list, String name) {
+    for (JsonNode n : list) {
+      if (name.equals(n.path("name").asText())) {
+        return n;
+      }
+    }
+    return null;
   }
 
   /** A volume without a source is an emptyDir, as the API server's defaulting makes it. */

@@ -242,8 +242,23 @@ class SidecarInjectorTest {
     ((com.fasterxml.jackson.databind.node.ArrayNode) manual.path("spec").path("containers"))
         .addObject()
         .put("name", "istio-proxy")
-        .put("image", "custom");
-    assertThat(inject(cfg, manual, ENABLED).injected()).isFalse();
+        .put("image", "custom")
+        .putArray("env")
+        .addObject()
+        .put("name", "ISTIO_META_CLUSTER_ID")
+        .put("value", "mine");
+    InjectionResult customised = inject(cfg, manual, ENABLED);
+    assertThat(customised.injected())
+        .as("a pod's own istio-proxy customises the injected one, as in Istio")
+        .isTrue();
+    Container proxy = container(customised.pod(), "istio-proxy");
+    assertThat(proxy.getImage()).isEqualTo("custom");
+    assertThat(env(proxy).get("ISTIO_META_CLUSTER_ID").getValue()).isEqualTo("mine");
+    assertThat(env(proxy)).containsKeys("PROXY_CONFIG", "CA_ADDR");
+    assertThat(proxy.getArgs()).startsWith("proxy", "sidecar");
+    assertThat(names(customised.pod().getSpec().getContainers()))
+        .containsExactly("productpage", "istio-proxy");
+    assertThat(env(proxy).get("ISTIO_META_APP_CONTAINERS").getValue()).isEqualTo("productpage");
   }
 
   @Test
