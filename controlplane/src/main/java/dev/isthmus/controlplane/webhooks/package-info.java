@@ -21,28 +21,21 @@
  *
  * <h2>Injection</h2>
  *
- * The {@code sidecar} and {@code grpc-agent} templates are built in Java from the {@code values} of
- * the {@code istio-sidecar-injector[-<rev>]} ConfigMap and the mesh config's {@code defaultConfig},
- * rather than by evaluating Istio's Go templates; only {@code policy} and {@code defaultTemplates}
- * are read from its {@code config} key. Values honoured: {@code global.hub/tag/variant}, {@code
- * global.proxy.image}, {@code global.proxy_init.image}, {@code global.proxy.resources}, {@code
- * logLevel}, {@code componentLogLevel}, {@code clusterDomain}, {@code statusPort}, {@code
- * include/excludeIPRanges}, {@code include/excludeInboundPorts}, {@code
- * include/excludeOutboundPorts}, {@code holdApplicationUntilProxyStarts}, {@code privileged},
- * {@code readiness*}, {@code startupProbe}, {@code global.imagePullPolicy}, {@code
- * global.imagePullSecrets}, {@code global.caAddress}, {@code global.pilotCertProvider}, {@code
- * global.logging.level}, {@code global.logAsJson}, {@code global.meshID}, {@code
- * global.trustDomain}, {@code global.network}, {@code global.multiCluster.clusterName}, {@code
- * global.sds.token.aud}, {@code global.istioNamespace}, {@code revision}, {@code pilot.cni.enabled}
- * (or {@code istio_cni.enabled}), {@code sidecarInjectorWebhook.rewriteAppHTTPProbe}. Annotations
- * honoured: {@code proxy.istio.io/config}, {@code sidecar.istio.io/inject}, {@code
- * inject.istio.io/templates}, {@code sidecar.istio.io/proxyImage}, {@code proxyCPU/Memory[Limit]},
- * {@code logLevel}, {@code componentLogLevel}, {@code agentLogLevel}, {@code interceptionMode},
- * {@code rewriteAppHTTPProbers}, {@code bootstrapOverride}, {@code status.sidecar.istio.io/port},
- * {@code readiness.status.sidecar.istio.io/*} and {@code traffic.sidecar.istio.io/*}. Not
- * supported: custom templates ({@code sidecarInjectorWebhook.templates}), native sidecars (init
- * container with {@code restartPolicy: Always}), {@code userVolume}/{@code userVolumeMount}
- * annotations, {@code neverInjectSelector}/{@code alwaysInjectSelector}, {@code
- * injectedAnnotations}.
+ * As Istio's injector: the templates of the {@code istio-sidecar-injector[-<rev>]} ConfigMap
+ * ({@code config.templates}, including custom ones from {@code sidecarInjectorWebhook.templates})
+ * are Go templates, evaluated by the {@code inject.gotmpl} engine (Go's {@code text/template}
+ * language with Sprig and Istio's template functions) against Istio's template data ({@code
+ * .ObjectMeta}, {@code .Spec}, {@code .Values}, {@code .ProxyConfig}, {@code .MeshConfig}, ...).
+ * The pod picks templates with {@code inject.istio.io/templates}, else {@code defaultTemplates}
+ * apply. Each rendered template is a pod overlaid on the submitted one with strategic-merge
+ * semantics; then Prometheus merge, probe rewrite, {@code injectedAnnotations}, the {@code
+ * sidecar.istio.io/status} annotation and container order are applied in Java, and a JSON Patch is
+ * returned. A template that is missing or fails refuses the pod with a message naming the template
+ * and line, as Istio returns an error. A ConfigMap whose template does not parse is not taken up
+ * (the previous config stays). Not supported: native sidecars detection from node versions (only
+ * {@code pilot.env.ENABLE_NATIVE_SIDECARS} in the values turns {@code .NativeSidecars} on), {@code
+ * neverInjectSelector}/{@code alwaysInjectSelector}, re-injection of a pod that already has an
+ * {@code istio-proxy} container (Istio merges such user customisations; here the pod counts as
+ * injected), and {@code otelResourceAttributes} (always empty).
  */
 package dev.isthmus.controlplane.webhooks;

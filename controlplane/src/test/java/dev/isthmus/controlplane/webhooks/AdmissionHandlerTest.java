@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.controlplane.webhooks.inject.InjectionConfig;
+import dev.isthmus.controlplane.webhooks.inject.InjectorFixtures;
 import dev.isthmus.controlplane.webhooks.inject.SidecarInjector;
 import dev.isthmus.controlplane.webhooks.validation.IstioConfigValidator;
 import java.nio.charset.StandardCharsets;
@@ -15,12 +16,20 @@ import org.junit.jupiter.api.Test;
 
 class AdmissionHandlerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final InjectionConfig CONFIG =
+      InjectionConfig.parse(
+          Map.of(
+              "values",
+              "{}",
+              "config",
+              InjectorFixtures.config(
+                  "enabled",
+                  Map.of("broken", "metadata:\n  labels:\n    x: {{ .ObjectMeta.Name.Foo }}\n"))),
+          null);
   private final AdmissionHandler handler =
       new AdmissionHandler(
           new SidecarInjector(
-              InjectionConfig::defaults,
-              "istio-system",
-              ns -> Map.of("istio-injection", "enabled")),
+              () -> CONFIG, "istio-system", ns -> Map.of("istio-injection", "enabled")),
           new IstioConfigValidator());
 
   private static byte[] review(String group, String kind, String operation, JsonNode object) {
@@ -114,6 +123,23 @@ class AdmissionHandlerTest {
         .contains("\"path\":\"/spec/containers\"")
         .contains("istio-proxy")
         .contains("docker.io/istio/proxyv2:latest");
+  }
+
+  @Test
+  void templateFailureRefusesThePodWithTheTemplateLine() throws Exception {
+    JsonNode pod =
+        JSON.readTree(
+            """
+        {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p",
+         "annotations":{"inject.istio.io/templates":"sidecar,broken"}},
+         "spec":{"containers":[{"name":"app","image":"nginx"}]}}""");
+    JsonNode r = response(handler.inject(review("", "Pod", "CREATE", pod)));
+    assertThat(r.path("allowed").asBoolean()).isFalse();
+    assertThat(r.has("patch")).isFalse();
+    assertThat(r.path("status").path("message").asText())
+        .contains(
+            "template: broken:3: executing \"broken\" at <.ObjectMeta.Name.Foo>: can't evaluate"
+                + " field Foo in type string");
   }
 
   @Test

@@ -102,7 +102,8 @@ class WebhooksIT {
                         "values",
                         values,
                         "config",
-                        "policy: enabled\ndefaultTemplates: [sidecar]\n"))
+                        dev.isthmus.controlplane.webhooks.inject.InjectorFixtures.config(
+                            "enabled", Map.of())))
                 .build())
         .create();
     webhooks =

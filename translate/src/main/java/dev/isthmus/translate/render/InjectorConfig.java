@@ -18,7 +18,10 @@ import java.util.TreeMap;
  * webhook reads: key {@code config} (policy, selectors and the injection templates {@code sidecar},
  * {@code gateway}, {@code grpc-agent} plus any from {@code
  * values.sidecarInjectorWebhook.templates}) and key {@code values} (the values the templates see,
- * as JSON). The templates use Istio's template language and variables.
+ * as JSON). The templates are Go templates over Istio's template data ({@code .ObjectMeta}, {@code
+ * .Spec}, {@code .Values}, {@code .ProxyConfig}, ...) and functions (Sprig plus Istio's {@code
+ * annotation}, {@code valueOrDefault}, {@code isset}, {@code excludeInboundPort}, ...), rendered by
+ * the control plane's injector.
  */
 public final class InjectorConfig {
   private static final List<String> BUILT_IN = List.of("sidecar", "gateway", "grpc-agent");
@@ -76,8 +79,10 @@ public final class InjectorConfig {
     cni.put("enabled", v.bool("pilot.cni.enabled", false) || v.bool("cni.enabled", false));
     cni.put("provider", v.str("pilot.cni.provider", "default"));
     cni.put("chained", v.bool("cni.chained", true));
-    ObjectNode pilot = out.putObject("pilot");
-    pilot.put("cni", v.bool("pilot.cni.enabled", false));
+    // Istio's templates read .Values.pilot.cni.enabled and .Values.pilot.cni.provider.
+    ObjectNode pilotCni = out.putObject("pilot").putObject("cni");
+    pilotCni.put("enabled", v.bool("pilot.cni.enabled", false));
+    pilotCni.put("provider", v.str("pilot.cni.provider", "default"));
     ((ObjectNode) out.get("global")).put("hub", ctx.hub());
     ((ObjectNode) out.get("global")).put("tag", ctx.tag());
     return out;

@@ -5,84 +5,110 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isthmus.controlplane.webhooks.inject.gotmpl.Template;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * {@code InjectionConfig} is what the injector needs from the {@code
+ * {@code InjectionConfig} is what the injector reads from the {@code
  * istio-sidecar-injector[-<rev>]} ConfigMap (keys {@code config} and {@code values}) and from the
- * mesh config ({@code istio[-<rev>]} ConfigMap, key {@code mesh}).
- *
- * <p>Only the {@code policy} and {@code defaultTemplates} of {@code config} are read: the sidecar
- * is built in Java from {@code values} (see {@link SidecarTemplate}), not by evaluating the Go
- * templates.
+ * mesh config ({@code istio[-<rev>]} ConfigMap, key {@code mesh}): policy, default templates, the
+ * parsed injection templates (Istio's {@code templates} map plus the legacy single {@code template}
+ * as {@code sidecar}), {@code injectedAnnotations}, the values and the mesh config.
  *
  * @param values the injection values document (the {@code values} key, JSON)
  * @param policy {@code enabled} (inject unless the pod opts out) or {@code disabled} (only pods
  *     that opt in)
  * @param defaultTemplates templates used when a pod does not name any, normally {@code [sidecar]}
- * @param meshDefaultConfig the mesh config's {@code defaultConfig} (ProxyConfig), possibly empty
- * @param trustDomain the mesh config's {@code trustDomain}, or empty
+ * @param mesh the mesh config, possibly empty
+ * @param templates the parsed templates by name
+ * @param injectedAnnotations annotations added to every injected pod
  */
 public record InjectionConfig(
     JsonNode values,
     String policy,
     List<String> defaultTemplates,
-    ObjectNode meshDefaultConfig,
-    String trustDomain) {
-  private static final ObjectMapper JSON = new ObjectMapper();
+    ObjectNode mesh,
+    Map<String, Template> templates,
+    Map<String, String> injectedAnnotations) {
+  static final ObjectMapper JSON = new ObjectMapper();
 
-  /**
-   * Defaults used when no ConfigMap exists: stock Istio values for hub/tag and policy {@code
-   * enabled}.
-   */
+  /** Used when no ConfigMap exists: no templates, so every injection fails with a message. */
   public static InjectionConfig defaults() {
     return new InjectionConfig(
         JsonNodeFactory.instance.objectNode(),
         "enabled",
         List.of("sidecar"),
         JsonNodeFactory.instance.objectNode(),
-        "cluster.local");
+        Map.of(),
+        Map.of());
   }
 
   /**
-   * Reads the injector ConfigMap data and the mesh config.
+   * Reads the injector ConfigMap data and the mesh config, parsing every template.
    *
    * @param injectorData data of {@code istio-sidecar-injector[-<rev>]}; may be null
    * @param meshYaml the {@code mesh} key of the {@code istio[-<rev>]} ConfigMap; may be null
-   * @throws IllegalArgumentException naming the key that does not parse
+   * @throws IllegalArgumentException naming the key or template that does not parse
    */
   public static InjectionConfig parse(Map<String, String> injectorData, String meshYaml) {
     JsonNode values = JsonNodeFactory.instance.objectNode();
     String policy = "enabled";
-    List<String> templates = List.of("sidecar");
+    List<String> defaults = List.of("sidecar");
+    Map<String, Template> templates = new TreeMap<>();
+    Map<String, String> injected = new LinkedHashMap<>();
     if (injectorData != null) {
       if (injectorData.get("values") != null) {
-        values = read(JSON, injectorData.get("values"), "values");
+        values = read(injectorData.get("values"), "values");
       }
       if (injectorData.get("config") != null) {
         JsonNode config = readYaml(injectorData.get("config"), "config");
         policy = config.path("policy").asText("enabled");
         if (config.path("defaultTemplates").isArray()
-            && config.path("defaultTemplates").size() > 0) {
+            && !config.path("defaultTemplates").isEmpty()) {
           List<String> t = new ArrayList<>();
           config.path("defaultTemplates").forEach(n -> t.add(n.asText()));
-          templates = List.copyOf(t);
+          defaults = List.copyOf(t);
         }
+        config
+            .path("templates")
+            .fields()
+            .forEachRemaining(
+                e -> templates.put(e.getKey(), template(e.getKey(), e.getValue().asText())));
+        // The legacy single template only counts when the map has no sidecar: Istio's current
+        // ConfigMap fills it with a deliberately broken placeholder for old injectors.
+        if (!templates.containsKey("sidecar")
+            && config.path("template").isTextual()
+            && !config.path("template").asText().isBlank()) {
+          templates.put("sidecar", template("sidecar", config.path("template").asText()));
+        }
+        config
+            .path("injectedAnnotations")
+            .fields()
+            .forEachRemaining(e -> injected.put(e.getKey(), e.getValue().asText()));
       }
     }
-    ObjectNode defaultConfig = JsonNodeFactory.instance.objectNode();
-    String trustDomain = "cluster.local";
+    ObjectNode mesh = JsonNodeFactory.instance.objectNode();
     if (meshYaml != null && !meshYaml.isBlank()) {
-      JsonNode mesh = readYaml(meshYaml, "mesh");
-      if (mesh.path("defaultConfig").isObject()) {
-        defaultConfig = (ObjectNode) mesh.path("defaultConfig");
+      JsonNode m = readYaml(meshYaml, "mesh");
+      if (m.isObject()) {
+        mesh = (ObjectNode) m;
       }
-      trustDomain = mesh.path("trustDomain").asText("cluster.local");
     }
-    return new InjectionConfig(values, policy, templates, defaultConfig, trustDomain);
+    return new InjectionConfig(
+        values, policy, defaults, mesh, Map.copyOf(templates), Map.copyOf(injected));
+  }
+
+  private static Template template(String name, String text) {
+    try {
+      return Template.parse(name, text, IstioFuncs.FUNCTIONS);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("config.templates." + name + ": " + e.getMessage(), e);
+    }
   }
 
   private static JsonNode readYaml(String text, String key) {
@@ -94,13 +120,19 @@ public record InjectionConfig(
     }
   }
 
-  private static JsonNode read(ObjectMapper mapper, String text, String key) {
+  private static JsonNode read(String text, String key) {
     try {
-      JsonNode n = mapper.readTree(text);
+      JsonNode n = JSON.readTree(text);
       return n == null ? MissingNode.getInstance() : n;
     } catch (Exception e) {
       throw new IllegalArgumentException(key + ": cannot parse: " + e.getMessage(), e);
     }
+  }
+
+  /** The mesh config's {@code defaultConfig} (ProxyConfig), possibly empty. */
+  public ObjectNode meshDefaultConfig() {
+    JsonNode d = mesh.path("defaultConfig");
+    return d.isObject() ? (ObjectNode) d : JsonNodeFactory.instance.objectNode();
   }
 
   /**

@@ -3,28 +3,19 @@ package dev.isthmus.controlplane.webhooks.inject;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.ResourceRequirements;
-import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * {@code InjectionContext} holds what the templates derive from one pod and the injector config:
- * images, the effective ProxyConfig (mesh {@code defaultConfig} overlaid with the {@code
- * proxy.istio.io/config} annotation), annotations with their value fallbacks, and workload
- * identity. It mirrors the Go template helpers ({@code annotation}, {@code .ProxyImage}, {@code
- * .ProxyConfig}, {@code .DeploymentMeta}).
+ * {@code InjectionContext} holds what the injector derives from one pod and the injector config
+ * beyond the templates: images, the effective ProxyConfig (mesh {@code defaultConfig} overlaid with
+ * the {@code proxy.istio.io/config} annotation), the status port and hold setting the
+ * post-processing needs, and workload identity ({@code .DeploymentMeta}, {@code .TypeMeta}).
  */
 final class InjectionContext {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -104,10 +95,6 @@ final class InjectionContext {
         + ".svc";
   }
 
-  String caAddress() {
-    return config.text("global.caAddress", istiodHost() + ":15012");
-  }
-
   /**
    * {@code <hub>/<image>:<tag>[-<variant>]}, or the image as given when it already names a
    * registry.
@@ -131,12 +118,6 @@ final class InjectionContext {
     return image("global.proxy_init.image", "sidecar.istio.io/proxyImage");
   }
 
-  String interceptionMode() {
-    return annotation(
-        "sidecar.istio.io/interceptionMode",
-        proxyConfig.path("interceptionMode").asText("REDIRECT"));
-  }
-
   boolean holdApplicationUntilProxyStarts() {
     JsonNode pc = proxyConfig.path("holdApplicationUntilProxyStarts");
     return (pc.isBoolean() && pc.asBoolean())
@@ -146,16 +127,6 @@ final class InjectionContext {
   String statusPort() {
     return annotation(
         "status.sidecar.istio.io/port", config.text("global.proxy.statusPort", "15020"));
-  }
-
-  List<String> appContainers() {
-    List<String> names = new ArrayList<>();
-    for (Container c : pod.getSpec().getContainers()) {
-      if (!"istio-proxy".equals(c.getName())) {
-        names.add(c.getName());
-      }
-    }
-    return names;
   }
 
   /**
@@ -168,9 +139,8 @@ final class InjectionContext {
     if (owners != null) {
       for (OwnerReference o : owners) {
         if (Boolean.TRUE.equals(o.getController())) {
-          if (o.getKind().equals("ReplicaSet")) {
-            var m = RS_HASH.matcher(o.getName());
-            return m.matches() ? m.group(1) : o.getName();
+          if (o.getKind().equals("ReplicaSet") && deploymentOf(o.getName()) != null) {
+            return deploymentOf(o.getName());
           }
           return o.getName();
         }
@@ -183,103 +153,50 @@ final class InjectionContext {
     return gen == null ? "" : gen.endsWith("-") ? gen.substring(0, gen.length() - 1) : gen;
   }
 
+  /**
+   * The Deployment owning a ReplicaSet: the name without the {@code pod-template-hash} suffix when
+   * the pod carries that label (as Istio derives it), else without a hash-like suffix; null when
+   * the ReplicaSet does not look Deployment-owned.
+   */
+  private String deploymentOf(String replicaSet) {
+    String hash = labels.get("pod-template-hash");
+    if (hash != null && !hash.isEmpty()) {
+      return replicaSet.endsWith("-" + hash)
+          ? replicaSet.substring(0, replicaSet.length() - hash.length() - 1)
+          : null;
+    }
+    var m = RS_HASH.matcher(replicaSet);
+    return m.matches() ? m.group(1) : null;
+  }
+
+  /** The owning workload's API version, as Istio's {@code TypeMeta}. */
+  String workloadApiVersion() {
+    var owners = pod.getMetadata().getOwnerReferences();
+    String kind = workloadKind();
+    if (kind.equals("Deployment")) {
+      return "apps/v1";
+    }
+    if (owners != null) {
+      for (OwnerReference o : owners) {
+        if (Boolean.TRUE.equals(o.getController()) && o.getApiVersion() != null) {
+          return o.getApiVersion();
+        }
+      }
+    }
+    return "v1";
+  }
+
   String workloadKind() {
     var owners = pod.getMetadata().getOwnerReferences();
     if (owners != null) {
       for (OwnerReference o : owners) {
         if (Boolean.TRUE.equals(o.getController())) {
-          return o.getKind().equals("ReplicaSet") && RS_HASH.matcher(o.getName()).matches()
+          return o.getKind().equals("ReplicaSet") && deploymentOf(o.getName()) != null
               ? "Deployment"
               : o.getKind();
         }
       }
     }
     return "Pod";
-  }
-
-  /**
-   * Resources: the {@code sidecar.istio.io/proxyCPU|Memory[Limit]} annotations, else {@code
-   * global.proxy.resources}.
-   */
-  ResourceRequirements resources() {
-    String cpu = annotations.get("sidecar.istio.io/proxyCPU");
-    String mem = annotations.get("sidecar.istio.io/proxyMemory");
-    String cpuLimit = annotations.get("sidecar.istio.io/proxyCPULimit");
-    String memLimit = annotations.get("sidecar.istio.io/proxyMemoryLimit");
-    ResourceRequirementsBuilder b = new ResourceRequirementsBuilder();
-    if (cpu != null || mem != null || cpuLimit != null || memLimit != null) {
-      putIf(b, true, "cpu", cpu);
-      putIf(b, true, "memory", mem);
-      putIf(b, false, "cpu", cpuLimit);
-      putIf(b, false, "memory", memLimit);
-      return b.build();
-    }
-    JsonNode res = config.value("global.proxy.resources");
-    if (res.isObject()) {
-      res.path("requests")
-          .fields()
-          .forEachRemaining(e -> putIf(b, true, e.getKey(), e.getValue().asText()));
-      res.path("limits")
-          .fields()
-          .forEachRemaining(e -> putIf(b, false, e.getKey(), e.getValue().asText()));
-    }
-    return b.build();
-  }
-
-  private static void putIf(
-      ResourceRequirementsBuilder b, boolean request, String name, String value) {
-    if (value == null || value.isEmpty()) {
-      return;
-    }
-    if (request) {
-      b.addToRequests(name, new Quantity(value));
-    } else {
-      b.addToLimits(name, new Quantity(value));
-    }
-  }
-
-  /** {@code ISTIO_META_POD_PORTS}: the app containers' ports as a JSON array. */
-  String podPortsJson() {
-    List<Object> ports = new ArrayList<>();
-    for (Container c : pod.getSpec().getContainers()) {
-      if (c.getPorts() != null) {
-        c.getPorts().forEach(p -> ports.add(JSON.convertValue(p, Map.class)));
-      }
-    }
-    try {
-      return JSON.writeValueAsString(ports);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  String proxyConfigJson() {
-    return proxyConfig.toString();
-  }
-
-  /** {@code proxyMetadata} of the effective ProxyConfig as env vars, in key order. */
-  List<EnvVar> proxyMetadataEnv() {
-    Map<String, String> md = new LinkedHashMap<>();
-    proxyConfig
-        .path("proxyMetadata")
-        .fields()
-        .forEachRemaining(e -> md.put(e.getKey(), e.getValue().asText()));
-    List<EnvVar> env = new ArrayList<>();
-    md.keySet().stream()
-        .sorted()
-        .forEach(k -> env.add(new EnvVarBuilder().withName(k).withValue(md.get(k)).build()));
-    return env;
-  }
-
-  String clusterId() {
-    return config.text("global.multiCluster.clusterName", "Kubernetes");
-  }
-
-  String meshId() {
-    return config.text("global.meshID", config.text("global.trustDomain", config.trustDomain()));
-  }
-
-  String trustDomain() {
-    return config.text("global.trustDomain", config.trustDomain());
   }
 }

@@ -9,8 +9,10 @@ import java.util.Set;
  * host-network pods or system namespaces; the namespace label {@code istio-injection}
  * (enabled/disabled) wins over {@code istio.io/rev}; otherwise the pod's own {@code istio.io/rev}
  * label, or {@code sidecar.istio.io/inject=true} for the default revision; the pod can always opt
- * out with {@code sidecar.istio.io/inject: "false"} (label or annotation); a pod that already
- * carries a sidecar is never injected twice.
+ * out with {@code sidecar.istio.io/inject: "false"} (label or annotation); a pod carrying the
+ * {@code sidecar.istio.io/status} annotation is never injected twice. A pod that declares its own
+ * {@code istio-proxy} container is injected, its fields overriding the template's (Istio's
+ * injection customisation).
  */
 public final class InjectionPolicy {
   /** Namespaces Istio never injects into. */
@@ -57,7 +59,7 @@ public final class InjectionPolicy {
     if (IGNORED_NAMESPACES.contains(namespace)) {
       return new Decision(false, "namespace " + namespace + " is never injected");
     }
-    if (annotations.containsKey(STATUS) || hasProxy(pod)) {
+    if (annotations.containsKey(STATUS)) {
       return new Decision(false, "pod already injected");
     }
     String podSays = labels.getOrDefault(INJECT, annotations.get(INJECT));
@@ -89,12 +91,6 @@ public final class InjectionPolicy {
       return new Decision(false, "policy disabled and pod does not request injection");
     }
     return new Decision(true, why);
-  }
-
-  private static boolean hasProxy(Pod pod) {
-    return pod.getSpec() != null
-        && pod.getSpec().getContainers() != null
-        && pod.getSpec().getContainers().stream().anyMatch(c -> "istio-proxy".equals(c.getName()));
   }
 
   private static boolean isTrue(String v) {

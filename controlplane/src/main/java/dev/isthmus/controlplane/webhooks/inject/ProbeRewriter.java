@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.HTTPGetActionBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Probe;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -23,8 +24,12 @@ final class ProbeRewriter {
 
   private ProbeRewriter() {}
 
-  static boolean enabled(InjectionContext ctx) {
-    String a = ctx.annotations.get("sidecar.istio.io/rewriteAppHTTPProbers");
+  /**
+   * Whether to rewrite: the {@code sidecar.istio.io/rewriteAppHTTPProbers} annotation of the
+   * injected pod (templates may set it), else {@code sidecarInjectorWebhook.rewriteAppHTTPProbe}.
+   */
+  static boolean enabled(Map<String, String> annotations, InjectionContext ctx) {
+    String a = annotations.get("sidecar.istio.io/rewriteAppHTTPProbers");
     if (a != null) {
       return !a.equalsIgnoreCase("false");
     }

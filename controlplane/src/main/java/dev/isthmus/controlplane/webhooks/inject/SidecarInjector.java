@@ -6,14 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.LocalObjectReferenceBuilder;
+import dev.isthmus.controlplane.webhooks.inject.gotmpl.Template;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,15 +17,15 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * {@code SidecarInjector} computes the mutation of a pod submitted to the {@code /inject} webhook:
- * whether to inject ({@link InjectionPolicy}), which templates ({@code inject.istio.io/templates},
- * else the config's default templates; {@code sidecar} and {@code grpc-agent} are supported), and
- * the JSON Patch to return.
+ * {@code SidecarInjector} computes the mutation of a pod submitted to the {@code /inject} webhook,
+ * as Istio's injector does: decide ({@link InjectionPolicy}); pick the templates ({@code
+ * inject.istio.io/templates}, else the config's {@code defaultTemplates}); render each template of
+ * the {@code istio-sidecar-injector} ConfigMap against {@link TemplateData}, parse the output as a
+ * pod and overlay it onto the pod ({@link StrategicMerge}); post-process ({@link PodMetadata}); and
+ * return the JSON Patch from the submitted pod to the result.
  *
- * <p>Templates are built in Java from the injection values rather than by evaluating Istio's Go
- * templates; the values and annotations honoured are listed in {@link SidecarTemplate}, {@link
- * GrpcAgentTemplate} and {@link InjectionContext}. Custom templates under {@code
- * sidecarInjectorWebhook.templates} are not supported.
+ * <p>A missing or failing template is an error, as in Istio: the admission response refuses the pod
+ * with a message naming the template, its line and the failing function or field.
  */
 public final class SidecarInjector {
   static final String TEMPLATES = "inject.istio.io/templates";
@@ -42,8 +38,8 @@ public final class SidecarInjector {
   /**
    * @param config the current injector config (re-read on every request so ConfigMap changes apply
    *     at once)
-   * @param istioNamespace the control plane's namespace, used for {@code CA_ADDR} unless values set
-   *     it
+   * @param istioNamespace the control plane's namespace, used for the discovery address unless
+   *     values set {@code global.istioNamespace}
    * @param namespaceLabels labels of a namespace by name; empty map when unknown
    */
   public SidecarInjector(
@@ -60,8 +56,8 @@ public final class SidecarInjector {
    *
    * @param podJson the pod as submitted ({@code request.object})
    * @param namespace the request's namespace (the pod's own may still be empty)
-   * @throws IllegalArgumentException when the pod or an annotation the templates read cannot be
-   *     parsed; the message names the field
+   * @throws IllegalArgumentException when the pod, an annotation the injector reads or a template
+   *     fails; the message names the field or template
    */
   public InjectionResult inject(JsonNode podJson, String namespace) {
     Pod pod;
@@ -88,29 +84,98 @@ public final class SidecarInjector {
       return new InjectionResult(
           false, decision.reason(), JsonNodeFactory.instance.arrayNode(), pod);
     }
-    Pod mutated = MAPPER.convertValue(podJson, Pod.class);
-    InjectionContext ctx = new InjectionContext(mutated, ns, cfg, istioNamespace);
-    List<String> templates = templates(ctx, cfg);
-    Map<String, List<String>> status = new LinkedHashMap<>();
-    status.put("initContainers", new ArrayList<>());
-    status.put("containers", new ArrayList<>());
-    status.put("volumes", new ArrayList<>());
-    for (String t : templates) {
-      switch (t) {
-        case "sidecar" -> applySidecar(ctx, mutated, status);
-        case "grpc-agent" -> applyGrpcAgent(ctx, mutated, status);
-        default ->
-            throw new IllegalArgumentException(
-                "metadata.annotations["
-                    + TEMPLATES
-                    + "]: unknown injection template \""
-                    + t
-                    + "\" (supported: sidecar, grpc-agent)");
+    InjectionContext ctx = new InjectionContext(pod, ns, cfg, istioNamespace);
+    ObjectNode original = MAPPER.valueToTree(pod);
+    Map<String, Object> data = TemplateData.build(ctx, original);
+    ObjectNode merged = original.deepCopy();
+    ObjectNode templatePod = JsonNodeFactory.instance.objectNode();
+    for (String name : templates(ctx, cfg)) {
+      Template t = cfg.templates().get(name);
+      if (t == null && cfg.templates().isEmpty()) {
+        throw new IllegalArgumentException(
+            "requested injection template \""
+                + name
+                + "\" not found: no injection templates are configured (the"
+                + " istio-sidecar-injector ConfigMap is missing or has no config.templates)");
       }
+      if (t == null) {
+        throw new IllegalArgumentException(
+            "requested injection template \""
+                + name
+                + "\" not found; have "
+                + cfg.templates().keySet().stream().sorted().toList());
+      }
+      ObjectNode overlay = overlay(name, t.execute(data));
+      StrategicMerge.merge(templatePod, overlay.deepCopy());
+      StrategicMerge.merge(merged, overlay);
     }
-    PodMetadata.apply(ctx, mutated, templates, status);
+    reapplyCustomisations(merged, original, templatePod);
+    defaultVolumeSources(merged);
+    Pod mutated;
+    try {
+      mutated = MAPPER.treeToValue(merged, Pod.class);
+    } catch (JsonMappingException e) {
+      throw new IllegalArgumentException(
+          "injected pod: " + path(e) + ": " + e.getOriginalMessage(), e);
+    } catch (Exception e) {
+      throw new IllegalArgumentException("injected pod: " + e.getMessage(), e);
+    }
+    PodMetadata.apply(ctx, mutated, templatePod);
     ArrayNode patch = JsonPatches.diff(podJson, MAPPER.valueToTree(mutated));
     return new InjectionResult(true, decision.reason(), patch, mutated);
+  }
+
+  private static ObjectNode overlay(String name, String rendered) {
+    JsonNode n;
+    try {
+      Object o = Serialization.unmarshal(rendered, Object.class);
+      n = o == null ? JsonNodeFactory.instance.objectNode() : MAPPER.valueToTree(o);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "injection template \"" + name + "\" rendered invalid YAML: " + e.getMessage(), e);
+    }
+    if (!n.isObject()) {
+      throw new IllegalArgumentException(
+          "injection template \"" + name + "\" must render a pod object, got " + n.getNodeType());
+    }
+    return (ObjectNode) n;
+  }
+
+  /**
+   * A container the pod declares under the name of an injected one (e.g. its own {@code
+   * istio-proxy}) customises it: its fields win over the template's, merged by the same rules.
+   */
+  private static void reapplyCustomisations(
+      ObjectNode merged, ObjectNode original, ObjectNode templatePod) {
+    for (String list : List.of("containers", "initContainers")) {
+      for (JsonNode injected : templatePod.path("spec").path(list)) {
+        String name = injected.path("name").asText();
+        JsonNode own = byName(original.path("spec").path(list), name);
+        JsonNode target = byName(merged.path("spec").path(list), name);
+        if (own instanceof ObjectNode o && target instanceof ObjectNode t) {
+          StrategicMerge.merge(t, o.deepCopy());
+        }
+      }
+    }
+  }
+
+  private static JsonNode byName(JsonNode list, String name) {
+    for (JsonNode n : list) {
+      if (name.equals(n.path("name").asText())) {
+        return n;
+      }
+    }
+    return null;
+  }
+
+  /** A volume without a source is an emptyDir, as the API server's defaulting makes it. */
+  private static void defaultVolumeSources(ObjectNode pod) {
+    JsonNode volumes = pod.path("spec").path("volumes");
+    for (JsonNode v : volumes) {
+      if (v instanceof ObjectNode o && o.size() == 1 && o.has("name")) {
+        o.putObject("emptyDir");
+      }
+    }
   }
 
   private static List<String> templates(InjectionContext ctx, InjectionConfig cfg) {
@@ -119,84 +184,6 @@ public final class SidecarInjector {
       return cfg.defaultTemplates();
     }
     return Arrays.stream(a.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-  }
-
-  private static void applySidecar(
-      InjectionContext ctx, Pod pod, Map<String, List<String>> status) {
-    var spec = pod.getSpec();
-    Container init = SidecarTemplate.initContainer(ctx);
-    if (init != null) {
-      List<Container> inits =
-          new ArrayList<>(spec.getInitContainers() == null ? List.of() : spec.getInitContainers());
-      inits.removeIf(c -> c.getName().equals(init.getName()));
-      inits.add(0, init);
-      spec.setInitContainers(inits);
-      status.get("initContainers").add(init.getName());
-    }
-    List<Container> containers = new ArrayList<>(spec.getContainers());
-    String probers = null;
-    if (ProbeRewriter.enabled(ctx)) {
-      probers =
-          ProbeRewriter.rewrite(
-              containers, SidecarTemplate.intValue(ctx.statusPort(), "status port"));
-    }
-    Container proxy = SidecarTemplate.proxyContainer(ctx, probers);
-    if (ctx.holdApplicationUntilProxyStarts()) {
-      containers.add(0, proxy);
-    } else {
-      containers.add(proxy);
-    }
-    spec.setContainers(containers);
-    status.get("containers").add("istio-proxy");
-    addVolumes(pod, ProxyParts.volumes(ctx, "istio-envoy", true), status);
-  }
-
-  private static void applyGrpcAgent(
-      InjectionContext ctx, Pod pod, Map<String, List<String>> status) {
-    var spec = pod.getSpec();
-    List<Container> containers = new ArrayList<>();
-    for (Container c : spec.getContainers()) {
-      containers.add("istio-proxy".equals(c.getName()) ? c : GrpcAgentTemplate.appContainer(c));
-    }
-    containers.removeIf(c -> "istio-proxy".equals(c.getName()));
-    containers.add(GrpcAgentTemplate.proxyContainer(ctx));
-    spec.setContainers(containers);
-    status.get("containers").add("istio-proxy");
-    addVolumes(pod, ProxyParts.volumes(ctx, "istio-xds", false), status);
-  }
-
-  private static void addVolumes(Pod pod, List<Volume> add, Map<String, List<String>> status) {
-    List<Volume> volumes =
-        new ArrayList<>(
-            pod.getSpec().getVolumes() == null ? List.of() : pod.getSpec().getVolumes());
-    for (Volume v : add) {
-      if (volumes.stream().noneMatch(x -> x.getName().equals(v.getName()))) {
-        volumes.add(v);
-      }
-      if (!status.get("volumes").contains(v.getName())) {
-        status.get("volumes").add(v.getName());
-      }
-    }
-    pod.getSpec().setVolumes(volumes);
-  }
-
-  static void imagePullSecrets(InjectionContext ctx, Pod pod) {
-    JsonNode secrets = ctx.config.value("global.imagePullSecrets");
-    if (!secrets.isArray() || secrets.isEmpty()) {
-      return;
-    }
-    var list =
-        new ArrayList<>(
-            pod.getSpec().getImagePullSecrets() == null
-                ? List.of()
-                : pod.getSpec().getImagePullSecrets());
-    for (JsonNode s : secrets) {
-      String name = s.isObject() ? s.path("name").asText() : s.asText();
-      if (list.stream().noneMatch(r -> name.equals(r.getName()))) {
-        list.add(new LocalObjectReferenceBuilder().withName(name).build());
-      }
-    }
-    pod.getSpec().setImagePullSecrets(list);
   }
 
   private static String path(JsonMappingException e) {
@@ -209,9 +196,5 @@ public final class SidecarInjector {
       }
     }
     return sb.length() == 0 ? "object" : sb.toString();
-  }
-
-  static ObjectNode emptyObject() {
-    return JsonNodeFactory.instance.objectNode();
   }
 }

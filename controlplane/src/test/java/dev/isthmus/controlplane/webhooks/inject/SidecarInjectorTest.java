@@ -35,7 +35,8 @@ class SidecarInjectorTest {
     ObjectNode values = (ObjectNode) JSON.readTree(resource("values.json"));
     valuesEdit.accept(values);
     return InjectionConfig.parse(
-        Map.of("values", values.toString(), "config", "policy: enabled\n"), mesh);
+        Map.of("values", values.toString(), "config", InjectorFixtures.config("enabled", Map.of())),
+        mesh);
   }
 
   static ObjectNode pod() throws Exception {
@@ -241,8 +242,23 @@ class SidecarInjectorTest {
     ((com.fasterxml.jackson.databind.node.ArrayNode) manual.path("spec").path("containers"))
         .addObject()
         .put("name", "istio-proxy")
-        .put("image", "custom");
-    assertThat(inject(cfg, manual, ENABLED).injected()).isFalse();
+        .put("image", "custom")
+        .putArray("env")
+        .addObject()
+        .put("name", "ISTIO_META_CLUSTER_ID")
+        .put("value", "mine");
+    InjectionResult customised = inject(cfg, manual, ENABLED);
+    assertThat(customised.injected())
+        .as("a pod's own istio-proxy customises the injected one, as in Istio")
+        .isTrue();
+    Container proxy = container(customised.pod(), "istio-proxy");
+    assertThat(proxy.getImage()).isEqualTo("custom");
+    assertThat(env(proxy).get("ISTIO_META_CLUSTER_ID").getValue()).isEqualTo("mine");
+    assertThat(env(proxy)).containsKeys("PROXY_CONFIG", "CA_ADDR");
+    assertThat(proxy.getArgs()).startsWith("proxy", "sidecar");
+    assertThat(names(customised.pod().getSpec().getContainers()))
+        .containsExactly("productpage", "istio-proxy");
+    assertThat(env(proxy).get("ISTIO_META_APP_CONTAINERS").getValue()).isEqualTo("productpage");
   }
 
   @Test
@@ -302,18 +318,15 @@ class SidecarInjectorTest {
   }
 
   @Test
-  void cniFlagAsRenderedByTheInstaller() throws Exception {
-    InjectionConfig cfg =
-        config(
-            v -> {
-              ((ObjectNode) v).putObject("pilot").put("cni", true);
-              ((ObjectNode) v).putObject("istio_cni").put("enabled", true);
-            },
-            null);
+  void cniAsRenderedByTheInstaller() throws Exception {
+    Map<String, String> data = InjectorFixtures.rendered(List.of("values.pilot.cni.enabled=true"));
+    InjectionConfig cfg = InjectionConfig.parse(data, data.get("mesh"));
     Pod pod = inject(cfg, pod(), ENABLED).pod();
     assertThat(pod.getSpec().getInitContainers())
         .extracting(Container::getName)
         .containsExactly("istio-validation");
+    assertThat(pod.getMetadata().getAnnotations())
+        .containsEntry("sidecar.istio.io/interceptionMode", "REDIRECT");
   }
 
   @Test
@@ -395,15 +408,125 @@ class SidecarInjectorTest {
   }
 
   @Test
+  void customTemplateFromTheInstallerValuesIsHonoured() throws Exception {
+    String iop =
+        """
+        apiVersion: install.istio.io/v1alpha1
+        kind: IstioOperator
+        spec:
+          values:
+            sidecarInjectorWebhook:
+              defaultTemplates: [sidecar, debug]
+              templates:
+                debug: |
+                  metadata:
+                    labels:
+                      debug.example.com/owner: {{ .DeploymentMeta.Name | quote }}
+                  spec:
+                    containers:
+                    - name: debug-agent
+                      image: {{ printf "%s/debug:%s" .Values.global.hub .Values.global.tag | quote }}
+                      env:
+                      - name: WATCH
+                        value: {{ (index .Spec.Containers 0).Name | quote }}
+                    - name: istio-proxy
+                      env:
+                      - name: EXTRA
+                        value: "1"
+        """;
+    Map<String, String> data = InjectorFixtures.rendered(List.of(iop), List.of());
+    InjectionConfig cfg = InjectionConfig.parse(data, data.get("mesh"));
+    InjectionResult r = inject(cfg, pod(), ENABLED);
+    Pod out = r.pod();
+    assertThat(out.getMetadata().getLabels())
+        .containsEntry("debug.example.com/owner", "productpage")
+        .containsEntry("security.istio.io/tlsMode", "istio");
+    assertThat(names(out.getSpec().getContainers()))
+        .containsExactly("productpage", "debug-agent", "istio-proxy");
+    Container debug = container(out, "debug-agent");
+    assertThat(debug.getImage())
+        .isEqualTo(cfg.text("global.hub", "") + "/debug:" + cfg.text("global.tag", ""));
+    assertThat(env(debug).get("WATCH").getValue()).isEqualTo("productpage");
+    Map<String, EnvVar> proxyEnv = env(container(out, "istio-proxy"));
+    assertThat(proxyEnv.get("EXTRA").getValue())
+        .as("the second template merges into the first one's container by name")
+        .isEqualTo("1");
+    assertThat(proxyEnv).containsKey("PROXY_CONFIG");
+    JsonNode status =
+        JSON.readTree(out.getMetadata().getAnnotations().get("sidecar.istio.io/status"));
+    assertThat(status.path("containers").toString()).contains("debug-agent", "istio-proxy");
+  }
+
+  @Test
+  void deploymentMetaFollowsPodTemplateHash() throws Exception {
+    ObjectNode pod = pod();
+    ((ObjectNode) pod.path("metadata").path("labels")).put("pod-template-hash", "x1");
+    ((ObjectNode) pod.path("metadata").path("ownerReferences").get(0)).put("name", "web-x1");
+    Map<String, EnvVar> env =
+        env(container(inject(config(v -> {}, null), pod, ENABLED).pod(), "istio-proxy"));
+    assertThat(env.get("ISTIO_META_WORKLOAD_NAME").getValue()).isEqualTo("web");
+    assertThat(env.get("ISTIO_META_OWNER").getValue())
+        .isEqualTo("kubernetes://apis/apps/v1/namespaces/bookinfo/deployments/web");
+
+    ObjectNode bare = pod();
+    ((ObjectNode) bare.path("metadata")).remove("ownerReferences");
+    Map<String, EnvVar> bareEnv =
+        env(container(inject(config(v -> {}, null), bare, ENABLED).pod(), "istio-proxy"));
+    assertThat(bareEnv.get("ISTIO_META_OWNER").getValue())
+        .isEqualTo("kubernetes://apis/v1/namespaces/bookinfo/pods/productpage-7d9c8b6f5-abcde");
+  }
+
+  @Test
+  void gatewayTemplateInjectsTheProxyOnly() throws Exception {
+    ObjectNode pod = pod();
+    ((ObjectNode) pod.path("metadata"))
+        .putObject("annotations")
+        .put("inject.istio.io/templates", "gateway");
+    Pod out = inject(config(v -> {}, null), pod, ENABLED).pod();
+    assertThat(names(out.getSpec().getContainers())).containsExactly("productpage", "istio-proxy");
+    assertThat(out.getSpec().getInitContainers()).isNullOrEmpty();
+    assertThat(container(out, "istio-proxy").getImage())
+        .isEqualTo("registry.example.com/istio/proxyv2:1.24.0");
+    assertThat(env(container(out, "istio-proxy")).get("CA_ADDR").getValue())
+        .isEqualTo("istiod.istio-system.svc:15012");
+  }
+
+  @Test
+  void templateErrorsNameTemplateAndLine() throws Exception {
+    InjectionConfig broken =
+        InjectionConfig.parse(
+            Map.of(
+                "values",
+                "{}",
+                "config",
+                InjectorFixtures.config(
+                    "enabled",
+                    Map.of(
+                        "sidecar", "metadata:\n  labels:\n    x: {{ .ObjectMeta.Name.Foo }}\n"))),
+            null);
+    assertThatThrownBy(() -> inject(broken, pod(), ENABLED))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "template: sidecar:3: executing \"sidecar\" at <.ObjectMeta.Name.Foo>: can't evaluate"
+                + " field Foo in type string");
+    assertThatThrownBy(
+            () ->
+                InjectionConfig.parse(
+                    Map.of("config", "templates:\n  bad: \"a\\n{{ nosuch }}\"\n"), null))
+        .hasMessage("config.templates.bad: template: bad:2: function \"nosuch\" not defined");
+    assertThatThrownBy(() -> inject(InjectionConfig.defaults(), pod(), ENABLED))
+        .hasMessageContaining("requested injection template \"sidecar\" not found");
+  }
+
+  @Test
   void badInputNamesTheField() throws Exception {
     InjectionConfig cfg = config(v -> {}, null);
     ObjectNode unknown = pod();
     ((ObjectNode) unknown.path("metadata"))
         .putObject("annotations")
-        .put("inject.istio.io/templates", "gateway");
+        .put("inject.istio.io/templates", "nosuch");
     assertThatThrownBy(() -> inject(cfg, unknown, ENABLED))
-        .hasMessageContaining(
-            "metadata.annotations[inject.istio.io/templates]: unknown injection template \"gateway\"");
+        .hasMessageContaining("requested injection template \"nosuch\" not found");
 
     ObjectNode badConfig = pod();
     ((ObjectNode) badConfig.path("metadata"))

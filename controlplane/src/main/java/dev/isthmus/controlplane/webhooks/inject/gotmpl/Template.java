@@ -1,0 +1,63 @@
+package dev.isthmus.controlplane.webhooks.inject.gotmpl;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code Template} is a parsed Go {@code text/template}: parse once with the functions it may call,
+ * execute many times against different data. Supported: text and actions with trim markers,
+ * comments, pipelines, fields and chained fields, variables ({@code :=}, {@code =}, {@code $}),
+ * {@code if}/{@code else if}/{@code else}, {@code range} (lists, maps in key order, integers,
+ * {@code break}/{@code continue}), {@code with}, {@code define}/{@code template}/{@code block},
+ * parenthesised pipelines and constants. Not supported: method calls with arguments, complex
+ * numbers, {@code html}/{@code js}/{@code urlquery}/{@code call}.
+ *
+ * <p>Thread-safe once parsed.
+ */
+public final class Template {
+  private final String name;
+  private final List<Node> root;
+  private final Map<String, List<Node>> defines;
+  private final Map<String, Function> functions;
+
+  private Template(
+      String name, List<Node> root, Map<String, List<Node>> defines, Map<String, Function> f) {
+    this.name = name;
+    this.root = root;
+    this.defines = defines;
+    this.functions = f;
+  }
+
+  /**
+   * Parses {@code text}.
+   *
+   * @param name the template's name, used in error messages
+   * @param functions the functions the template may call besides the built-ins ({@link Builtins});
+   *     these override built-ins of the same name
+   * @throws TemplateException naming the template and line of a syntax error or unknown function
+   */
+  public static Template parse(String name, String text, Map<String, Function> functions) {
+    Map<String, Function> all = new HashMap<>(Builtins.FUNCTIONS);
+    all.putAll(functions);
+    Map<String, List<Node>> defines = new HashMap<>();
+    List<Node> root = Parser.parse(name, text, all.keySet(), defines);
+    return new Template(name, root, Map.copyOf(defines), Map.copyOf(all));
+  }
+
+  /**
+   * Executes the template with {@code data} as dot and {@code $}.
+   *
+   * @throws TemplateException naming the template, line and failing function or field
+   */
+  public String execute(Object data) {
+    StringBuilder out = new StringBuilder();
+    new Exec(name, defines, functions, out).run(root, data);
+    return out.toString();
+  }
+
+  /** The template's name. */
+  public String name() {
+    return name;
+  }
+}

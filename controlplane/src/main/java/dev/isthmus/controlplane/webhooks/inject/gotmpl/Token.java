@@ -1,0 +1,32 @@
+package dev.isthmus.controlplane.webhooks.inject.gotmpl;
+
+/**
+ * {@code Token} is one lexical item of a template.
+ *
+ * @param kind what the item is
+ * @param text the item's text; for strings the decoded value
+ * @param line 1-based line where the item starts
+ * @param spaceBefore whether white space precedes the item inside its action (separates arguments;
+ *     a field directly after an operand chains onto it)
+ */
+record Token(Kind kind, String text, int line, boolean spaceBefore) {
+  enum Kind {
+    TEXT,
+    LEFT,
+    RIGHT,
+    IDENT,
+    FIELD,
+    VARIABLE,
+    DOT,
+    STRING,
+    NUMBER,
+    CHAR,
+    PIPE,
+    LPAREN,
+    RPAREN,
+    DECLARE,
+    ASSIGN,
+    COMMA,
+    EOF
+  }
+}
