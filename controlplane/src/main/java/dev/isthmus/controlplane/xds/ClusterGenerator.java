@@ -153,6 +153,12 @@ final class ClusterGenerator {
     if (tp != null) {
       applyPolicy(b, tp, proxy, port, subset, svc.hostname());
     }
+    boolean tlsUnset = tp == null || tp.getTls() == null || tp.getTls().getMode() == null;
+    if (tlsUnset
+        && proxy.type() != ProxyNode.Type.PROXYLESS_GRPC
+        && b.getType() != Cluster.DiscoveryType.ORIGINAL_DST) {
+      AutoMtls.apply(b, Names.sni(port.port(), subset, svc.hostname()));
+    }
     LocalityLoadBalancerSetting locality =
         tp == null || tp.getLoadBalancer() == null
             ? null

@@ -140,9 +140,12 @@ final class EndpointGenerator {
                       LocalityLbEndpoints.newBuilder()
                           .setLocality(locality(e.locality()))
                           .setPriority(k));
+      LbEndpoint.Builder lbe = LbEndpoint.newBuilder();
+      if (AutoMtls.ISTIO.equals(e.labels().get(AutoMtls.TLS_MODE_LABEL))) {
+        lbe.setMetadata(AutoMtls.ENDPOINT_METADATA);
+      }
       l.addLbEndpoints(
-          LbEndpoint.newBuilder()
-              .setEndpoint(
+          lbe.setEndpoint(
                   Endpoint.newBuilder()
                       .setAddress(
                           Address.newBuilder()
