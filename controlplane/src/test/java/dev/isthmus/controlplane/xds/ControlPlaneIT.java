@@ -136,6 +136,10 @@ class ControlPlaneIT {
         DeltaDiscoveryResponse update = in.next();
         assertThat(update.getTypeUrl()).isEqualTo(Resources.V3.ENDPOINT_TYPE_URL);
         assertThat(addresses(update)).containsExactly("10.1.0.1");
+        // the push is counted once it finished, which can be just after its response left
+        for (int i = 0; i < 50 && cp.metrics().edsOnlyPushes() == 0; i++) {
+          Thread.sleep(100);
+        }
         assertThat(cp.metrics().edsOnlyPushes()).isPositive();
         assertThat(cp.metrics().fullPushes()).isEqualTo(fullBefore);
 
