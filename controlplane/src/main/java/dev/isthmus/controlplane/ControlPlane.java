@@ -9,6 +9,8 @@ import dev.isthmus.controlplane.server.HttpEndpoints;
 import dev.isthmus.controlplane.server.HttpEndpoints.Body;
 import dev.isthmus.controlplane.server.SelfSignedMaterial;
 import dev.isthmus.controlplane.xds.AdsService;
+import dev.isthmus.controlplane.xds.CredentialSecrets;
+import dev.isthmus.controlplane.xds.CredentialStore;
 import dev.isthmus.controlplane.xds.PushController;
 import dev.isthmus.controlplane.xds.ResourceGenerator;
 import dev.isthmus.controlplane.xds.XdsAuthorization;
@@ -54,9 +56,12 @@ public final class ControlPlane implements AutoCloseable {
   private HttpEndpoints monitoring;
   private HttpEndpoints readiness;
   private volatile boolean ready;
+  private final KubernetesClient client;
+  private CredentialStore credentials;
 
   private ControlPlane(ControlPlaneConfig config, KubernetesClient client) {
     this.config = config;
+    this.client = client;
     MeshModelBuilder builder =
         new MeshModelBuilder(
             config.clusterDomain(),
@@ -98,6 +103,14 @@ public final class ControlPlane implements AutoCloseable {
   private void open(SecureServing secureServing) throws IOException {
     discovery.start();
     pushes.initialize();
+    if (secureServing.xdsAuthenticator().isPresent()) {
+      // credentialName secrets are served only to proxies authenticated on the TLS port
+      credentials = new CredentialStore(client, cache::redecorate);
+      CredentialStore store = credentials;
+      cache.decorator(
+          (proxy, identity, generated) ->
+              CredentialSecrets.decorate(proxy, identity, generated, store::data));
+    }
     plain =
         Grpc.newServerBuilderForPort(config.xdsPort(), InsecureServerCredentials.create())
             .addService(ServerInterceptors.intercept(ads, AdsService.peerInterceptor()))
@@ -205,6 +218,9 @@ public final class ControlPlane implements AutoCloseable {
     }
     pushes.close();
     discovery.close();
+    if (credentials != null) {
+      credentials.close();
+    }
   }
 
   private static void shutdown(Server s) {

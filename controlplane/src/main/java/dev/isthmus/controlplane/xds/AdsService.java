@@ -112,9 +112,9 @@ public final class AdsService
             "node: the first request on a stream must carry the node");
       }
       ProxyNode proxy = ProxyNode.parse(requestNode);
-      XdsAuthorization.authorize(proxy);
+      String identity = XdsAuthorization.authorize(proxy);
       c.bind(requestNode, proxy);
-      cache.connect(proxy);
+      cache.connect(proxy, identity);
       LOG.info("proxy {} connected as {} (stream {})", proxy.id(), proxy.type(), c.id());
     }
     return c.node();

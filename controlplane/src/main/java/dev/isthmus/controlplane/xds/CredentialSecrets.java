@@ -3,6 +3,7 @@ package dev.isthmus.controlplane.xds;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
@@ -146,6 +147,37 @@ public final class CredentialSecrets {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * {@code generated} plus the SDS credentials its listeners and clusters name, for a proxy whose
+   * identity was verified ({@code verifiedIdentity} non-null); other proxies get none. Resources
+   * that name no credential are returned as they are, so proxies keep sharing them.
+   */
+  public static ProxyResources decorate(
+      ProxyNode proxy,
+      String verifiedIdentity,
+      ProxyResources generated,
+      BiFunction<String, String, Map<String, String>> lookup) {
+    List<String> names = List.of();
+    if (verifiedIdentity != null && proxy.type() != ProxyNode.Type.PROXYLESS_GRPC) {
+      List<Listener> listeners = new ArrayList<>();
+      generated
+          .messages(Resources.V3.LISTENER_TYPE_URL)
+          .values()
+          .forEach(m -> listeners.add((Listener) m));
+      List<Cluster> clusters = new ArrayList<>();
+      generated
+          .messages(Resources.V3.CLUSTER_TYPE_URL)
+          .values()
+          .forEach(m -> clusters.add((Cluster) m));
+      names = referenced(listeners, clusters);
+    }
+    String type = Resources.V3.SECRET_TYPE_URL;
+    if (names.isEmpty()) {
+      return generated.resources(type).isEmpty() ? generated : generated.with(type, List.of());
+    }
+    return generated.with(type, generate(names, proxy.namespace(), lookup));
   }
 
   /** The {@code kubernetes://} SDS names the listeners and clusters of a proxy refer to, sorted. */

@@ -25,6 +25,14 @@ final class TlsContexts {
   private TlsContexts() {}
 
   static SdsSecretConfig sds(String name) {
+    if (name.startsWith(CredentialSecrets.PREFIX)) {
+      // credentialName secrets come from the control plane over the proxy's ADS stream, as
+      // istiod serves them; the agent's SDS only has the workload certificate and root
+      return SdsSecretConfig.newBuilder()
+          .setName(name)
+          .setSdsConfig(ClusterGenerator.ads())
+          .build();
+    }
     return SdsSecretConfig.newBuilder()
         .setName(name)
         .setSdsConfig(

@@ -61,12 +61,13 @@ public final class XdsAuthorization implements ServerInterceptor {
    * Checks that the authenticated caller of this stream (if the port authenticates) may act as
    * {@code proxy}.
    *
+   * @return the caller's verified identity, or null on a port that does not authenticate
    * @throws StatusException {@code PERMISSION_DENIED} naming the identity and the proxy's namespace
    */
-  static void authorize(ProxyNode proxy) throws StatusException {
+  static String authorize(ProxyNode proxy) throws StatusException {
     String identity = IDENTITY.get();
     if (identity == null) {
-      return; // plaintext port, or authentication turned off
+      return null; // plaintext port, or authentication turned off
     }
     String ns = namespaceOf(identity);
     if (!proxy.namespace().equals(ns)) {
@@ -80,6 +81,7 @@ public final class XdsAuthorization implements ServerInterceptor {
                   + proxy.namespace())
           .asException();
     }
+    return identity;
   }
 
   /** The namespace of {@code spiffe://<td>/ns/<ns>/sa/<sa>}, or empty when it names none. */

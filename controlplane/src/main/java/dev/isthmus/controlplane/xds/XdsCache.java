@@ -47,6 +47,21 @@ public final class XdsCache implements ConfigWatcher {
   private final Function<ProxyNode, ProxyResources> initial;
 
   /**
+   * Adds what depends on the stream rather than on the mesh (the SDS credentials a proxy whose
+   * identity was verified may read) to generated resources.
+   */
+  public interface Decorator {
+    ProxyResources decorate(ProxyNode proxy, String verifiedIdentity, ProxyResources generated);
+  }
+
+  private volatile Decorator decorator = (proxy, identity, generated) -> generated;
+
+  /** Installs the decorator applied to every node's resources from now on. */
+  public void decorator(Decorator d) {
+    this.decorator = d;
+  }
+
+  /**
    * @param initial generates the first resources of a node when it connects
    */
   public XdsCache(Function<ProxyNode, ProxyResources> initial) {
@@ -55,6 +70,7 @@ public final class XdsCache implements ConfigWatcher {
 
   private static final class NodeState {
     final ProxyNode proxy;
+    String identity;
     int connections;
     ProxyResources resources;
     final Map<Watch, String> watches = new HashMap<>();
@@ -71,13 +87,40 @@ public final class XdsCache implements ConfigWatcher {
 
   /** Registers a stream of this node; the first one generates its resources. */
   public void connect(ProxyNode proxy) {
+    connect(proxy, null);
+  }
+
+  /**
+   * Registers a stream of this node whose caller was authenticated as {@code verifiedIdentity}
+   * (null when the stream is not authenticated).
+   */
+  public void connect(ProxyNode proxy, String verifiedIdentity) {
     nodes.compute(
         proxy.id(),
         (id, s) -> {
-          NodeState st = s != null ? s : new NodeState(proxy, initial.apply(proxy));
+          NodeState st = s;
+          if (st == null) {
+            ProxyResources generated = initial.apply(proxy);
+            st = new NodeState(proxy, decorator.decorate(proxy, verifiedIdentity, generated));
+            st.identity = verifiedIdentity;
+          } else if (st.identity == null && verifiedIdentity != null) {
+            st.identity = verifiedIdentity;
+            st.resources = decorator.decorate(proxy, verifiedIdentity, st.resources);
+          }
           st.connections++;
           return st;
         });
+  }
+
+  /** Applies the decorator again to every node (credentials changed); sends what changed. */
+  public void redecorate() {
+    for (NodeState s : nodes.values()) {
+      ProxyResources current;
+      synchronized (s) {
+        current = s.resources;
+      }
+      setResources(s.proxy.id(), current);
+    }
   }
 
   /** Unregisters a stream; the node's state goes away with its last stream. */
@@ -113,6 +156,7 @@ public final class XdsCache implements ConfigWatcher {
       return;
     }
     List<Runnable> sends = new ArrayList<>();
+    resources = decorator.decorate(s.proxy, s.identity, resources);
     synchronized (s) {
       s.resources = resources;
       for (String type : ORDER) {

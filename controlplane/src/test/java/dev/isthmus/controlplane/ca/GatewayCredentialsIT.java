@@ -1,0 +1,243 @@
+package dev.isthmus.controlplane.ca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import dev.isthmus.controlplane.ControlPlane;
+import dev.isthmus.controlplane.ControlPlaneConfig;
+import dev.isthmus.testing.WithKubeApiServer;
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsTLSmode;
+import io.fabric8.istio.api.networking.v1.GatewayBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A gateway whose Gateway server names {@code credentialName} gets the Secret's certificate over
+ * SDS on its ADS stream, as from istiod: the listener points at {@code kubernetes://<name>} with an
+ * ADS config source, the authenticated gateway receives the Secret, a change of the Secret is
+ * pushed, and the plaintext port serves no credentials.
+ */
+@WithKubeApiServer
+class GatewayCredentialsIT {
+  static final String CRED = "kubernetes://gw-cred";
+
+  @Test
+  void theAuthenticatedGatewayGetsItsCredentialAndItsUpdates(KubernetesClient client)
+      throws Exception {
+    String ns = CaServer.namespace(client, "sds-cp");
+    String gwNs = CaServer.namespace(client, "sds-gw");
+    CaServer.serviceAccount(client, gwNs, "ingress");
+    client.resource(secret(gwNs, "CERT-1")).create();
+    client
+        .resource(
+            new GatewayBuilder()
+                .withNewMetadata()
+                .withNamespace(gwNs)
+                .withName("gw")
+                .endMetadata()
+                .withNewSpec()
+                .addToSelector("istio", "ingressgateway")
+                .addNewServer()
+                .withNewPort()
+                .withNumber(443L)
+                .withName("https")
+                .withProtocol("HTTPS")
+                .endPort()
+                .withHosts("*")
+                .withNewTls()
+                .withMode(ServerTLSSettingsTLSmode.SIMPLE)
+                .withCredentialName("gw-cred")
+                .endTls()
+                .endServer()
+                .endSpec()
+                .build())
+        .create();
+    String token = CaServer.token(client, gwNs, "ingress", "istio-ca");
+    try (Citadel citadel = new Citadel(CaConfig.defaults(ns))) {
+      citadel.start(client);
+      try (ControlPlane cp =
+          ControlPlane.start(
+              ControlPlaneConfig.defaults()
+                  .withEphemeralPorts()
+                  .withDebounce(java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(200)),
+              client,
+              citadel)) {
+        CaServer.await(
+            "the Gateway in the mesh model", () -> !cp.pushes().current().gateways().isEmpty());
+        ManagedChannel secure = secureChannel(citadel, cp, token);
+        try {
+          BlockingQueue<Object> in = new LinkedBlockingQueue<>();
+          StreamObserver<DiscoveryRequest> out =
+              AggregatedDiscoveryServiceGrpc.newStub(secure).streamAggregatedResources(sink(in));
+          out.onNext(request(router(gwNs), Resources.V3.LISTENER_TYPE_URL).build());
+          DiscoveryResponse lds = next(in);
+          Listener https = null;
+          for (var any : lds.getResourcesList()) {
+            Listener l = any.unpack(Listener.class);
+            if (l.getName().equals("0.0.0.0_443")) {
+              https = l;
+            }
+          }
+          assertThat(https).as("the gateway's 443 listener").isNotNull();
+          var sds =
+              https
+                  .getFilterChains(0)
+                  .getTransportSocket()
+                  .getTypedConfig()
+                  .unpack(DownstreamTlsContext.class)
+                  .getCommonTlsContext()
+                  .getTlsCertificateSdsSecretConfigs(0);
+          assertThat(sds.getName()).isEqualTo(CRED);
+          assertThat(sds.getSdsConfig().hasAds()).as("fetched over ADS").isTrue();
+
+          out.onNext(request(null, Resources.V3.SECRET_TYPE_URL).addResourceNames(CRED).build());
+          DiscoveryResponse first = next(in);
+          assertThat(first.getTypeUrl()).isEqualTo(Resources.V3.SECRET_TYPE_URL);
+          assertThat(certificate(first)).isEqualTo("CERT-1");
+
+          out.onNext(
+              request(null, Resources.V3.SECRET_TYPE_URL)
+                  .addResourceNames(CRED)
+                  .setVersionInfo(first.getVersionInfo())
+                  .setResponseNonce(first.getNonce())
+                  .build());
+          client.resource(secret(gwNs, "CERT-2")).update();
+          DiscoveryResponse rotated = next(in);
+          assertThat(certificate(rotated)).as("the rotated Secret is pushed").isEqualTo("CERT-2");
+          out.onCompleted();
+        } finally {
+          secure.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+
+        ManagedChannel plain =
+            Grpc.newChannelBuilderForAddress(
+                    "127.0.0.1", cp.xdsPort(), InsecureChannelCredentials.create())
+                .build();
+        try {
+          BlockingQueue<Object> in = new LinkedBlockingQueue<>();
+          StreamObserver<DiscoveryRequest> out =
+              AggregatedDiscoveryServiceGrpc.newStub(plain).streamAggregatedResources(sink(in));
+          out.onNext(
+              request(router(gwNs), Resources.V3.SECRET_TYPE_URL).addResourceNames(CRED).build());
+          Object got = in.poll(3, TimeUnit.SECONDS);
+          if (got instanceof DiscoveryResponse r) {
+            assertThat(r.getResourcesList()).as("no credentials over plaintext").isEmpty();
+          }
+          out.onCompleted();
+        } finally {
+          plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  private static io.fabric8.kubernetes.api.model.Secret secret(String ns, String cert) {
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName("gw-cred")
+        .endMetadata()
+        .withType("kubernetes.io/tls")
+        .addToData("tls.crt", b64(cert))
+        .addToData("tls.key", b64("KEY"))
+        .build();
+  }
+
+  private static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String certificate(DiscoveryResponse r) throws Exception {
+    assertThat(r.getResourcesList()).hasSize(1);
+    Secret s = r.getResources(0).unpack(Secret.class);
+    assertThat(s.getName()).isEqualTo(CRED);
+    return s.getTlsCertificate().getCertificateChain().getInlineBytes().toStringUtf8();
+  }
+
+  private static DiscoveryRequest.Builder request(Node node, String type) {
+    DiscoveryRequest.Builder b = DiscoveryRequest.newBuilder().setTypeUrl(type);
+    if (node != null) {
+      b.setNode(node);
+    }
+    return b;
+  }
+
+  private static Node router(String ns) {
+    return Node.newBuilder()
+        .setId("router~10.1.0.50~gw-1." + ns + "~" + ns + ".svc.cluster.local")
+        .setMetadata(
+            Struct.newBuilder()
+                .putFields(
+                    "LABELS",
+                    Value.newBuilder()
+                        .setStructValue(
+                            Struct.newBuilder()
+                                .putFields(
+                                    "istio",
+                                    Value.newBuilder().setStringValue("ingressgateway").build()))
+                        .build()))
+        .build();
+  }
+
+  private static DiscoveryResponse next(BlockingQueue<Object> in) throws Exception {
+    Object got = in.poll(20, TimeUnit.SECONDS);
+    assertThat(got).as("a response").isInstanceOf(DiscoveryResponse.class);
+    return (DiscoveryResponse) got;
+  }
+
+  private static ManagedChannel secureChannel(Citadel citadel, ControlPlane cp, String token)
+      throws java.io.IOException {
+    Metadata headers = new Metadata();
+    headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + token);
+    return Grpc.newChannelBuilderForAddress(
+            "127.0.0.1",
+            cp.secureXdsPort(),
+            TlsChannelCredentials.newBuilder()
+                .trustManager(
+                    new ByteArrayInputStream(citadel.rootPem().getBytes(StandardCharsets.UTF_8)))
+                .build())
+        .overrideAuthority("istiod." + citadel.config().namespace() + ".svc")
+        .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
+        .build();
+  }
+
+  private static StreamObserver<DiscoveryResponse> sink(BlockingQueue<Object> in) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(DiscoveryResponse value) {
+        in.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        in.add(t);
+      }
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
+}
