@@ -90,13 +90,15 @@ final class ConfigStore<O extends HasMetadata, T> {
   /** Valid entries, oldest first, then by {@code namespace/name}. */
   List<ConfigEntry<T>> list() {
     if (dirty) {
+      // List.copyOf, not Stream.toList: the snapshot's own List.copyOf then keeps this instance.
       list =
-          valid.values().stream()
-              .sorted(
-                  Comparator.comparing((Valid<T> v) -> v.created())
-                      .thenComparing(v -> v.entry().key()))
-              .map(Valid::entry)
-              .toList();
+          List.copyOf(
+              valid.values().stream()
+                  .sorted(
+                      Comparator.comparing((Valid<T> v) -> v.created())
+                          .thenComparing(v -> v.entry().key()))
+                  .map(Valid::entry)
+                  .toList());
       dirty = false;
     }
     return list;
