@@ -33,6 +33,9 @@ final class AdsClient implements StreamObserver<DiscoveryResponse> {
   static final String LDS = Resources.V3.LISTENER_TYPE_URL;
   static final String RDS = Resources.V3.ROUTE_TYPE_URL;
 
+  /** Resource names, one instance for all clients: a real Envoy's memory is not in this JVM. */
+  private static final Map<String, String> NAMES = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final Node node;
   private final BiConsumer<AdsClient, String> onNewVersion;
   private final Map<String, String> versions = new HashMap<>();
@@ -110,10 +113,10 @@ final class AdsClient implements StreamObserver<DiscoveryResponse> {
     for (Any a : resources) {
       Cluster c = a.unpack(Cluster.class);
       if (c.getType() == Cluster.DiscoveryType.EDS) {
-        out.add(c.getName());
+        out.add(NAMES.computeIfAbsent(c.getName(), k -> k));
       }
     }
-    return new ArrayList<>(out);
+    return List.copyOf(out);
   }
 
   private static List<String> routeNames(List<Any> resources)
@@ -132,7 +135,7 @@ final class AdsClient implements StreamObserver<DiscoveryResponse> {
         if (f.hasTypedConfig() && f.getTypedConfig().is(HttpConnectionManager.class)) {
           HttpConnectionManager hcm = f.getTypedConfig().unpack(HttpConnectionManager.class);
           if (hcm.hasRds()) {
-            out.add(hcm.getRds().getRouteConfigName());
+            out.add(NAMES.computeIfAbsent(hcm.getRds().getRouteConfigName(), k -> k));
           }
         }
       }

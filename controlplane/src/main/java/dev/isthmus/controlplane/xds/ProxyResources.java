@@ -54,10 +54,10 @@ public final class ProxyResources {
     return new ProxyResources(Collections.unmodifiableMap(new LinkedHashMap<>(byType)));
   }
 
-  /** A copy with one type replaced by already versioned resources. */
+  /** A copy with one type replaced by already versioned (unmodifiable) resources. */
   ProxyResources withVersioned(String typeUrl, Map<String, VersionedResource<?>> resources) {
     Map<String, Map<String, VersionedResource<?>>> m = new LinkedHashMap<>(byType);
-    m.put(typeUrl, Collections.unmodifiableMap(resources));
+    m.put(typeUrl, resources);
     return new ProxyResources(Collections.unmodifiableMap(m));
   }
 

@@ -37,6 +37,8 @@ final class PushContext {
 
   private final ConcurrentHashMap<String, VersionedResource<?>> interned =
       new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Map<String, VersionedResource<?>>> maps =
+      new ConcurrentHashMap<>();
 
   PushContext(MeshSnapshot mesh) {
     this(mesh, new ConcurrentHashMap<>());
@@ -127,14 +129,30 @@ final class PushContext {
     return interned.computeIfAbsent(key, k -> VersionedResource.create(msg, version));
   }
 
-  /** Interned resources of one type, by name. */
+  /** Interned resources of one type, by name, as an interned map. */
   Map<String, VersionedResource<?>> intern(
       java.util.Collection<? extends Message> list, String typeUrl) {
     Map<String, VersionedResource<?>> out = new java.util.TreeMap<>();
     for (Message m : list) {
       VersionedResource<?> v = intern(m, typeUrl);
-      out.put(Resources.getResourceName(m), v);
+      // The shared instance's name, so that the maps of many proxies share their keys too.
+      out.put(Resources.getResourceName(v.resource()), v);
     }
-    return java.util.Collections.unmodifiableMap(out);
+    return internMap(typeUrl, out);
+  }
+
+  /**
+   * The shared instance of an equal map of resources: sidecars with the same view of the mesh (same
+   * namespace and Sidecar) have equal cluster, assignment and route maps, kept once.
+   */
+  Map<String, VersionedResource<?>> internMap(
+      String typeUrl, Map<String, VersionedResource<?>> resources) {
+    com.google.common.hash.Hasher h = com.google.common.hash.Hashing.murmur3_128().newHasher();
+    resources.forEach(
+        (k, v) ->
+            h.putString(k, java.nio.charset.StandardCharsets.UTF_8)
+                .putString(v.version(), java.nio.charset.StandardCharsets.UTF_8));
+    String key = typeUrl + '\u0000' + resources.size() + '\u0000' + h.hash();
+    return maps.computeIfAbsent(key, k -> java.util.Collections.unmodifiableMap(resources));
   }
 }

@@ -4,6 +4,7 @@ import dev.isthmus.controlplane.model.MeshSnapshot;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.VersionedResource;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,12 +31,13 @@ public final class ResourceGenerator {
     Map<String, VersionedResource<?>> endpoints = new TreeMap<>();
     for (Cluster c : clusters) {
       if (c.getType() == Cluster.DiscoveryType.EDS) {
-        endpoints.put(c.getName(), ctx.assignment(lookup, proxy, c.getName()));
+        VersionedResource<?> cla = ctx.assignment(lookup, proxy, c.getName());
+        endpoints.put(((ClusterLoadAssignment) cla.resource()).getClusterName(), cla);
       }
     }
     Map<String, Map<String, VersionedResource<?>>> m = new LinkedHashMap<>();
     m.put(Resources.V3.CLUSTER_TYPE_URL, ctx.intern(clusters, Resources.V3.CLUSTER_TYPE_URL));
-    m.put(Resources.V3.ENDPOINT_TYPE_URL, java.util.Collections.unmodifiableMap(endpoints));
+    m.put(Resources.V3.ENDPOINT_TYPE_URL, ctx.internMap(Resources.V3.ENDPOINT_TYPE_URL, endpoints));
     m.put(
         Resources.V3.LISTENER_TYPE_URL,
         ctx.intern(new ListenerGenerator(lookup).generate(proxy), Resources.V3.LISTENER_TYPE_URL));
@@ -65,6 +67,7 @@ public final class ResourceGenerator {
         e.setValue(ctx.assignment(lookup, proxy, e.getKey()));
       }
     }
-    return previous.withVersioned(Resources.V3.ENDPOINT_TYPE_URL, endpoints);
+    return previous.withVersioned(
+        Resources.V3.ENDPOINT_TYPE_URL, ctx.internMap(Resources.V3.ENDPOINT_TYPE_URL, endpoints));
   }
 }

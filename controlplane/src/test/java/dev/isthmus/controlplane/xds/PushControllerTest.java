@@ -208,6 +208,9 @@ class PushControllerTest {
           .isSameAs(cache.resources(b.id()).resources(Resources.V3.ENDPOINT_TYPE_URL).get(cluster));
       assertThat(cache.resources(a.id()).resources(Resources.V3.CLUSTER_TYPE_URL).get(cluster))
           .isSameAs(cache.resources(b.id()).resources(Resources.V3.CLUSTER_TYPE_URL).get(cluster));
+      assertThat(cache.resources(a.id()).resources(Resources.V3.ENDPOINT_TYPE_URL))
+          .as("equal assignment maps are one map")
+          .isSameAs(cache.resources(b.id()).resources(Resources.V3.ENDPOINT_TYPE_URL));
     }
   }
 }
