@@ -89,6 +89,7 @@ public final class MeshIndex {
   private final Set<String> dirtyHosts = new HashSet<>();
   private final Set<String> dirtyAddresses = new HashSet<>();
   private boolean rejectedChanged;
+  private final List<Sidecar> lastSidecarVersions = new ArrayList<>();
   private MeshSnapshot last;
 
   /** What one ServiceEntry contributes, by host. */
@@ -167,6 +168,7 @@ public final class MeshIndex {
       config(gateways, ConfigKey.Kind.GATEWAY, key, g, delete, configs, x -> Set.of());
     } else if (o instanceof Sidecar sc) {
       config(sidecars, ConfigKey.Kind.SIDECAR, key, sc, delete, configs, x -> Set.of());
+      scopeSidecar(configs);
     } else if (o instanceof PeerAuthentication pa) {
       config(
           peerAuthentications,
@@ -487,6 +489,12 @@ public final class MeshIndex {
     if (!delete && old != null && store.same(old, o)) {
       return;
     }
+    lastSidecarVersions.clear();
+    for (O v : java.util.Arrays.asList(old, delete ? null : o)) {
+      if (v instanceof Sidecar sc) {
+        lastSidecarVersions.add(sc);
+      }
+    }
     if (delete) {
       rejected.remove(store.kind + " " + key);
     }
@@ -500,6 +508,29 @@ public final class MeshIndex {
     }
     String ns = MeshModelBuilder.ns(delete ? old == null ? o : old : o);
     configs.add(new ConfigKey(kind, ns, o.getMetadata().getName(), h));
+  }
+
+  /** Adds the workload selectors of the Sidecar versions a change names, for scoping the push. */
+  private void scopeSidecar(Set<ConfigKey> configs) {
+    Set<ConfigKey> scoped = new HashSet<>();
+    for (ConfigKey k : configs) {
+      if (k.kind() != ConfigKey.Kind.SIDECAR) {
+        scoped.add(k);
+        continue;
+      }
+      List<Map<String, String>> selectors = new ArrayList<>();
+      for (Sidecar sc : lastSidecarVersions) {
+        var sel = sc.getSpec() == null ? null : sc.getSpec().getWorkloadSelector();
+        if (sel == null || sel.getLabels() == null || sel.getLabels().isEmpty()) {
+          selectors.clear();
+          break;
+        }
+        selectors.add(sel.getLabels());
+      }
+      scoped.add(new ConfigKey(k.kind(), k.namespace(), k.name(), k.hosts(), selectors));
+    }
+    configs.clear();
+    configs.addAll(scoped);
   }
 
   // --- Snapshot -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.isthmus.controlplane.xds;
 import dev.isthmus.controlplane.model.ConfigEntry;
 import dev.isthmus.controlplane.model.MeshService;
 import dev.isthmus.controlplane.model.MeshSnapshot;
+import dev.isthmus.controlplane.model.Workload;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,8 +21,11 @@ import java.util.Set;
  *   <li>a VirtualService or DestinationRule: proxies that can see one of its hosts; every gateway
  *       for VirtualServices (they may be bound to it);
  *   <li>a Gateway: gateways only;
- *   <li>a Sidecar or PeerAuthentication: proxies in its namespace, every proxy when it is in the
- *       root namespace;
+ *   <li>a Sidecar: the proxies whose workload it selects (before or after the change); all proxies
+ *       of its namespace when it has no selector, every proxy when it is the root namespace's
+ *       default;
+ *   <li>a PeerAuthentication: proxies in its namespace, every proxy when it is in the root
+ *       namespace;
  *   <li>a workload: the proxy at its address;
  *   <li>anything else: every proxy.
  * </ul>
@@ -61,11 +65,32 @@ final class AffectedProxies {
       case VIRTUAL_SERVICE -> router || seesAny(proxy, c);
       case DESTINATION_RULE -> seesAny(proxy, c);
       case GATEWAY -> router;
-      case SIDECAR, PEER_AUTHENTICATION ->
+      case SIDECAR ->
+          c.namespace().equals(root) && c.selectors().isEmpty()
+              || c.namespace().equals(proxy.namespace()) && selects(c, proxy);
+      case PEER_AUTHENTICATION ->
           c.namespace().equals(root) || c.namespace().equals(proxy.namespace());
       case WORKLOAD -> c.name().equals(proxy.ip());
       case MESH -> true;
     };
+  }
+
+  /** Whether a Sidecar (before or after the change) applies to the proxy's workload. */
+  private boolean selects(ConfigKey c, ProxyNode proxy) {
+    if (c.selectors().isEmpty()) {
+      return true;
+    }
+    for (MeshSnapshot m : new MeshSnapshot[] {before, after}) {
+      Workload w = m.workloads().get(proxy.ip());
+      Map<String, String> labels = w != null ? w.labels() : proxy.labels();
+      for (Map<String, String> selector : c.selectors()) {
+        if (selector.entrySet().stream()
+            .allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private boolean sees(ProxyNode proxy, String host) {

@@ -1,5 +1,7 @@
 package dev.isthmus.controlplane.xds;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -12,8 +14,15 @@ import java.util.Set;
  * @param name object name; the hostname for {@link Kind#SERVICE}, the address for {@link
  *     Kind#WORKLOAD}
  * @param hosts hosts a VirtualService or DestinationRule names, before and after the change
+ * @param selectors workload selectors of a Sidecar before and after the change; empty when one of
+ *     them selects the whole namespace
  */
-public record ConfigKey(Kind kind, String namespace, String name, Set<String> hosts) {
+public record ConfigKey(
+    Kind kind,
+    String namespace,
+    String name,
+    Set<String> hosts,
+    List<Map<String, String>> selectors) {
 
   /** Kinds of change the push controller distinguishes. */
   public enum Kind {
@@ -32,6 +41,12 @@ public record ConfigKey(Kind kind, String namespace, String name, Set<String> ho
 
   public ConfigKey {
     hosts = Set.copyOf(hosts);
+    selectors = selectors.stream().map(Map::copyOf).toList();
+  }
+
+  /** A key without selectors. */
+  public ConfigKey(Kind kind, String namespace, String name, Set<String> hosts) {
+    this(kind, namespace, name, hosts, List.of());
   }
 
   /** A key without hosts. */

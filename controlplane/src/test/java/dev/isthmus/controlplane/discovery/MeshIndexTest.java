@@ -435,6 +435,36 @@ class MeshIndexTest {
         new NodeBuilder(n).editMetadata().addToLabels("beat", "1").endMetadata().build();
 
     assertThat(index.upsert(heartbeat)).as("node heartbeat").isNull();
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withNamespace("a")
+            .withName("p9")
+            .addToLabels("app", "s0")
+            .endMetadata()
+            .withNewStatus()
+            .withPodIP("10.0.0.9")
+            .withPhase("Pending")
+            .endStatus()
+            .build();
+    assertThat(index.upsert(pod).configs()).containsExactly(ConfigKey.workload("10.0.0.9"));
+    Pod running = new PodBuilder(pod).editStatus().withPhase("Running").endStatus().build();
+    assertThat(index.upsert(running)).as("pod status update").isNull();
+    Sidecar selecting =
+        new SidecarBuilder()
+            .withNewMetadata()
+            .withNamespace("a")
+            .withName("web")
+            .endMetadata()
+            .withNewSpec()
+            .withNewWorkloadSelector()
+            .withLabels(Map.of("app", "web"))
+            .endWorkloadSelector()
+            .endSpec()
+            .build();
+    assertThat(index.upsert(selecting).configs())
+        .singleElement()
+        .satisfies(k -> assertThat(k.selectors()).containsExactly(Map.of("app", "web")));
     VirtualService vs = g.virtualService();
     Change c = index.upsert(vs);
     MeshSnapshot after = index.snapshot();

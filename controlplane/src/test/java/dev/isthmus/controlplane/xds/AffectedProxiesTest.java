@@ -150,4 +150,42 @@ class AffectedProxiesTest {
 
     assertThat(String.join(" ", got)).isEqualTo(expected);
   }
+
+  static final ProxyNode DB =
+      new ProxyNode(
+          "sidecar~10.3.0.2~db-1.scoped~scoped.svc.cluster.local",
+          ProxyNode.Type.SIDECAR,
+          "10.3.0.2",
+          "db-1",
+          "scoped",
+          Map.of("app", "db"));
+
+  static Stream<Arguments> sidecarCases() {
+    return Stream.of(
+        Arguments.of("scoped", List.of(), "db scoped"),
+        Arguments.of("scoped", List.of(Map.of("app", "db")), "db"),
+        Arguments.of("scoped", List.of(Map.of("app", "web"), Map.of("app", "db")), "db"),
+        Arguments.of("scoped", List.of(Map.of("app", "web")), ""),
+        Arguments.of("default", List.of(Map.of("app", "db")), ""),
+        Arguments.of("istio-system", List.of(), "db scoped"),
+        Arguments.of("istio-system", List.of(Map.of("app", "db")), ""));
+  }
+
+  @ParameterizedTest(name = "Sidecar in {0} selecting {1} -> {2}")
+  @MethodSource("sidecarCases")
+  void sidecarChangeConcernsOnlyTheWorkloadsItSelects(
+      String ns, List<Map<String, String>> selectors, String expected) {
+    AffectedProxies affected = new AffectedProxies(BEFORE, AFTER);
+    ConfigKey change = new ConfigKey(ConfigKey.Kind.SIDECAR, ns, "sc", Set.of(), selectors);
+    Set<String> got = new TreeSet<>();
+    Map.of("scoped", SCOPED, "db", DB)
+        .forEach(
+            (name, p) -> {
+              if (affected.affects(p, Set.of(change))) {
+                got.add(name);
+              }
+            });
+
+    assertThat(String.join(" ", got)).isEqualTo(expected);
+  }
 }
