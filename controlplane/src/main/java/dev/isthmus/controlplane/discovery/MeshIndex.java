@@ -6,13 +6,8 @@ import dev.isthmus.controlplane.model.MeshSnapshot;
 import dev.isthmus.controlplane.model.Workload;
 import dev.isthmus.controlplane.xds.ConfigKey;
 import dev.isthmus.controlplane.xds.PushController.Change;
-import io.fabric8.istio.api.networking.v1.DestinationRule;
-import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
-import io.fabric8.istio.api.networking.v1.Sidecar;
-import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.istio.api.networking.v1.WorkloadEntry;
-import io.fabric8.istio.api.security.v1.PeerAuthentication;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -72,24 +67,13 @@ public final class MeshIndex {
   private final Map<String, Workload> workloads = new HashMap<>();
   private final Map<String, String> rejected = new TreeMap<>();
 
-  private final ConfigStore<
-          VirtualService, io.fabric8.istio.api.api.networking.v1alpha3.VirtualService>
-      virtualServices;
-  private final ConfigStore<
-          DestinationRule, io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule>
-      destinationRules;
-  private final ConfigStore<Gateway, io.fabric8.istio.api.api.networking.v1alpha3.Gateway> gateways;
-  private final ConfigStore<Sidecar, io.fabric8.istio.api.api.networking.v1alpha3.Sidecar> sidecars;
-  private final ConfigStore<
-          PeerAuthentication, io.fabric8.istio.api.api.security.v1beta1.PeerAuthentication>
-      peerAuthentications;
+  private final ConfigIndex config;
 
   private final Set<String> dirtySlices = new HashSet<>();
   private final Set<String> dirtyEntries = new HashSet<>();
   private final Set<String> dirtyHosts = new HashSet<>();
   private final Set<String> dirtyAddresses = new HashSet<>();
   private boolean rejectedChanged;
-  private final List<Sidecar> lastSidecarVersions = new ArrayList<>();
   private MeshSnapshot last;
 
   /** What one ServiceEntry contributes, by host. */
@@ -102,16 +86,7 @@ public final class MeshIndex {
   public MeshIndex(MeshModelBuilder rules) {
     this.rules = rules;
     this.clusterDomain = rules.clusterDomain();
-    this.virtualServices =
-        new ConfigStore<>(
-            "VirtualService", VirtualService::getSpec, ConfigValidator::validate, rules);
-    this.destinationRules =
-        new ConfigStore<>(
-            "DestinationRule", DestinationRule::getSpec, ConfigValidator::validate, rules);
-    this.gateways = new ConfigStore<>("Gateway", Gateway::getSpec, x -> List.of(), rules);
-    this.sidecars = new ConfigStore<>("Sidecar", Sidecar::getSpec, x -> List.of(), rules);
-    this.peerAuthentications =
-        new ConfigStore<>("PeerAuthentication", PeerAuthentication::getSpec, x -> List.of(), rules);
+    this.config = new ConfigIndex(rules);
     this.last = MeshSnapshot.empty(rules.clusterDomain(), rules.rootNamespace());
   }
 
@@ -160,24 +135,13 @@ public final class MeshIndex {
       serviceEntry(key, delete ? null : se, configs, hosts);
     } else if (o instanceof WorkloadEntry we) {
       workloadEntry(key, delete ? null : we, configs, hosts);
-    } else if (o instanceof VirtualService vs) {
-      config(virtualServices, ConfigKey.Kind.VIRTUAL_SERVICE, key, vs, delete, configs, VS_HOSTS);
-    } else if (o instanceof DestinationRule dr) {
-      config(destinationRules, ConfigKey.Kind.DESTINATION_RULE, key, dr, delete, configs, DR_HOST);
-    } else if (o instanceof Gateway g) {
-      config(gateways, ConfigKey.Kind.GATEWAY, key, g, delete, configs, x -> Set.of());
-    } else if (o instanceof Sidecar sc) {
-      config(sidecars, ConfigKey.Kind.SIDECAR, key, sc, delete, configs, x -> Set.of());
-      scopeSidecar(configs);
-    } else if (o instanceof PeerAuthentication pa) {
-      config(
-          peerAuthentications,
-          ConfigKey.Kind.PEER_AUTHENTICATION,
-          key,
-          pa,
-          delete,
-          configs,
-          x -> Set.of());
+    } else if (ConfigIndex.handles(o)) {
+      ConfigKey changed = config.apply(o, key, delete, rejected);
+      if (changed == null) {
+        return null;
+      }
+      rejectedChanged = true;
+      configs.add(changed);
     } else {
       return null;
     }
@@ -463,76 +427,6 @@ public final class MeshIndex {
     }
   }
 
-  // --- Config ---------------------------------------------------------------------------------
-
-  private static final java.util.function.Function<VirtualService, Set<String>> VS_HOSTS =
-      vs ->
-          vs.getSpec() == null || vs.getSpec().getHosts() == null
-              ? Set.of()
-              : new HashSet<>(vs.getSpec().getHosts());
-
-  private static final java.util.function.Function<DestinationRule, Set<String>> DR_HOST =
-      dr ->
-          dr.getSpec() == null || dr.getSpec().getHost() == null
-              ? Set.of()
-              : Set.of(dr.getSpec().getHost());
-
-  private <O extends HasMetadata, T> void config(
-      ConfigStore<O, T> store,
-      ConfigKey.Kind kind,
-      String key,
-      O o,
-      boolean delete,
-      Set<ConfigKey> configs,
-      java.util.function.Function<O, Set<String>> hostsOf) {
-    O old = delete ? store.remove(key) : store.put(key, o, rejected);
-    if (!delete && old != null && store.same(old, o)) {
-      return;
-    }
-    lastSidecarVersions.clear();
-    for (O v : java.util.Arrays.asList(old, delete ? null : o)) {
-      if (v instanceof Sidecar sc) {
-        lastSidecarVersions.add(sc);
-      }
-    }
-    if (delete) {
-      rejected.remove(store.kind + " " + key);
-    }
-    rejectedChanged = true;
-    Set<String> h = new HashSet<>();
-    if (old != null) {
-      h.addAll(hostsOf.apply(old));
-    }
-    if (!delete) {
-      h.addAll(hostsOf.apply(o));
-    }
-    String ns = MeshModelBuilder.ns(delete ? old == null ? o : old : o);
-    configs.add(new ConfigKey(kind, ns, o.getMetadata().getName(), h));
-  }
-
-  /** Adds the workload selectors of the Sidecar versions a change names, for scoping the push. */
-  private void scopeSidecar(Set<ConfigKey> configs) {
-    Set<ConfigKey> scoped = new HashSet<>();
-    for (ConfigKey k : configs) {
-      if (k.kind() != ConfigKey.Kind.SIDECAR) {
-        scoped.add(k);
-        continue;
-      }
-      List<Map<String, String>> selectors = new ArrayList<>();
-      for (Sidecar sc : lastSidecarVersions) {
-        var sel = sc.getSpec() == null ? null : sc.getSpec().getWorkloadSelector();
-        if (sel == null || sel.getLabels() == null || sel.getLabels().isEmpty()) {
-          selectors.clear();
-          break;
-        }
-        selectors.add(sel.getLabels());
-      }
-      scoped.add(new ConfigKey(k.kind(), k.namespace(), k.name(), k.hosts(), selectors));
-    }
-    configs.clear();
-    configs.addAll(scoped);
-  }
-
   // --- Snapshot -------------------------------------------------------------------------------
 
   /** The snapshot of everything seen so far; recomputes only what events marked. */
@@ -629,11 +523,11 @@ public final class MeshIndex {
             servicesChanged ? hostServices : p.services(),
             endpointsChanged ? hostEndpoints : p.endpoints(),
             workloadsChanged ? workloads : p.workloads(),
-            virtualServices.list(),
-            destinationRules.list(),
-            gateways.list(),
-            sidecars.list(),
-            peerAuthentications.list(),
+            config.virtualServices.list(),
+            config.destinationRules.list(),
+            config.gateways.list(),
+            config.sidecars.list(),
+            config.peerAuthentications.list(),
             rejectedChanged ? rejected : p.rejected(),
             p.clusterDomain(),
             p.rootNamespace());
