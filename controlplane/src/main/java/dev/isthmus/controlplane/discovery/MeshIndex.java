@@ -57,14 +57,12 @@ public final class MeshIndex {
   private final Map<String, Map<String, ServiceEntry>> entriesByNamespace = new HashMap<>();
   private final Map<String, Map<String, WorkloadEntry>> workloadEntriesByNamespace =
       new HashMap<>();
-  private final Map<String, TreeMap<String, Workload>> podWorkloadsByIp = new HashMap<>();
-  private final Map<String, TreeMap<String, Workload>> entryWorkloadsByIp = new HashMap<>();
+  private final WorkloadIndex workloads = new WorkloadIndex();
 
   private final Map<String, List<MeshEndpoint>> sliceEndpoints = new HashMap<>();
   private final Map<String, EntryModel> entryModels = new HashMap<>();
   private final Map<String, MeshService> hostServices = new HashMap<>();
   private final Map<String, List<MeshEndpoint>> hostEndpoints = new HashMap<>();
-  private final Map<String, Workload> workloads = new HashMap<>();
   private final Map<String, String> rejected = new TreeMap<>();
 
   private final ConfigIndex config;
@@ -72,7 +70,6 @@ public final class MeshIndex {
   private final Set<String> dirtySlices = new HashSet<>();
   private final Set<String> dirtyEntries = new HashSet<>();
   private final Set<String> dirtyHosts = new HashSet<>();
-  private final Set<String> dirtyAddresses = new HashSet<>();
   private boolean rejectedChanged;
   private MeshSnapshot last;
 
@@ -259,18 +256,7 @@ public final class MeshIndex {
             || p == null
             || !Objects.equals(labels(old), labels(p))
             || !Objects.equals(serviceAccount(old), serviceAccount(p));
-    if (!Objects.equals(before, after)) {
-      if (before != null) {
-        removeFrom(podWorkloadsByIp, before.address(), key);
-        dirtyAddresses.add(before.address());
-        configs.add(ConfigKey.workload(before.address()));
-      }
-      if (after != null) {
-        podWorkloadsByIp.computeIfAbsent(after.address(), k -> new TreeMap<>()).put(key, after);
-        dirtyAddresses.add(after.address());
-        configs.add(ConfigKey.workload(after.address()));
-      }
-    }
+    workloads.update(false, key, before, after, configs);
     if (endpointInputs) {
       for (String slice : slicesByPod.getOrDefault(key, Set.of())) {
         dirtySlices.add(slice);
@@ -364,19 +350,15 @@ public final class MeshIndex {
     } else {
       workloadEntriesByNamespace.computeIfAbsent(ns, k -> new HashMap<>()).put(key, we);
     }
+    workloads.update(
+        true,
+        key,
+        old == null ? null : MeshModelBuilder.workload(old),
+        we == null ? null : MeshModelBuilder.workload(we),
+        configs);
     for (WorkloadEntry w : new WorkloadEntry[] {old, we}) {
       if (w == null) {
         continue;
-      }
-      Workload wl = MeshModelBuilder.workload(w);
-      if (wl != null) {
-        dirtyAddresses.add(wl.address());
-        configs.add(ConfigKey.workload(wl.address()));
-        if (w == old) {
-          removeFrom(entryWorkloadsByIp, wl.address(), key);
-        } else {
-          entryWorkloadsByIp.computeIfAbsent(wl.address(), k -> new TreeMap<>()).put(key, wl);
-        }
       }
       Map<String, String> labels =
           w.getSpec() == null ? Map.of() : MeshModelBuilder.orEmpty(w.getSpec().getLabels());
@@ -501,28 +483,13 @@ public final class MeshIndex {
       }
     }
     dirtyHosts.clear();
-    boolean workloadsChanged = false;
-    for (String address : dirtyAddresses) {
-      TreeMap<String, Workload> fromEntries = entryWorkloadsByIp.get(address);
-      TreeMap<String, Workload> fromPods = podWorkloadsByIp.get(address);
-      Workload w =
-          fromEntries != null
-              ? fromEntries.lastEntry().getValue()
-              : fromPods != null ? fromPods.lastEntry().getValue() : null;
-      workloadsChanged |= !Objects.equals(w, workloads.get(address));
-      if (w == null) {
-        workloads.remove(address);
-      } else {
-        workloads.put(address, w);
-      }
-    }
-    dirtyAddresses.clear();
+    boolean workloadsChanged = workloads.refresh();
     MeshSnapshot p = last;
     last =
         new MeshSnapshot(
             servicesChanged ? hostServices : p.services(),
             endpointsChanged ? hostEndpoints : p.endpoints(),
-            workloadsChanged ? workloads : p.workloads(),
+            workloadsChanged ? workloads.byAddress() : p.workloads(),
             config.virtualServices.list(),
             config.destinationRules.list(),
             config.gateways.list(),
