@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,20 +46,14 @@ public final class MeshIndex {
   private final Map<String, EndpointSlice> slices = new HashMap<>();
   private final Map<String, Pod> pods = new HashMap<>();
   private final Map<String, Node> nodes = new HashMap<>();
-  private final Map<String, ServiceEntry> serviceEntries = new HashMap<>();
-  private final Map<String, WorkloadEntry> workloadEntries = new HashMap<>();
 
   private final Map<String, TreeSet<String>> slicesByService = new HashMap<>();
   private final Map<String, Set<String>> slicesByPod = new HashMap<>();
   private final Map<String, Set<String>> slicesByNode = new HashMap<>();
-  private final Map<String, TreeSet<String>> entriesByHost = new HashMap<>();
-  private final Map<String, Map<String, ServiceEntry>> entriesByNamespace = new HashMap<>();
-  private final Map<String, Map<String, WorkloadEntry>> workloadEntriesByNamespace =
-      new HashMap<>();
+  private final EntryIndex entries = new EntryIndex();
   private final WorkloadIndex workloads = new WorkloadIndex();
 
   private final Map<String, List<MeshEndpoint>> sliceEndpoints = new HashMap<>();
-  private final Map<String, EntryModel> entryModels = new HashMap<>();
   private final Map<String, MeshService> hostServices = new HashMap<>();
   private final Map<String, List<MeshEndpoint>> hostEndpoints = new HashMap<>();
   private final Map<String, String> rejected = new TreeMap<>();
@@ -68,14 +61,9 @@ public final class MeshIndex {
   private final ConfigIndex config;
 
   private final Set<String> dirtySlices = new HashSet<>();
-  private final Set<String> dirtyEntries = new HashSet<>();
   private final Set<String> dirtyHosts = new HashSet<>();
   private boolean rejectedChanged;
   private MeshSnapshot last;
-
-  /** What one ServiceEntry contributes, by host. */
-  private record EntryModel(
-      Map<String, MeshService> services, Map<String, List<MeshEndpoint>> eps) {}
 
   /**
    * @param rules cluster domain, root namespace and rejection callback, shared with the full build
@@ -303,93 +291,19 @@ public final class MeshIndex {
         l.get("topology.istio.io/subzone"));
   }
 
-  private static List<String> hostsOf(ServiceEntry se) {
-    return se == null || se.getSpec() == null || se.getSpec().getHosts() == null
-        ? List.of()
-        : se.getSpec().getHosts();
-  }
-
   private void serviceEntry(
       String key, ServiceEntry se, Set<ConfigKey> configs, Set<String> hosts) {
-    ServiceEntry old = se == null ? serviceEntries.remove(key) : serviceEntries.put(key, se);
-    if (old != null && se != null && Objects.equals(old.getSpec(), se.getSpec())) {
-      return;
-    }
-    String ns = MeshModelBuilder.ns(se != null ? se : old);
-    for (String h : hostsOf(old)) {
-      removeFromSet(entriesByHost, h, key);
-      markHost(ns, h, configs, hosts);
-    }
-    if (se == null) {
-      removeFrom(entriesByNamespace, ns, key);
-    } else {
-      entriesByNamespace.computeIfAbsent(ns, k -> new HashMap<>()).put(key, se);
-      for (String h : hostsOf(se)) {
-        entriesByHost.computeIfAbsent(h, k -> new TreeSet<>()).add(key);
-        markHost(ns, h, configs, hosts);
-      }
-    }
-    dirtyEntries.add(key);
-  }
-
-  private void markHost(String ns, String host, Set<ConfigKey> configs, Set<String> hosts) {
-    dirtyHosts.add(host);
-    hosts.add(host);
-    configs.add(ConfigKey.service(ns, host));
+    entries.serviceEntry(key, se, configs, hosts);
+    dirtyHosts.addAll(hosts);
   }
 
   private void workloadEntry(
       String key, WorkloadEntry we, Set<ConfigKey> configs, Set<String> hosts) {
-    WorkloadEntry old = we == null ? workloadEntries.remove(key) : workloadEntries.put(key, we);
-    if (old != null && we != null && Objects.equals(old.getSpec(), we.getSpec())) {
-      return;
-    }
-    String ns = MeshModelBuilder.ns(we != null ? we : old);
-    if (we == null) {
-      removeFrom(workloadEntriesByNamespace, ns, key);
-    } else {
-      workloadEntriesByNamespace.computeIfAbsent(ns, k -> new HashMap<>()).put(key, we);
-    }
-    workloads.update(
-        true,
-        key,
-        old == null ? null : MeshModelBuilder.workload(old),
-        we == null ? null : MeshModelBuilder.workload(we),
-        configs);
-    for (WorkloadEntry w : new WorkloadEntry[] {old, we}) {
-      if (w == null) {
-        continue;
-      }
-      Map<String, String> labels =
-          w.getSpec() == null ? Map.of() : MeshModelBuilder.orEmpty(w.getSpec().getLabels());
-      for (var e : entriesByNamespace.getOrDefault(ns, Map.of()).entrySet()) {
-        var spec = e.getValue().getSpec();
-        if (spec == null
-            || spec.getWorkloadSelector() == null
-            || spec.getWorkloadSelector().getLabels() == null
-            || spec.getWorkloadSelector().getLabels().isEmpty()
-            || !MeshModelBuilder.matches(spec.getWorkloadSelector().getLabels(), labels)) {
-          continue;
-        }
-        dirtyEntries.add(e.getKey());
-        for (String h : hostsOf(e.getValue())) {
-          dirtyHosts.add(h);
-          hosts.add(h);
-          if (spec.getResolution()
-                  == io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution.DNS
-              || spec.getResolution()
-                  == io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution
-                      .DNS_ROUND_ROBIN) {
-            // DNS clusters carry their endpoints in CDS, not EDS.
-            configs.add(ConfigKey.service(ns, h));
-          }
-        }
-      }
-    }
+    entries.workloadEntry(key, we, configs, hosts, workloads);
+    dirtyHosts.addAll(hosts);
   }
 
-  private static <V> void removeFrom(
-      Map<String, ? extends Map<String, V>> m, String k, String key) {
+  static <V> void removeFrom(Map<String, ? extends Map<String, V>> m, String k, String key) {
     Map<String, V> inner = m.get(k);
     if (inner != null) {
       inner.remove(key);
@@ -399,7 +313,7 @@ public final class MeshIndex {
     }
   }
 
-  private static void removeFromSet(Map<String, ? extends Set<String>> m, String k, String key) {
+  static void removeFromSet(Map<String, ? extends Set<String>> m, String k, String key) {
     Set<String> inner = m.get(k);
     if (inner != null) {
       inner.remove(key);
@@ -415,23 +329,7 @@ public final class MeshIndex {
   public synchronized MeshSnapshot snapshot() {
     boolean servicesChanged = false;
     boolean endpointsChanged = false;
-    for (String key : dirtyEntries) {
-      ServiceEntry se = serviceEntries.get(key);
-      rejected.remove("ServiceEntry " + key);
-      rejectedChanged = true;
-      if (se == null) {
-        entryModels.remove(key);
-        continue;
-      }
-      Map<String, MeshService> svcs = new LinkedHashMap<>();
-      Map<String, List<MeshEndpoint>> eps = new LinkedHashMap<>();
-      List<WorkloadEntry> wes =
-          List.copyOf(
-              workloadEntriesByNamespace.getOrDefault(MeshModelBuilder.ns(se), Map.of()).values());
-      ServiceEntries.add(se, wes, svcs, eps, rejected, rules.onRejected());
-      entryModels.put(key, new EntryModel(svcs, eps));
-    }
-    dirtyEntries.clear();
+    rejectedChanged |= entries.refresh(rejected, rules.onRejected());
     for (String key : dirtySlices) {
       EndpointSlice s = slices.get(key);
       String svc = s == null ? null : serviceOf(s);
@@ -456,16 +354,7 @@ public final class MeshIndex {
           eps.addAll(sliceEndpoints.getOrDefault(slice, List.of()));
         }
       }
-      for (String entry : entriesByHost.getOrDefault(host, new TreeSet<>())) {
-        EntryModel m = entryModels.get(entry);
-        if (m == null || !m.services().containsKey(host)) {
-          continue;
-        }
-        if (svc == null) {
-          svc = m.services().get(host);
-        }
-        eps.addAll(m.eps().getOrDefault(host, List.of()));
-      }
+      svc = entries.contribute(host, svc, eps);
       servicesChanged |= !Objects.equals(svc, hostServices.get(host));
       if (svc == null) {
         hostServices.remove(host);
