@@ -1,6 +1,7 @@
 package dev.isthmus.controlplane;
 
 import dev.isthmus.controlplane.discovery.KubeDiscovery;
+import dev.isthmus.controlplane.discovery.MeshIndex;
 import dev.isthmus.controlplane.discovery.MeshModelBuilder;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import dev.isthmus.controlplane.server.DynamicKeyManager;
@@ -12,7 +13,6 @@ import dev.isthmus.controlplane.xds.AdsService;
 import dev.isthmus.controlplane.xds.CredentialSecrets;
 import dev.isthmus.controlplane.xds.CredentialStore;
 import dev.isthmus.controlplane.xds.PushController;
-import dev.isthmus.controlplane.xds.ResourceGenerator;
 import dev.isthmus.controlplane.xds.XdsAuthorization;
 import dev.isthmus.controlplane.xds.XdsCache;
 import dev.isthmus.controlplane.xds.XdsMetrics;
@@ -68,9 +68,10 @@ public final class ControlPlane implements AutoCloseable {
             config.namespace(),
             (kind, reason) -> metrics.configRejected(kind));
     PushController[] ref = new PushController[1];
-    this.discovery = new KubeDiscovery(client, config.clusterDomain(), c -> ref[0].onChange(c));
-    Supplier<MeshSnapshot> source = () -> builder.build(discovery.state());
-    this.cache = new XdsCache(p -> ResourceGenerator.generate(ref[0].current(), p));
+    MeshIndex index = new MeshIndex(builder);
+    this.discovery = new KubeDiscovery(client, index, c -> ref[0].onChange(c));
+    Supplier<MeshSnapshot> source = index::snapshot;
+    this.cache = new XdsCache(p -> ref[0].generate(p));
     this.pushes =
         new PushController(source, cache, metrics, config.debounceQuiet(), config.debounceMax());
     ref[0] = pushes;

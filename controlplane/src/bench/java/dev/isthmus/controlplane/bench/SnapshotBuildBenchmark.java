@@ -1,6 +1,7 @@
 package dev.isthmus.controlplane.bench;
 
 import dev.isthmus.controlplane.discovery.ClusterState;
+import dev.isthmus.controlplane.discovery.MeshIndex;
 import dev.isthmus.controlplane.discovery.MeshModelBuilder;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import dev.isthmus.controlplane.xds.ProxyNode;
@@ -24,8 +25,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Snapshot build cost for N services with 10 endpoints each: the mesh model from raw objects, and
- * all xDS resources for one sidecar, one proxyless client, and an EDS-only regeneration.
+ * Snapshot build cost for N services with 10 endpoints each: the mesh model from raw objects (full
+ * rebuild, and the incremental model after one EndpointSlice or one VirtualService changed), and all
+ * xDS resources for one sidecar, one proxyless client, and an EDS-only regeneration.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,6 +42,10 @@ public class SnapshotBuildBenchmark {
   ProxyNode proxyless;
   ProxyResources sidecarResources;
   MeshModelBuilder builder;
+  MeshIndex index;
+  EndpointSlice[] sliceVersions;
+  io.fabric8.istio.api.networking.v1.VirtualService[] vsVersions;
+  int flip;
 
   @Setup
   public void setup() {
@@ -85,6 +91,27 @@ public class SnapshotBuildBenchmark {
                         .putFields("GENERATOR", com.google.protobuf.Value.newBuilder().setStringValue("grpc").build()))
                 .build());
     sidecarResources = ResourceGenerator.generate(mesh, sidecar);
+    index = MeshIndex.of(builder, state);
+    index.snapshot();
+    sliceVersions = new EndpointSlice[] {BenchMesh.slice(0, 9), BenchMesh.slice(0, 10)};
+    vsVersions =
+        new io.fabric8.istio.api.networking.v1.VirtualService[] {
+          BenchMesh.timeout("3s"), BenchMesh.timeout("4s")
+        };
+  }
+
+  /** The incremental model after one EndpointSlice changed: the new snapshot. */
+  @Benchmark
+  public MeshSnapshot incrementalEndpointChange() {
+    index.upsert(sliceVersions[flip++ & 1]);
+    return index.snapshot();
+  }
+
+  /** The incremental model after one VirtualService changed: the new snapshot. */
+  @Benchmark
+  public MeshSnapshot incrementalConfigChange() {
+    index.upsert(vsVersions[flip++ & 1]);
+    return index.snapshot();
   }
 
   @Benchmark

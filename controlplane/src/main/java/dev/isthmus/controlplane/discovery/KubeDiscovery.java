@@ -19,9 +19,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -30,15 +28,16 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code KubeDiscovery} watches the cluster with fabric8 informers (Services, EndpointSlices, Pods,
  * Namespaces, Nodes, and Istio's ServiceEntry, WorkloadEntry, VirtualService, DestinationRule,
- * Gateway, Sidecar, PeerAuthentication) and reports each change as a {@link Change}: EndpointSlice,
- * Pod, Node and WorkloadEntry events are endpoint changes, everything else is a configuration
- * change. {@link #state()} reads the informer caches.
+ * Gateway, Sidecar, PeerAuthentication) and hands every event to a {@link MeshIndex}, which updates
+ * only the model entries the object feeds and says what changed; that {@link Change} is passed on
+ * (none for events that change nothing the model holds, such as node heartbeats or pod status
+ * updates). {@link #state()} reads the informer caches.
  */
 public final class KubeDiscovery implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KubeDiscovery.class);
 
   private final KubernetesClient client;
-  private final String clusterDomain;
+  private final MeshIndex index;
   private final Consumer<Change> onChange;
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private SharedIndexInformer<Service> services;
@@ -55,56 +54,53 @@ public final class KubeDiscovery implements AutoCloseable {
 
   /**
    * @param client cluster access
-   * @param clusterDomain DNS domain for service hostnames
-   * @param onChange receives every change, after informers have synced
+   * @param index the incremental mesh model every event goes to
+   * @param onChange receives the change each event causes
    */
-  public KubeDiscovery(KubernetesClient client, String clusterDomain, Consumer<Change> onChange) {
+  public KubeDiscovery(KubernetesClient client, MeshIndex index, Consumer<Change> onChange) {
     this.client = client;
-    this.clusterDomain = clusterDomain;
+    this.index = index;
     this.onChange = onChange;
+  }
+
+  /** The incremental model fed by the informers. */
+  public MeshIndex index() {
+    return index;
   }
 
   /** Starts all informers and waits until each has listed once. */
   public void start() {
-    services = inform(Service.class, s -> Change.config());
-    slices =
-        inform(
-            EndpointSlice.class,
-            s -> {
-              Map<String, String> l = s.getMetadata().getLabels();
-              String svc = l == null ? null : l.get(MeshModelBuilder.SERVICE_NAME_LABEL);
-              return svc == null
-                  ? null
-                  : Change.endpoints(
-                      Set.of(svc + "." + s.getMetadata().getNamespace() + ".svc." + clusterDomain));
-            });
-    // A pod leaving a service changes its EndpointSlice too; here only label-driven subset
-    // membership matters, for the services that select the pod now.
-    pods =
-        inform(
-            Pod.class,
-            p -> {
-              Set<String> hosts = hostsSelecting(p);
-              return hosts.isEmpty() ? null : Change.endpoints(hosts);
-            });
-    nodes = inform(Node.class, n -> Change.endpoints(Set.of()));
-    inform(Namespace.class, n -> Change.config());
-    serviceEntries = inform(ServiceEntry.class, s -> Change.config());
-    workloadEntries = inform(WorkloadEntry.class, w -> Change.endpoints(hostsSelecting(w)));
-    virtualServices = inform(VirtualService.class, v -> Change.config());
-    destinationRules = inform(DestinationRule.class, d -> Change.config());
-    gateways = inform(Gateway.class, g -> Change.config());
-    sidecars = inform(Sidecar.class, s -> Change.config());
-    peerAuthentications = inform(PeerAuthentication.class, p -> Change.config());
+    services = inform(Service.class);
+    slices = inform(EndpointSlice.class);
+    pods = inform(Pod.class);
+    nodes = inform(Node.class);
+    // Namespaces feed nothing in the model yet (no exportTo or namespace labels), so their events
+    // cause no push; the informer stays for what will.
+    informNoModel(Namespace.class);
+    serviceEntries = inform(ServiceEntry.class);
+    workloadEntries = inform(WorkloadEntry.class);
+    virtualServices = inform(VirtualService.class);
+    destinationRules = inform(DestinationRule.class);
+    gateways = inform(Gateway.class);
+    sidecars = inform(Sidecar.class);
+    peerAuthentications = inform(PeerAuthentication.class);
+  }
+
+  private <T extends HasMetadata> SharedIndexInformer<T> inform(Class<T> type) {
+    return inform(type, index::upsert, index::delete);
+  }
+
+  private <T extends HasMetadata> void informNoModel(Class<T> type) {
+    inform(type, o -> null, o -> null);
   }
 
   private <T extends HasMetadata> SharedIndexInformer<T> inform(
-      Class<T> type, Function<T, Change> change) {
+      Class<T> type, Function<T, Change> upsert, Function<T, Change> delete) {
     ResourceEventHandler<T> handler =
         new ResourceEventHandler<>() {
           @Override
           public void onAdd(T obj) {
-            fire(change.apply(obj));
+            fire(upsert.apply(obj));
           }
 
           @Override
@@ -112,13 +108,13 @@ public final class KubeDiscovery implements AutoCloseable {
             if (!Objects.equals(
                 oldObj.getMetadata().getResourceVersion(),
                 newObj.getMetadata().getResourceVersion())) {
-              fire(change.apply(newObj));
+              fire(upsert.apply(newObj));
             }
           }
 
           @Override
           public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-            fire(change.apply(obj));
+            fire(delete.apply(obj));
           }
         };
     try {
@@ -129,46 +125,6 @@ public final class KubeDiscovery implements AutoCloseable {
       LOG.warn("cannot watch {} ({}); continuing without it", type.getSimpleName(), e.getMessage());
       return null;
     }
-  }
-
-  /**
-   * Hosts whose endpoints a pod's or WorkloadEntry's labels feed: Services and ServiceEntries in
-   * its namespace selecting it. For WorkloadEntries an empty result means all hosts (a relabelled
-   * entry may have left a ServiceEntry), for pods it means no endpoint change.
-   */
-  private Set<String> hostsSelecting(HasMetadata workload) {
-    Map<String, String> labels;
-    if (workload instanceof WorkloadEntry we) {
-      labels = we.getSpec() == null ? null : we.getSpec().getLabels();
-    } else {
-      labels = workload.getMetadata().getLabels();
-    }
-    if (labels == null) {
-      labels = Map.of();
-    }
-    String ns = workload.getMetadata().getNamespace();
-    Set<String> hosts = new java.util.TreeSet<>();
-    for (Service s : list(services)) {
-      Map<String, String> sel = s.getSpec() == null ? null : s.getSpec().getSelector();
-      if (ns.equals(s.getMetadata().getNamespace())
-          && sel != null
-          && !sel.isEmpty()
-          && MeshModelBuilder.matches(sel, labels)) {
-        hosts.add(s.getMetadata().getName() + "." + ns + ".svc." + clusterDomain);
-      }
-    }
-    for (ServiceEntry se : list(serviceEntries)) {
-      var spec = se.getSpec();
-      if (spec != null
-          && ns.equals(se.getMetadata().getNamespace())
-          && spec.getWorkloadSelector() != null
-          && spec.getWorkloadSelector().getLabels() != null
-          && MeshModelBuilder.matches(spec.getWorkloadSelector().getLabels(), labels)
-          && spec.getHosts() != null) {
-        hosts.addAll(spec.getHosts());
-      }
-    }
-    return hosts;
   }
 
   private void fire(Change c) {

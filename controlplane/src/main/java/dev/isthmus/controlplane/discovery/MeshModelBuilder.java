@@ -62,20 +62,13 @@ public final class MeshModelBuilder {
     Map<String, String> rejected = new TreeMap<>();
 
     Map<String, Pod> podsByKey = new HashMap<>();
-    for (Pod p : s.pods()) {
+    // Sorted so that, of several pods with one address (host network), the same one wins as in
+    // the incremental model.
+    for (Pod p : sorted(s.pods())) {
       podsByKey.put(key(p), p);
-      String ip = p.getStatus() == null ? null : p.getStatus().getPodIP();
-      if (ip != null && !ip.isEmpty()) {
-        workloads.put(
-            ip,
-            new Workload(
-                ns(p),
-                p.getMetadata().getName(),
-                ip,
-                labels(p),
-                p.getSpec() == null || p.getSpec().getServiceAccountName() == null
-                    ? ""
-                    : p.getSpec().getServiceAccountName()));
+      Workload w = workload(p);
+      if (w != null) {
+        workloads.put(w.address(), w);
       }
     }
     Map<String, Node> nodes = new HashMap<>();
@@ -101,29 +94,18 @@ public final class MeshModelBuilder {
       List<MeshEndpoint> list = endpoints.computeIfAbsent(ms.hostname(), h -> new ArrayList<>());
       sliceEndpoints(ms, slice, podsByKey, nodes, list);
     }
-    for (WorkloadEntry we : s.workloadEntries()) {
-      if (we.getSpec() != null && we.getSpec().getAddress() != null) {
-        workloads.put(
-            we.getSpec().getAddress(),
-            new Workload(
-                ns(we),
-                we.getMetadata().getName(),
-                we.getSpec().getAddress(),
-                orEmpty(we.getSpec().getLabels()),
-                Objects.requireNonNullElse(we.getSpec().getServiceAccount(), "")));
+    for (WorkloadEntry we : sorted(s.workloadEntries())) {
+      Workload w = workload(we);
+      if (w != null) {
+        workloads.put(w.address(), w);
       }
     }
     for (ServiceEntry se : sorted(s.serviceEntries())) {
       ServiceEntries.add(se, s.workloadEntries(), services, endpoints, rejected, onRejected);
     }
-    endpoints.replaceAll(
-        (h, l) ->
-            l.stream()
-                .sorted(
-                    Comparator.comparingInt(MeshEndpoint::servicePort)
-                        .thenComparing(MeshEndpoint::address)
-                        .thenComparingInt(MeshEndpoint::port))
-                .toList());
+    endpoints.replaceAll((h, l) -> l.stream().sorted(ENDPOINT_ORDER).toList());
+    // A host without endpoints has no entry, whichever way it got there.
+    endpoints.values().removeIf(List::isEmpty);
 
     var vs =
         valid(
@@ -152,6 +134,52 @@ public final class MeshModelBuilder {
         services, endpoints, workloads, vs, dr, gw, sc, pa, rejected, clusterDomain, rootNamespace);
   }
 
+  /** The workload of a pod, or null while it has no address. */
+  static Workload workload(Pod p) {
+    String ip = p.getStatus() == null ? null : p.getStatus().getPodIP();
+    if (ip == null || ip.isEmpty()) {
+      return null;
+    }
+    return new Workload(
+        ns(p),
+        p.getMetadata().getName(),
+        ip,
+        labels(p),
+        p.getSpec() == null || p.getSpec().getServiceAccountName() == null
+            ? ""
+            : p.getSpec().getServiceAccountName());
+  }
+
+  /** The workload of a WorkloadEntry, or null without address. */
+  static Workload workload(WorkloadEntry we) {
+    if (we.getSpec() == null || we.getSpec().getAddress() == null) {
+      return null;
+    }
+    return new Workload(
+        ns(we),
+        we.getMetadata().getName(),
+        we.getSpec().getAddress(),
+        orEmpty(we.getSpec().getLabels()),
+        Objects.requireNonNullElse(we.getSpec().getServiceAccount(), ""));
+  }
+
+  static final Comparator<MeshEndpoint> ENDPOINT_ORDER =
+      Comparator.comparingInt(MeshEndpoint::servicePort)
+          .thenComparing(MeshEndpoint::address)
+          .thenComparingInt(MeshEndpoint::port);
+
+  String clusterDomain() {
+    return clusterDomain;
+  }
+
+  String rootNamespace() {
+    return rootNamespace;
+  }
+
+  BiConsumer<String, String> onRejected() {
+    return onRejected;
+  }
+
   private <O extends HasMetadata, T> List<ConfigEntry<T>> valid(
       String kind,
       List<O> objects,
@@ -174,7 +202,7 @@ public final class MeshModelBuilder {
     return out;
   }
 
-  private MeshService kubeService(Service svc) {
+  MeshService kubeService(Service svc) {
     if (svc.getSpec() == null || "ExternalName".equals(svc.getSpec().getType())) {
       return null;
     }
@@ -214,7 +242,7 @@ public final class MeshModelBuilder {
         MeshService.Origin.KUBERNETES);
   }
 
-  private void sliceEndpoints(
+  void sliceEndpoints(
       MeshService ms,
       EndpointSlice slice,
       Map<String, Pod> pods,
@@ -303,7 +331,7 @@ public final class MeshModelBuilder {
   }
 
   /** Oldest first, then by name: the order Istio merges conflicting configuration in. */
-  private static <T extends HasMetadata> List<T> sortedByAge(List<T> in) {
+  static <T extends HasMetadata> List<T> sortedByAge(List<T> in) {
     return in.stream()
         .sorted(
             Comparator.comparing(

@@ -1,7 +1,13 @@
 package dev.isthmus.controlplane.xds;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
 import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.controlplane.server.serializer.DefaultProtoResourcesSerializer;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -59,7 +65,10 @@ public final class AdsService
    * @param metrics where pushes and rejects are counted
    */
   public AdsService(XdsCache cache, XdsMetrics metrics) {
-    this.delegate = new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl();
+    this.delegate =
+        new V3DiscoveryServer(
+                List.of(), cache, new DefaultExecutorGroup(), new SharedResourceSerializer())
+            .getAggregatedDiscoveryServiceImpl();
     this.cache = cache;
     this.metrics = metrics;
     metrics.connectedProxies(
@@ -254,6 +263,25 @@ public final class AdsService
         inner.onCompleted();
       }
     };
+  }
+
+  /**
+   * Encodes each resource instance once, for as long as it lives: proxies of one push share
+   * instances (see {@link PushContext}), so a push to a thousand proxies encodes a shared cluster
+   * or assignment once instead of a thousand times. Keys are weak and compared by identity.
+   */
+  static final class SharedResourceSerializer extends DefaultProtoResourcesSerializer {
+    private final Cache<Message, Any> encoded = CacheBuilder.newBuilder().weakKeys().build();
+
+    @Override
+    public Any serialize(Message message, Resources.ApiVersion apiVersion) {
+      Any any = encoded.getIfPresent(message);
+      if (any == null) {
+        any = super.serialize(message, apiVersion);
+        encoded.put(message, any);
+      }
+      return any;
+    }
   }
 
   /** Type URLs answered from generated resources. */

@@ -49,6 +49,18 @@ public final class ProxyResources {
     return Collections.unmodifiableMap(out);
   }
 
+  /** Builds from already versioned (possibly shared) resources grouped by type URL. */
+  static ProxyResources ofVersioned(Map<String, Map<String, VersionedResource<?>>> byType) {
+    return new ProxyResources(Collections.unmodifiableMap(new LinkedHashMap<>(byType)));
+  }
+
+  /** A copy with one type replaced by already versioned (unmodifiable) resources. */
+  ProxyResources withVersioned(String typeUrl, Map<String, VersionedResource<?>> resources) {
+    Map<String, Map<String, VersionedResource<?>>> m = new LinkedHashMap<>(byType);
+    m.put(typeUrl, resources);
+    return new ProxyResources(Collections.unmodifiableMap(m));
+  }
+
   /** A copy with one type replaced. */
   public ProxyResources with(String typeUrl, Collection<? extends Message> list) {
     Map<String, Map<String, VersionedResource<?>>> m = new LinkedHashMap<>(byType);

@@ -3,11 +3,17 @@ package dev.isthmus.controlplane.xds;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import io.envoyproxy.controlplane.cache.Resources;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -18,30 +24,78 @@ import org.slf4j.LoggerFactory;
  * {@code PushController} debounces change events and pushes new resources to connected proxies.
  *
  * <p>Events are merged until the quiet period passes without a new one, or the maximum delay since
- * the first merged event is reached. A push that carries only endpoint changes regenerates EDS for
- * the proxies that have a cluster of an affected host; any other change regenerates every type for
- * every proxy. Per connection at most one response per type is outstanding: resources set while a
- * proxy has not acknowledged the previous response replace each other, and the proxy gets the
- * newest when it asks again.
+ * the first merged event is reached. A merged push then recomputes every type for the proxies a
+ * changed configuration concerns ({@link AffectedProxies}; all of them after a mesh-wide change),
+ * and only the assignments of changed hosts for the other proxies that have an EDS cluster of such
+ * a host; everyone else is left alone. All proxies of a push share one {@link PushContext}, so each
+ * assignment is built once. Per connection at most one response per type is outstanding: resources
+ * set while a proxy has not acknowledged the previous response replace each other, and the proxy
+ * gets the newest when it asks again.
  */
 public final class PushController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PushController.class);
 
   /**
-   * One change.
+   * One change, Istio's push request.
    *
-   * @param full whether anything other than endpoints changed
-   * @param hosts hosts whose endpoints changed; empty with {@code full == false} means all hosts
+   * @param full whether configuration changed: with no {@code configs} that means everything
+   *     (mesh-wide), otherwise just those
+   * @param hosts hosts whose endpoints (or definition) changed; empty with {@code full == false}
+   *     means all hosts
+   * @param configs the changed configuration, by kind, namespace and name
    */
-  public record Change(boolean full, Set<String> hosts) {
-    /** A configuration or service change. */
+  public record Change(boolean full, Set<String> hosts, Set<ConfigKey> configs) {
+    public Change {
+      hosts = Set.copyOf(hosts);
+      configs = Set.copyOf(configs);
+      if (!configs.isEmpty()) {
+        full = true;
+      }
+    }
+
+    /** An unscoped change. */
+    public Change(boolean full, Set<String> hosts) {
+      this(full, hosts, Set.of());
+    }
+
+    /** A mesh-wide configuration change: every proxy is recomputed. */
     public static Change config() {
-      return new Change(true, Set.of());
+      return new Change(true, Set.of(), Set.of());
     }
 
     /** An endpoint change of the given hosts (all when empty). */
     public static Change endpoints(Set<String> hosts) {
-      return new Change(false, Set.copyOf(hosts));
+      return new Change(false, hosts, Set.of());
+    }
+
+    /**
+     * A scoped configuration change, possibly with endpoint changes of {@code hosts}; null when
+     * nothing changed.
+     */
+    public static Change of(Set<ConfigKey> configs, Set<String> hosts) {
+      if (configs.isEmpty()) {
+        return hosts.isEmpty() ? null : endpoints(hosts);
+      }
+      return new Change(true, hosts, configs);
+    }
+
+    /** Whether every proxy is recomputed. */
+    public boolean meshWide() {
+      return full && configs.isEmpty();
+    }
+
+    /** Kinds of configuration that changed. */
+    public Set<ConfigKey.Kind> kinds() {
+      Set<ConfigKey.Kind> k = EnumSet.noneOf(ConfigKey.Kind.class);
+      configs.forEach(c -> k.add(c.kind()));
+      return k;
+    }
+
+    /** Namespaces with changed configuration. */
+    public Set<String> namespaces() {
+      Set<String> n = new TreeSet<>();
+      configs.forEach(c -> n.add(c.namespace()));
+      return n;
     }
   }
 
@@ -51,16 +105,20 @@ public final class PushController implements AutoCloseable {
   private final long quietNanos;
   private final long maxNanos;
   private final ScheduledExecutorService executor;
-  private final AtomicReference<MeshSnapshot> current = new AtomicReference<>();
+  private final ForkJoinPool workers;
+  private final AtomicReference<PushContext> context = new AtomicReference<>();
   private final AtomicLong pushes = new AtomicLong();
+  private final AtomicReference<Change> lastPush = new AtomicReference<>();
 
   private final Object lock = new Object();
   private boolean scheduled;
   private long firstEvent;
   private long lastEvent;
-  private boolean pendingFull;
+  private boolean pending;
+  private boolean pendingMeshWide;
   private boolean pendingAllEndpoints;
   private final Set<String> pendingHosts = new HashSet<>();
+  private final Set<ConfigKey> pendingConfigs = new HashSet<>();
 
   /**
    * @param source builds a fresh mesh snapshot from what discovery has seen
@@ -87,21 +145,32 @@ public final class PushController implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    this.workers = new ForkJoinPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
   }
 
   /** Builds the first snapshot synchronously. */
   public void initialize() {
-    current.set(source.get());
+    context.set(new PushContext(source.get()));
+  }
+
+  private PushContext context() {
+    PushContext c = context.get();
+    if (c == null) {
+      context.compareAndSet(null, new PushContext(source.get()));
+    }
+    return context.get();
   }
 
   /** The snapshot of the last push. */
   public MeshSnapshot current() {
-    MeshSnapshot s = current.get();
-    if (s == null) {
-      s = source.get();
-      current.compareAndSet(null, s);
-    }
-    return current.get();
+    return context().mesh();
+  }
+
+  /**
+   * Resources for a newly connecting proxy from the last push's snapshot, sharing its EDS cache.
+   */
+  public ProxyResources generate(ProxyNode proxy) {
+    return ResourceGenerator.generate(context(), proxy);
   }
 
   /** Number of pushes done. */
@@ -109,17 +178,28 @@ public final class PushController implements AutoCloseable {
     return pushes.get();
   }
 
-  /** Records a change; the push follows after debouncing. */
+  /** The merged change of the last push, or null before the first. */
+  public Change lastPush() {
+    return lastPush.get();
+  }
+
+  /** Records a change; the push follows after debouncing. Null is ignored. */
   public void onChange(Change change) {
+    if (change == null) {
+      return;
+    }
     long now = System.nanoTime();
     synchronized (lock) {
-      if (!pendingFull && !pendingAllEndpoints && pendingHosts.isEmpty()) {
+      if (!pending) {
         firstEvent = now;
+        pending = true;
       }
       lastEvent = now;
-      if (change.full()) {
-        pendingFull = true;
-      } else if (change.hosts().isEmpty()) {
+      if (change.meshWide()) {
+        pendingMeshWide = true;
+      }
+      pendingConfigs.addAll(change.configs());
+      if (!change.full() && change.hosts().isEmpty()) {
         pendingAllEndpoints = true;
       } else {
         pendingHosts.addAll(change.hosts());
@@ -133,9 +213,8 @@ public final class PushController implements AutoCloseable {
 
   private void check() {
     long now = System.nanoTime();
-    boolean full;
+    Change merged;
     boolean allEndpoints;
-    Set<String> hosts;
     long first;
     synchronized (lock) {
       long sinceLast = now - lastEvent;
@@ -146,59 +225,93 @@ public final class PushController implements AutoCloseable {
         return;
       }
       scheduled = false;
-      full = pendingFull;
+      merged =
+          pendingMeshWide
+              ? new Change(true, pendingHosts, Set.of())
+              : pendingConfigs.isEmpty()
+                  ? Change.endpoints(pendingAllEndpoints ? Set.of() : pendingHosts)
+                  : new Change(true, pendingHosts, pendingConfigs);
       allEndpoints = pendingAllEndpoints;
-      hosts = Set.copyOf(pendingHosts);
       first = firstEvent;
-      pendingFull = false;
+      pending = false;
+      pendingMeshWide = false;
       pendingAllEndpoints = false;
       pendingHosts.clear();
+      pendingConfigs.clear();
     }
     try {
-      push(full, allEndpoints, hosts, first);
+      push(merged, allEndpoints, first);
     } catch (RuntimeException e) {
       LOG.error("push failed; proxies keep their current configuration", e);
     }
   }
 
-  private void push(boolean full, boolean allEndpoints, Set<String> hosts, long firstEventNanos) {
+  private void push(Change change, boolean allEndpoints, long firstEventNanos) {
     long start = System.nanoTime();
+    PushContext previous = context();
     MeshSnapshot mesh = source.get();
-    current.set(mesh);
-    int touched = 0;
+    boolean keepEndpoints =
+        !change.meshWide() && change.kinds().stream().allMatch(k -> k == ConfigKey.Kind.WORKLOAD);
+    PushContext ctx = previous.next(mesh, keepEndpoints, allEndpoints, change.hosts());
+    context.set(ctx);
+    lastPush.set(change);
+    AffectedProxies affected = new AffectedProxies(previous.mesh(), mesh);
+    // Deciding is cheap and uses per-push caches that are not thread-safe; generating is done in
+    // parallel afterwards.
+    List<Runnable> work = new ArrayList<>();
+    AtomicInteger touched = new AtomicInteger();
     for (ProxyNode p : cache.proxies()) {
-      ProxyResources previous = cache.resources(p.id());
-      if (previous == null) {
+      ProxyResources before = cache.resources(p.id());
+      if (before == null) {
         continue;
       }
-      ProxyResources next;
-      try {
-        if (full) {
-          next = ResourceGenerator.generate(mesh, p);
-        } else if (allEndpoints || affected(previous, hosts)) {
-          next = ResourceGenerator.regenerateEndpoints(mesh, p, previous);
-        } else {
-          continue;
-        }
-      } catch (RuntimeException e) {
-        LOG.error(
-            "generating resources for {} failed; it keeps its current configuration", p.id(), e);
-        continue;
+      if (change.meshWide() || (change.full() && affected.affects(p, change.configs()))) {
+        work.add(() -> set(p, () -> ResourceGenerator.generate(ctx, p), touched));
+      } else if (allEndpoints || watches(before, change.hosts())) {
+        Set<String> hosts = allEndpoints ? null : change.hosts();
+        work.add(
+            () ->
+                set(
+                    p,
+                    () -> ResourceGenerator.regenerateEndpoints(ctx, p, before, hosts),
+                    touched));
       }
-      cache.setResources(p.id(), next);
-      touched++;
+    }
+    if (work.size() > 1) {
+      workers.submit(() -> work.parallelStream().forEach(Runnable::run)).join();
+    } else {
+      work.forEach(Runnable::run);
     }
     long end = System.nanoTime();
     pushes.incrementAndGet();
-    metrics.pushCompleted(full, (end - firstEventNanos) / 1e9, (end - start) / 1e9);
+    metrics.pushCompleted(change.full(), (end - firstEventNanos) / 1e9, (end - start) / 1e9);
     LOG.debug(
-        "{} push to {} proxies in {} ms",
-        full ? "full" : "eds",
-        touched,
+        "{} push ({} configs, {} hosts) to {} proxies in {} ms",
+        change.meshWide() ? "full" : change.full() ? "scoped" : "eds",
+        change.configs().size(),
+        allEndpoints ? "all" : change.hosts().size(),
+        touched.get(),
         (end - start) / 1_000_000);
   }
 
-  private static boolean affected(ProxyResources previous, Set<String> hosts) {
+  private void set(ProxyNode p, Supplier<ProxyResources> generate, AtomicInteger touched) {
+    ProxyResources next;
+    try {
+      next = generate.get();
+    } catch (RuntimeException e) {
+      LOG.error(
+          "generating resources for {} failed; it keeps its current configuration", p.id(), e);
+      return;
+    }
+    cache.setResources(p.id(), next);
+    touched.incrementAndGet();
+  }
+
+  /** Whether the proxy has an EDS cluster of one of the hosts. */
+  static boolean watches(ProxyResources previous, Set<String> hosts) {
+    if (hosts.isEmpty()) {
+      return false;
+    }
     for (String cluster : previous.resources(Resources.V3.ENDPOINT_TYPE_URL).keySet()) {
       String h = Names.hostOfCluster(cluster);
       if (h != null && hosts.contains(h)) {
@@ -211,5 +324,6 @@ public final class PushController implements AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
+    workers.shutdownNow();
   }
 }

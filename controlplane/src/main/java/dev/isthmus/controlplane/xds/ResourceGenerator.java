@@ -2,50 +2,72 @@ package dev.isthmus.controlplane.xds;
 
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.VersionedResource;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * {@code ResourceGenerator} produces all xDS resources (CDS, EDS, LDS, RDS) for one proxy from a
- * {@link MeshSnapshot}. It is pure: same snapshot and proxy, same resources.
+ * {@link MeshSnapshot}. It is pure: same snapshot and proxy, same resources. Within a {@link
+ * PushContext}, EDS assignments come from the push's shared cache and equal resources of different
+ * proxies are the same instances.
  */
 public final class ResourceGenerator {
   private ResourceGenerator() {}
 
   /** Every type for the proxy. */
   public static ProxyResources generate(MeshSnapshot mesh, ProxyNode proxy) {
-    ConfigLookup lookup = new ConfigLookup(mesh);
+    return generate(new PushContext(mesh), proxy);
+  }
+
+  static ProxyResources generate(PushContext ctx, ProxyNode proxy) {
+    ConfigLookup lookup = new ConfigLookup(ctx.mesh());
     List<Cluster> clusters = new ClusterGenerator(lookup).generate(proxy);
-    Map<String, List<? extends com.google.protobuf.Message>> m = new LinkedHashMap<>();
-    m.put(Resources.V3.CLUSTER_TYPE_URL, clusters);
-    m.put(Resources.V3.ENDPOINT_TYPE_URL, endpoints(lookup, proxy, clusters));
-    m.put(Resources.V3.LISTENER_TYPE_URL, new ListenerGenerator(lookup).generate(proxy));
-    m.put(Resources.V3.ROUTE_TYPE_URL, new RouteGenerator(lookup).generate(proxy));
-    return ProxyResources.of(m);
+    Map<String, VersionedResource<?>> endpoints = new TreeMap<>();
+    for (Cluster c : clusters) {
+      if (c.getType() == Cluster.DiscoveryType.EDS) {
+        VersionedResource<?> cla = ctx.assignment(lookup, proxy, c.getName());
+        endpoints.put(((ClusterLoadAssignment) cla.resource()).getClusterName(), cla);
+      }
+    }
+    Map<String, Map<String, VersionedResource<?>>> m = new LinkedHashMap<>();
+    m.put(Resources.V3.CLUSTER_TYPE_URL, ctx.intern(clusters, Resources.V3.CLUSTER_TYPE_URL));
+    m.put(Resources.V3.ENDPOINT_TYPE_URL, ctx.internMap(Resources.V3.ENDPOINT_TYPE_URL, endpoints));
+    m.put(
+        Resources.V3.LISTENER_TYPE_URL,
+        ctx.intern(new ListenerGenerator(lookup).generate(proxy), Resources.V3.LISTENER_TYPE_URL));
+    m.put(
+        Resources.V3.ROUTE_TYPE_URL,
+        ctx.intern(new RouteGenerator(lookup).generate(proxy), Resources.V3.ROUTE_TYPE_URL));
+    return ProxyResources.ofVersioned(m);
   }
 
   /** Only EDS, for endpoint-only changes; other types are kept from {@code previous}. */
   public static ProxyResources regenerateEndpoints(
       MeshSnapshot mesh, ProxyNode proxy, ProxyResources previous) {
-    ConfigLookup lookup = new ConfigLookup(mesh);
-    List<String> names =
-        new ArrayList<>(previous.resources(Resources.V3.ENDPOINT_TYPE_URL).keySet());
-    return previous.with(
-        Resources.V3.ENDPOINT_TYPE_URL, new EndpointGenerator(lookup).generate(proxy, names));
+    return regenerateEndpoints(new PushContext(mesh), proxy, previous, null);
   }
 
-  private static List<ClusterLoadAssignment> endpoints(
-      ConfigLookup lookup, ProxyNode proxy, List<Cluster> clusters) {
-    List<String> names = new ArrayList<>();
-    for (Cluster c : clusters) {
-      if (c.getType() == Cluster.DiscoveryType.EDS) {
-        names.add(c.getName());
+  /**
+   * Only the assignments of clusters of {@code hosts} (all clusters when null), from the push's
+   * shared cache; everything else is kept from {@code previous}.
+   */
+  static ProxyResources regenerateEndpoints(
+      PushContext ctx, ProxyNode proxy, ProxyResources previous, Set<String> hosts) {
+    ConfigLookup lookup = new ConfigLookup(ctx.mesh());
+    Map<String, VersionedResource<?>> endpoints =
+        new TreeMap<>(previous.resources(Resources.V3.ENDPOINT_TYPE_URL));
+    for (var e : endpoints.entrySet()) {
+      if (hosts == null || hosts.contains(Names.hostOfCluster(e.getKey()))) {
+        e.setValue(ctx.assignment(lookup, proxy, e.getKey()));
       }
     }
-    return new EndpointGenerator(lookup).generate(proxy, names);
+    return previous.withVersioned(
+        Resources.V3.ENDPOINT_TYPE_URL, ctx.internMap(Resources.V3.ENDPOINT_TYPE_URL, endpoints));
   }
 }

@@ -151,4 +151,66 @@ class PushControllerTest {
           .containsOnlyKeys(Names.BLACKHOLE, Names.PASSTHROUGH);
     }
   }
+
+  static Sidecar ownNamespaceOnly() {
+    return new SidecarBuilder()
+        .withNewMetadata()
+        .withNamespace("scoped")
+        .withName("default")
+        .endMetadata()
+        .withNewSpec()
+        .addNewEgress()
+        .withHosts("./*")
+        .endEgress()
+        .endSpec()
+        .build();
+  }
+
+  @Test
+  void sidecarChangeRecomputesOnlyTheProxiesOfItsNamespace() throws Exception {
+    try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
+      ProxyNode other = Fixtures.sidecar("10.1.0.9", "productpage", "default");
+      ProxyNode scoped = Fixtures.sidecar("10.3.0.1", "app", "scoped");
+      cache.connect(other);
+      cache.connect(scoped);
+      ProxyResources otherBefore = cache.resources(other.id());
+      assertThat(cache.resources(scoped.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
+          .containsKey("outbound|9080||" + REVIEWS);
+
+      state.set(withSidecars(Fixtures.reviews(), List.of(ownNamespaceOnly())));
+      pc.onChange(
+          new PushController.Change(
+              true, Set.of(), Set.of(ConfigKey.of(ConfigKey.Kind.SIDECAR, "scoped", "default"))));
+      await(() -> pc.pushCount() >= 1);
+
+      assertThat(cache.resources(other.id())).isSameAs(otherBefore);
+      assertThat(cache.resources(scoped.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
+          .doesNotContainKey("outbound|9080||" + REVIEWS);
+      assertThat(pc.lastPush().kinds()).containsExactly(ConfigKey.Kind.SIDECAR);
+      assertThat(pc.lastPush().namespaces()).containsExactly("scoped");
+      assertThat(metrics.fullPushes()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void proxiesOfOnePushShareOneAssignmentPerCluster() throws Exception {
+    try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
+      ProxyNode a = Fixtures.sidecar("10.1.0.9", "productpage", "default");
+      ProxyNode b = Fixtures.sidecar("10.1.0.8", "details", "default");
+      cache.connect(a);
+      cache.connect(b);
+      pc.onChange(PushController.Change.config());
+      await(() -> pc.pushCount() >= 1);
+
+      String cluster = "outbound|9080||" + REVIEWS;
+      assertThat(cache.resources(a.id()).resources(Resources.V3.ENDPOINT_TYPE_URL).get(cluster))
+          .isNotNull()
+          .isSameAs(cache.resources(b.id()).resources(Resources.V3.ENDPOINT_TYPE_URL).get(cluster));
+      assertThat(cache.resources(a.id()).resources(Resources.V3.CLUSTER_TYPE_URL).get(cluster))
+          .isSameAs(cache.resources(b.id()).resources(Resources.V3.CLUSTER_TYPE_URL).get(cluster));
+      assertThat(cache.resources(a.id()).resources(Resources.V3.ENDPOINT_TYPE_URL))
+          .as("equal assignment maps are one map")
+          .isSameAs(cache.resources(b.id()).resources(Resources.V3.ENDPOINT_TYPE_URL));
+    }
+  }
 }
