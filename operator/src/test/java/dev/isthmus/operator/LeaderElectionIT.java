@@ -59,9 +59,11 @@ class LeaderElectionIT {
       first = null;
       await().atMost(TIMEOUT).until(() -> "replica-b".equals(holder(client)));
       IstioOperator edited = res.get();
+      long before = edited.getMetadata().getGeneration();
       edited.getSpec().hub = "registry.example/istio";
-      IstioOperator updated = res.update();
+      IstioOperator updated = client.resource(edited).update();
       long generation = updated.getMetadata().getGeneration();
+      assertThat(generation).as("the edit is a new generation").isGreaterThan(before);
       await()
           .atMost(TIMEOUT)
           .until(

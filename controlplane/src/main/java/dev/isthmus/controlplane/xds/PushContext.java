@@ -21,8 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * cluster name plus what else an assignment may depend on for a given proxy: the DestinationRule
  * that applies to the host from the proxy's namespace (subset labels), and, when that rule's
  * traffic policy asks for locality-aware load balancing or outlier detection (the conditions under
- * which Istio makes EDS locality-dependent), the proxy's locality and labels, because an
- * assignment may then be prioritised for them. Entries of hosts whose endpoints did not change are carried
+ * which Istio makes EDS locality-dependent), the proxy's locality and labels, because an assignment
+ * may then be prioritised for them. Entries of hosts whose endpoints did not change are carried
  * over to the next push when no configuration changed.
  *
  * <p>The interner keys resources by type, name and content hash (the same hash that versions them),
