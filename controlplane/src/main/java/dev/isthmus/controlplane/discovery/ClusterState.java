@@ -64,4 +64,116 @@ public record ClusterState(
         sidecars,
         peerAuthentications);
   }
+
+  /** Copy with other services. */
+  public ClusterState withServices(List<Service> v) {
+    return new ClusterState(
+        v,
+        endpointSlices,
+        pods,
+        nodes,
+        serviceEntries,
+        workloadEntries,
+        virtualServices,
+        destinationRules,
+        gateways,
+        sidecars,
+        peerAuthentications);
+  }
+
+  /** Copy with other pods. */
+  public ClusterState withPods(List<Pod> v) {
+    return new ClusterState(
+        services,
+        endpointSlices,
+        v,
+        nodes,
+        serviceEntries,
+        workloadEntries,
+        virtualServices,
+        destinationRules,
+        gateways,
+        sidecars,
+        peerAuthentications);
+  }
+
+  /** Copy with other virtualServices. */
+  public ClusterState withVirtualServices(List<VirtualService> v) {
+    return new ClusterState(
+        services,
+        endpointSlices,
+        pods,
+        nodes,
+        serviceEntries,
+        workloadEntries,
+        v,
+        destinationRules,
+        gateways,
+        sidecars,
+        peerAuthentications);
+  }
+
+  /** Copy with other destinationRules. */
+  public ClusterState withDestinationRules(List<DestinationRule> v) {
+    return new ClusterState(
+        services,
+        endpointSlices,
+        pods,
+        nodes,
+        serviceEntries,
+        workloadEntries,
+        virtualServices,
+        v,
+        gateways,
+        sidecars,
+        peerAuthentications);
+  }
+
+  /** Copy with other gateways. */
+  public ClusterState withGateways(List<Gateway> v) {
+    return new ClusterState(
+        services,
+        endpointSlices,
+        pods,
+        nodes,
+        serviceEntries,
+        workloadEntries,
+        virtualServices,
+        destinationRules,
+        v,
+        sidecars,
+        peerAuthentications);
+  }
+
+  /** Copy with other sidecars. */
+  public ClusterState withSidecars(List<Sidecar> v) {
+    return new ClusterState(
+        services,
+        endpointSlices,
+        pods,
+        nodes,
+        serviceEntries,
+        workloadEntries,
+        virtualServices,
+        destinationRules,
+        gateways,
+        v,
+        peerAuthentications);
+  }
+
+  /** Copy with other peerAuthentications. */
+  public ClusterState withPeerAuthentications(List<PeerAuthentication> v) {
+    return new ClusterState(
+        services,
+        endpointSlices,
+        pods,
+        nodes,
+        serviceEntries,
+        workloadEntries,
+        virtualServices,
+        destinationRules,
+        gateways,
+        sidecars,
+        v);
+  }
 }

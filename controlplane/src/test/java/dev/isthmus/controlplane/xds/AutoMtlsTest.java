@@ -37,18 +37,7 @@ class AutoMtlsTest {
       }
       pods.add(p);
     }
-    return new ClusterState(
-        s.services(),
-        s.endpointSlices(),
-        pods,
-        s.nodes(),
-        s.serviceEntries(),
-        s.workloadEntries(),
-        s.virtualServices(),
-        s.destinationRules(),
-        s.gateways(),
-        s.sidecars(),
-        s.peerAuthentications());
+    return s.withPods(pods);
   }
 
   @Test

@@ -44,18 +44,7 @@ class ClusterEndpointGenerationTest {
   }
 
   static ClusterState withRules(ClusterState s, List<DestinationRule> drs) {
-    return new ClusterState(
-        s.services(),
-        s.endpointSlices(),
-        s.pods(),
-        s.nodes(),
-        s.serviceEntries(),
-        s.workloadEntries(),
-        s.virtualServices(),
-        drs,
-        s.gateways(),
-        s.sidecars(),
-        s.peerAuthentications());
+    return s.withDestinationRules(drs);
   }
 
   @Test

@@ -39,18 +39,7 @@ class ListenerGenerationTest {
       pods.add(
           Fixtures.pod("istio-system", "ingress", "10.1.0.50", Map.of("istio", "ingressgateway")));
     }
-    return new ClusterState(
-        s.services(),
-        s.endpointSlices(),
-        pods,
-        s.nodes(),
-        s.serviceEntries(),
-        s.workloadEntries(),
-        vs,
-        s.destinationRules(),
-        gws,
-        s.sidecars(),
-        pas);
+    return s.withPods(pods).withVirtualServices(vs).withGateways(gws).withPeerAuthentications(pas);
   }
 
   static Listener listener(ProxyResources r, String name) {
@@ -102,16 +91,7 @@ class ListenerGenerationTest {
   void registryOnlySidecarSendsUnknownDestinationsToTheBlackHole() throws Exception {
     ClusterState base = with(List.of(), List.of(), List.of(), false);
     ClusterState s =
-        new ClusterState(
-            base.services(),
-            base.endpointSlices(),
-            base.pods(),
-            base.nodes(),
-            base.serviceEntries(),
-            base.workloadEntries(),
-            base.virtualServices(),
-            base.destinationRules(),
-            base.gateways(),
+        base.withSidecars(
             List.of(
                 new io.fabric8.istio.api.networking.v1.SidecarBuilder()
                     .withNewMetadata()
@@ -125,8 +105,7 @@ class ListenerGenerationTest {
                             .REGISTRY_ONLY)
                     .endOutboundTrafficPolicy()
                     .endSpec()
-                    .build()),
-            base.peerAuthentications());
+                    .build()));
     ProxyResources r =
         ResourceGenerator.generate(
             Fixtures.build(s), Fixtures.sidecar("10.1.0.9", "productpage", "default"));

@@ -51,18 +51,7 @@ class PushControllerTest {
   }
 
   static ClusterState withSidecars(ClusterState s, List<Sidecar> sidecars) {
-    return new ClusterState(
-        s.services(),
-        s.endpointSlices(),
-        s.pods(),
-        s.nodes(),
-        s.serviceEntries(),
-        s.workloadEntries(),
-        s.virtualServices(),
-        s.destinationRules(),
-        s.gateways(),
-        sidecars,
-        s.peerAuthentications());
+    return s.withSidecars(sidecars);
   }
 
   @Test

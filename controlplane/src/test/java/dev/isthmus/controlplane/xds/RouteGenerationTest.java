@@ -123,18 +123,7 @@ class RouteGenerationTest {
 
   static ClusterState with(List<VirtualService> vs) {
     ClusterState s = Fixtures.reviews();
-    return new ClusterState(
-        s.services(),
-        s.endpointSlices(),
-        s.pods(),
-        s.nodes(),
-        s.serviceEntries(),
-        s.workloadEntries(),
-        vs,
-        s.destinationRules(),
-        s.gateways(),
-        s.sidecars(),
-        s.peerAuthentications());
+    return s.withVirtualServices(vs);
   }
 
   static VirtualHost reviewsHost(ProxyResources r, String routeName) {

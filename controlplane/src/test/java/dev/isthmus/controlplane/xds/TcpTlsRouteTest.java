@@ -33,18 +33,7 @@ class TcpTlsRouteTest {
     secure.getSpec().setClusterIP("10.96.0.30");
     services.add(mongo);
     services.add(secure);
-    return new ClusterState(
-        services,
-        s.endpointSlices(),
-        s.pods(),
-        s.nodes(),
-        s.serviceEntries(),
-        s.workloadEntries(),
-        s.virtualServices(),
-        s.destinationRules(),
-        s.gateways(),
-        s.sidecars(),
-        s.peerAuthentications());
+    return s.withServices(services);
   }
 
   static Listener listener(ProxyResources r, String name) {
@@ -252,19 +241,7 @@ class TcpTlsRouteTest {
     List<io.fabric8.kubernetes.api.model.Pod> pods = new ArrayList<>(s.pods());
     pods.add(
         Fixtures.pod("istio-system", "ingress", "10.1.0.50", Map.of("istio", "ingressgateway")));
-    ClusterState withGateway =
-        new ClusterState(
-            s.services(),
-            s.endpointSlices(),
-            pods,
-            s.nodes(),
-            s.serviceEntries(),
-            s.workloadEntries(),
-            s.virtualServices(),
-            s.destinationRules(),
-            List.of(gw),
-            s.sidecars(),
-            s.peerAuthentications());
+    ClusterState withGateway = s.withPods(pods).withGateways(List.of(gw));
     ProxyResources r =
         ResourceGenerator.generate(
             Fixtures.build(withGateway),
