@@ -22,11 +22,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.BlockingQueue;
@@ -87,11 +83,12 @@ class GatewayCredentialsIT {
               citadel)) {
         CaServer.await(
             "the Gateway in the mesh model", () -> !cp.pushes().current().gateways().isEmpty());
-        ManagedChannel secure = secureChannel(citadel, cp, token);
+        ManagedChannel secure = XdsTestClient.secure(citadel, cp.secureXdsPort(), token);
         try {
           BlockingQueue<Object> in = new LinkedBlockingQueue<>();
           StreamObserver<DiscoveryRequest> out =
-              AggregatedDiscoveryServiceGrpc.newStub(secure).streamAggregatedResources(sink(in));
+              AggregatedDiscoveryServiceGrpc.newStub(secure)
+                  .streamAggregatedResources(XdsTestClient.sink(in));
           out.onNext(request(router(gwNs), Resources.V3.LISTENER_TYPE_URL).build());
           DiscoveryResponse lds = next(in);
           Listener https = null;
@@ -139,7 +136,8 @@ class GatewayCredentialsIT {
         try {
           BlockingQueue<Object> in = new LinkedBlockingQueue<>();
           StreamObserver<DiscoveryRequest> out =
-              AggregatedDiscoveryServiceGrpc.newStub(plain).streamAggregatedResources(sink(in));
+              AggregatedDiscoveryServiceGrpc.newStub(plain)
+                  .streamAggregatedResources(XdsTestClient.sink(in));
           out.onNext(
               request(router(gwNs), Resources.V3.SECRET_TYPE_URL).addResourceNames(CRED).build());
           Object got = in.poll(3, TimeUnit.SECONDS);
@@ -206,38 +204,5 @@ class GatewayCredentialsIT {
     Object got = in.poll(20, TimeUnit.SECONDS);
     assertThat(got).as("a response").isInstanceOf(DiscoveryResponse.class);
     return (DiscoveryResponse) got;
-  }
-
-  private static ManagedChannel secureChannel(Citadel citadel, ControlPlane cp, String token)
-      throws java.io.IOException {
-    Metadata headers = new Metadata();
-    headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + token);
-    return Grpc.newChannelBuilderForAddress(
-            "127.0.0.1",
-            cp.secureXdsPort(),
-            TlsChannelCredentials.newBuilder()
-                .trustManager(
-                    new ByteArrayInputStream(citadel.rootPem().getBytes(StandardCharsets.UTF_8)))
-                .build())
-        .overrideAuthority("istiod." + citadel.config().namespace() + ".svc")
-        .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
-        .build();
-  }
-
-  private static StreamObserver<DiscoveryResponse> sink(BlockingQueue<Object> in) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(DiscoveryResponse value) {
-        in.add(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        in.add(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    };
   }
 }

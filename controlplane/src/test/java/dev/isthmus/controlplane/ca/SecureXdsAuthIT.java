@@ -17,13 +17,8 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -100,11 +95,12 @@ class SecureXdsAuthIT {
 
   @Test
   void deltaStreamsAreAuthorizedToo() throws Exception {
-    ManagedChannel ch = channel(token);
+    ManagedChannel ch = XdsTestClient.secure(citadel, cp.secureXdsPort(), token);
     try {
       BlockingQueue<Object> in = new LinkedBlockingQueue<>();
       StreamObserver<DeltaDiscoveryRequest> out =
-          AggregatedDiscoveryServiceGrpc.newStub(ch).deltaAggregatedResources(observer(in));
+          AggregatedDiscoveryServiceGrpc.newStub(ch)
+              .deltaAggregatedResources(XdsTestClient.sink(in));
       out.onNext(
           DeltaDiscoveryRequest.newBuilder()
               .setNode(sidecar("someone-else"))
@@ -117,7 +113,8 @@ class SecureXdsAuthIT {
 
       BlockingQueue<Object> ok = new LinkedBlockingQueue<>();
       StreamObserver<DeltaDiscoveryRequest> good =
-          AggregatedDiscoveryServiceGrpc.newStub(ch).deltaAggregatedResources(observer(ok));
+          AggregatedDiscoveryServiceGrpc.newStub(ch)
+              .deltaAggregatedResources(XdsTestClient.sink(ok));
       good.onNext(
           DeltaDiscoveryRequest.newBuilder()
               .setNode(sidecar(workloadNs))
@@ -139,7 +136,8 @@ class SecureXdsAuthIT {
     try {
       BlockingQueue<Object> in = new LinkedBlockingQueue<>();
       StreamObserver<DiscoveryRequest> out =
-          AggregatedDiscoveryServiceGrpc.newStub(ch).streamAggregatedResources(observer(in));
+          AggregatedDiscoveryServiceGrpc.newStub(ch)
+              .streamAggregatedResources(XdsTestClient.sink(in));
       out.onNext(
           DiscoveryRequest.newBuilder()
               .setNode(sidecar("someone-else"))
@@ -155,11 +153,12 @@ class SecureXdsAuthIT {
   record Result(DiscoveryResponse response, Throwable error) {}
 
   private static Result sotw(String bearer, Node node) throws Exception {
-    ManagedChannel ch = channel(bearer);
+    ManagedChannel ch = XdsTestClient.secure(citadel, cp.secureXdsPort(), bearer);
     try {
       BlockingQueue<Object> in = new LinkedBlockingQueue<>();
       StreamObserver<DiscoveryRequest> out =
-          AggregatedDiscoveryServiceGrpc.newStub(ch).streamAggregatedResources(observer(in));
+          AggregatedDiscoveryServiceGrpc.newStub(ch)
+              .streamAggregatedResources(XdsTestClient.sink(in));
       out.onNext(
           DiscoveryRequest.newBuilder()
               .setNode(node)
@@ -175,39 +174,6 @@ class SecureXdsAuthIT {
     } finally {
       ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-  }
-
-  private static ManagedChannel channel(String bearer) throws java.io.IOException {
-    TlsChannelCredentials.Builder tls =
-        TlsChannelCredentials.newBuilder()
-            .trustManager(
-                new ByteArrayInputStream(citadel.rootPem().getBytes(StandardCharsets.UTF_8)));
-    var b =
-        Grpc.newChannelBuilderForAddress("127.0.0.1", cp.secureXdsPort(), tls.build())
-            .overrideAuthority("istiod." + citadel.config().namespace() + ".svc");
-    if (bearer != null) {
-      Metadata headers = new Metadata();
-      headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + bearer);
-      b.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
-    }
-    return b.build();
-  }
-
-  private static <T> StreamObserver<T> observer(BlockingQueue<Object> in) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(T value) {
-        in.add(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        in.add(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    };
   }
 
   private static Node sidecar(String ns) {
