@@ -239,7 +239,20 @@ public final class MeshModelBuilder {
         ports,
         orEmpty(svc.getSpec().getSelector()),
         MeshService.Resolution.STATIC,
-        MeshService.Origin.KUBERNETES);
+        MeshService.Origin.KUBERNETES,
+        exportTo(svc.getMetadata().getAnnotations()));
+  }
+
+  /** A Service's {@code networking.istio.io/exportTo} annotation (comma-separated). */
+  static List<String> exportTo(Map<String, String> annotations) {
+    String v = annotations == null ? null : annotations.get("networking.istio.io/exportTo");
+    if (v == null || v.isBlank()) {
+      return List.of();
+    }
+    return java.util.Arrays.stream(v.split(","))
+        .map(String::trim)
+        .filter(s -> !s.isEmpty())
+        .toList();
   }
 
   void sliceEndpoints(

@@ -88,7 +88,8 @@ final class ServiceEntries {
               ports,
               selector,
               resolution,
-              MeshService.Origin.SERVICE_ENTRY);
+              MeshService.Origin.SERVICE_ENTRY,
+              spec.getExportTo());
       services.putIfAbsent(host, ms);
       List<MeshEndpoint> list = endpoints.computeIfAbsent(host, h -> new ArrayList<>());
       if (resolution == MeshService.Resolution.NONE) {

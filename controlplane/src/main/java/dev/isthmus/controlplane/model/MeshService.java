@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param selector workload selector labels (empty when endpoints are listed explicitly)
  * @param resolution how endpoints are resolved
  * @param origin what defined the service
+ * @param exportTo namespaces the service is visible in (Istio's {@code exportTo}: empty or {@code
+ *     *} everywhere, {@code .} its own namespace, {@code ~} nowhere)
  */
 public record MeshService(
     String hostname,
@@ -25,7 +27,8 @@ public record MeshService(
     List<ServicePort> ports,
     Map<String, String> selector,
     Resolution resolution,
-    Origin origin) {
+    Origin origin,
+    List<String> exportTo) {
 
   /** Endpoint resolution, mirroring {@code ServiceEntry.resolution}. */
   public enum Resolution {
@@ -43,6 +46,41 @@ public record MeshService(
   public MeshService {
     ports = List.copyOf(ports);
     selector = Map.copyOf(selector);
+    exportTo = exportTo == null ? List.of() : List.copyOf(exportTo);
+  }
+
+  /** A service visible everywhere. */
+  public MeshService(
+      String hostname,
+      String namespace,
+      String name,
+      String address,
+      List<ServicePort> ports,
+      Map<String, String> selector,
+      Resolution resolution,
+      Origin origin) {
+    this(hostname, namespace, name, address, ports, selector, resolution, origin, List.of());
+  }
+
+  /**
+   * Whether config of namespace {@code own} with this {@code exportTo} is visible in namespace
+   * {@code to}, as Istio reads {@code exportTo}.
+   */
+  public static boolean exported(List<String> exportTo, String own, String to) {
+    if (exportTo == null || exportTo.isEmpty()) {
+      return true;
+    }
+    for (String e : exportTo) {
+      if (e.equals("*") || e.equals(to) || (e.equals(".") && own.equals(to))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether this service is visible to proxies of namespace {@code ns}. */
+  public boolean visibleIn(String ns) {
+    return exported(exportTo, namespace, ns);
   }
 
   /** The port with this number, if the service declares it. */

@@ -47,7 +47,7 @@ final class ConfigLookup {
     ConfigEntry<Sidecar> sc = proxy.type() == ProxyNode.Type.ROUTER ? null : sidecar(proxy);
     List<MeshService> out = new ArrayList<>();
     for (MeshService svc : mesh.services().values()) {
-      if (sc == null || egressAllows(sc, svc)) {
+      if (svc.visibleIn(proxy.namespace()) && (sc == null || egressAllows(sc, svc))) {
         out.add(svc);
       }
     }
@@ -129,7 +129,8 @@ final class ConfigLookup {
     int bestRank = Integer.MAX_VALUE;
     for (ConfigEntry<DestinationRule> e : mesh.destinationRules()) {
       String h = mesh.resolveHost(e.spec().getHost(), e.namespace());
-      if (!hostMatches(h, host)) {
+      if (!hostMatches(h, host)
+          || !MeshService.exported(e.spec().getExportTo(), e.namespace(), proxyNamespace)) {
         continue;
       }
       int rank =
@@ -232,10 +233,16 @@ final class ConfigLookup {
     return roots;
   }
 
-  /** VirtualServices bound to the mesh (no gateways, or {@code mesh}) for this host. */
-  List<ConfigEntry<VirtualService>> meshVirtualServices(String host) {
+  /**
+   * VirtualServices bound to the mesh (no gateways, or {@code mesh}) for this host and exported to
+   * {@code namespace}.
+   */
+  List<ConfigEntry<VirtualService>> meshVirtualServices(String host, String namespace) {
     List<ConfigEntry<VirtualService>> out = new ArrayList<>();
     for (ConfigEntry<VirtualService> e : virtualServices()) {
+      if (!MeshService.exported(e.spec().getExportTo(), e.namespace(), namespace)) {
+        continue;
+      }
       List<String> gws = e.spec().getGateways();
       if (gws != null && !gws.isEmpty() && !gws.contains("mesh")) {
         continue;
@@ -252,7 +259,7 @@ final class ConfigLookup {
     List<ConfigEntry<VirtualService>> out = new ArrayList<>();
     for (ConfigEntry<VirtualService> e : virtualServices()) {
       List<String> gws = e.spec().getGateways();
-      if (gws == null) {
+      if (gws == null || !MeshService.exported(e.spec().getExportTo(), e.namespace(), gatewayNs)) {
         continue;
       }
       for (String g : gws) {

@@ -156,7 +156,7 @@ final class ListenerGenerator {
         if (p.protocol().isHttp()) {
           httpPorts.putIfAbsent(p.port(), p);
         } else if (!svc.address().isEmpty() && !svc.hostname().contains("*")) {
-          out.add(tcpListener(routes, svc, p));
+          out.add(tcpListener(routes, proxy, svc, p));
         }
       }
     }
@@ -183,9 +183,10 @@ final class ListenerGenerator {
    * matching SNI; TCP ports the first TCP route that applies; both fall back to the service's own
    * cluster.
    */
-  private Listener tcpListener(TcpRoutes routes, MeshService svc, ServicePort p) {
+  private Listener tcpListener(TcpRoutes routes, ProxyNode proxy, MeshService svc, ServicePort p) {
     String own = Names.outboundCluster(p.port(), null, svc.hostname());
-    List<ConfigEntry<VirtualService>> vss = lookup.meshVirtualServices(svc.hostname());
+    List<ConfigEntry<VirtualService>> vss =
+        lookup.meshVirtualServices(svc.hostname(), proxy.namespace());
     ConfigEntry<VirtualService> vs = vss.isEmpty() ? null : vss.get(0);
     Listener.Builder l =
         Listener.newBuilder()

@@ -113,7 +113,8 @@ final class RouteGenerator {
             .addAllDomains(domains(proxy, svc, p.port()));
     // Sidecars do not merge VirtualServices (Istio merges only on gateways): the oldest one
     // binding the host wins; a VirtualService without routes for this port leaves the default.
-    List<ConfigEntry<VirtualService>> vss = lookup.meshVirtualServices(svc.hostname());
+    List<ConfigEntry<VirtualService>> vss =
+        lookup.meshVirtualServices(svc.hostname(), proxy.namespace());
     List<Route> routes = vss.isEmpty() ? List.of() : t.routes(vss.get(0), p.port());
     if (!routes.isEmpty()) {
       vh.addAllRoutes(routes);

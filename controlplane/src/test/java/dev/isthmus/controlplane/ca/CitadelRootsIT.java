@@ -193,6 +193,12 @@ class CitadelRootsIT {
 
       putSecret(client, ns, "cacerts", cacerts);
       CaServer.await("the plugged-in root", () -> ca.citadel.root().equals(root.root()));
+      // the serving certificate is re-issued from the new chain just after the root switches
+      CaServer.await(
+          "the serving certificate from the plugged-in chain",
+          () ->
+              ca.citadel.servingCertificate().chain().size() > 1
+                  && ca.citadel.servingCertificate().chain().get(1).equals(inter));
 
       String token = CaServer.token(client, workload, SA, "istio-ca");
       List<X509Certificate> chain =
