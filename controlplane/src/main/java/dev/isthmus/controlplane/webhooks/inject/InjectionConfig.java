@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.controlplane.webhooks.inject.gotmpl.Template;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +35,9 @@ public record InjectionConfig(
     List<String> defaultTemplates,
     ObjectNode mesh,
     Map<String, Template> templates,
-    Map<String, String> injectedAnnotations) {
+    Map<String, String> injectedAnnotations,
+    List<LabelSelector> neverInjectSelector,
+    List<LabelSelector> alwaysInjectSelector) {
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** Used when no ConfigMap exists: no templates, so every injection fails with a message. */
@@ -45,7 +48,9 @@ public record InjectionConfig(
         List.of("sidecar"),
         JsonNodeFactory.instance.objectNode(),
         Map.of(),
-        Map.of());
+        Map.of(),
+        List.of(),
+        List.of());
   }
 
   /**
@@ -61,6 +66,8 @@ public record InjectionConfig(
     List<String> defaults = List.of("sidecar");
     Map<String, Template> templates = new TreeMap<>();
     Map<String, String> injected = new LinkedHashMap<>();
+    List<LabelSelector> never = new ArrayList<>();
+    List<LabelSelector> always = new ArrayList<>();
     if (injectorData != null) {
       if (injectorData.get("values") != null) {
         values = read(injectorData.get("values"), "values");
@@ -86,6 +93,8 @@ public record InjectionConfig(
             && !config.path("template").asText().isBlank()) {
           templates.put("sidecar", template("sidecar", config.path("template").asText()));
         }
+        selectors(config.path("neverInjectSelector"), "config.neverInjectSelector", never);
+        selectors(config.path("alwaysInjectSelector"), "config.alwaysInjectSelector", always);
         config
             .path("injectedAnnotations")
             .fields()
@@ -100,7 +109,31 @@ public record InjectionConfig(
       }
     }
     return new InjectionConfig(
-        values, policy, defaults, mesh, Map.copyOf(templates), Map.copyOf(injected));
+        values,
+        policy,
+        defaults,
+        mesh,
+        Map.copyOf(templates),
+        Map.copyOf(injected),
+        List.copyOf(never),
+        List.copyOf(always));
+  }
+
+  private static void selectors(JsonNode list, String path, List<LabelSelector> out) {
+    if (list.isMissingNode() || list.isNull()) {
+      return;
+    }
+    if (!list.isArray()) {
+      throw new IllegalArgumentException(path + ": expected a list of label selectors");
+    }
+    for (int i = 0; i < list.size(); i++) {
+      try {
+        out.add(JSON.convertValue(list.get(i), LabelSelector.class));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            path + "[" + i + "]: not a label selector: " + e.getMessage(), e);
+      }
+    }
   }
 
   private static Template template(String name, String text) {

@@ -1,6 +1,9 @@
 package dev.isthmus.controlplane.webhooks.inject;
 
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -47,6 +50,23 @@ public final class InjectionPolicy {
       Map<String, String> namespaceLabels,
       String revision,
       String policy) {
+    return decide(pod, namespace, namespaceLabels, revision, policy, List.of(), List.of());
+  }
+
+  /**
+   * As {@link #decide(Pod, String, Map, String, String)}, with the injector config's {@code
+   * neverInjectSelector} and {@code alwaysInjectSelector}: when the pod says nothing itself, a
+   * never-selector match keeps it out and an always-selector match injects it whatever the policy,
+   * as Istio decides.
+   */
+  public static Decision decide(
+      Pod pod,
+      String namespace,
+      Map<String, String> namespaceLabels,
+      String revision,
+      String policy,
+      List<LabelSelector> neverInjectSelector,
+      List<LabelSelector> alwaysInjectSelector) {
     var meta = pod.getMetadata();
     Map<String, String> labels =
         meta == null || meta.getLabels() == null ? Map.of() : meta.getLabels();
@@ -87,10 +107,54 @@ public final class InjectionPolicy {
     if (podFalse) {
       return new Decision(false, "pod has sidecar.istio.io/inject=" + podSays);
     }
+    if (podSays == null) {
+      for (int i = 0; i < neverInjectSelector.size(); i++) {
+        if (matches(neverInjectSelector.get(i), labels)) {
+          return new Decision(false, "pod matches neverInjectSelector[" + i + "]");
+        }
+      }
+      for (int i = 0; i < alwaysInjectSelector.size(); i++) {
+        if (matches(alwaysInjectSelector.get(i), labels)) {
+          return new Decision(true, "pod matches alwaysInjectSelector[" + i + "]");
+        }
+      }
+    }
     if ("disabled".equals(policy) && !podTrue) {
       return new Decision(false, "policy disabled and pod does not request injection");
     }
     return new Decision(true, why);
+  }
+
+  /** Kubernetes label selector semantics; an empty selector matches nothing here, as in Istio. */
+  static boolean matches(LabelSelector s, Map<String, String> labels) {
+    boolean empty = true;
+    if (s.getMatchLabels() != null) {
+      for (var e : s.getMatchLabels().entrySet()) {
+        empty = false;
+        if (!e.getValue().equals(labels.get(e.getKey()))) {
+          return false;
+        }
+      }
+    }
+    if (s.getMatchExpressions() != null) {
+      for (LabelSelectorRequirement r : s.getMatchExpressions()) {
+        empty = false;
+        String v = labels.get(r.getKey());
+        List<String> values = r.getValues() == null ? List.of() : r.getValues();
+        boolean ok =
+            switch (r.getOperator()) {
+              case "In" -> v != null && values.contains(v);
+              case "NotIn" -> v == null || !values.contains(v);
+              case "Exists" -> labels.containsKey(r.getKey());
+              case "DoesNotExist" -> !labels.containsKey(r.getKey());
+              default -> false;
+            };
+        if (!ok) {
+          return false;
+        }
+      }
+    }
+    return !empty;
   }
 
   private static boolean isTrue(String v) {

@@ -79,7 +79,14 @@ public final class SidecarInjector {
             : namespace;
     InjectionConfig cfg = config.get();
     var decision =
-        InjectionPolicy.decide(pod, ns, namespaceLabels.apply(ns), cfg.revision(), cfg.policy());
+        InjectionPolicy.decide(
+            pod,
+            ns,
+            namespaceLabels.apply(ns),
+            cfg.revision(),
+            cfg.policy(),
+            cfg.neverInjectSelector(),
+            cfg.alwaysInjectSelector());
     if (!decision.inject()) {
       return new InjectionResult(
           false, decision.reason(), JsonNodeFactory.instance.arrayNode(), pod);
