@@ -1,5 +1,7 @@
 package dev.isthmus.controlplane.xds;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -161,23 +163,38 @@ public final class CredentialSecrets {
       BiFunction<String, String, Map<String, String>> lookup) {
     List<String> names = List.of();
     if (verifiedIdentity != null && proxy.type() != ProxyNode.Type.PROXYLESS_GRPC) {
-      List<Listener> listeners = new ArrayList<>();
-      generated
-          .messages(Resources.V3.LISTENER_TYPE_URL)
-          .values()
-          .forEach(m -> listeners.add((Listener) m));
-      List<Cluster> clusters = new ArrayList<>();
-      generated
-          .messages(Resources.V3.CLUSTER_TYPE_URL)
-          .values()
-          .forEach(m -> clusters.add((Cluster) m));
-      names = referenced(listeners, clusters);
+      TreeSet<String> all = new TreeSet<>();
+      for (String type : List.of(Resources.V3.LISTENER_TYPE_URL, Resources.V3.CLUSTER_TYPE_URL)) {
+        generated.resources(type).forEach((name, v) -> all.addAll(referencedBy(type, name, v)));
+      }
+      names = List.copyOf(all);
     }
     String type = Resources.V3.SECRET_TYPE_URL;
     if (names.isEmpty()) {
       return generated.resources(type).isEmpty() ? generated : generated.with(type, List.of());
     }
     return generated.with(type, generate(names, proxy.namespace(), lookup));
+  }
+
+  /**
+   * Names a resource refers to, by content hash: resources are shared between proxies and pushes,
+   * so each distinct listener or cluster is inspected once, not once per proxy and push.
+   */
+  private static final Cache<String, List<String>> REFERENCED =
+      CacheBuilder.newBuilder().maximumSize(200_000).build();
+
+  private static List<String> referencedBy(
+      String type, String name, io.envoyproxy.controlplane.cache.VersionedResource<?> v) {
+    String key = type + '\u0000' + name + '\u0000' + v.version();
+    List<String> cached = REFERENCED.getIfPresent(key);
+    if (cached == null) {
+      cached =
+          v.resource() instanceof Listener l
+              ? referenced(List.of(l), List.of())
+              : v.resource() instanceof Cluster c ? referenced(List.of(), List.of(c)) : List.of();
+      REFERENCED.put(key, cached);
+    }
+    return cached;
   }
 
   /** The {@code kubernetes://} SDS names the listeners and clusters of a proxy refer to, sorted. */
