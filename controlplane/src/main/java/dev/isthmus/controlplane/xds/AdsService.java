@@ -26,7 +26,6 @@ import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.net.SocketAddress;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -136,115 +135,63 @@ public final class AdsService
   @Override
   public StreamObserver<DiscoveryRequest> streamAggregatedResources(
       StreamObserver<DiscoveryResponse> responseObserver) {
-    XdsConnection c = open(false);
-    SerializedObserver<DiscoveryResponse> out =
-        new SerializedObserver<>(
-            (ServerCallStreamObserver<DiscoveryResponse>) responseObserver,
-            r -> {
-              c.sent(r.getTypeUrl(), r.getVersionInfo(), r.getNonce());
-              if (served(r.getTypeUrl())) {
-                metrics.pushed(r.getTypeUrl());
-              }
-            },
-            () -> close(c));
-    StreamObserver<DiscoveryRequest> inner = delegate.streamAggregatedResources(out);
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(DiscoveryRequest req) {
-        try {
-          Node node = bindNode(c, req.hasNode() ? req.getNode() : null);
-          if (!req.hasNode()) {
-            req = req.toBuilder().setNode(node).build();
-          }
-        } catch (IllegalArgumentException e) {
-          LOG.warn("closing xDS stream {}: {}", c.id(), e.getMessage());
-          inner.onError(
-              Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-          return;
-        } catch (StatusException e) {
-          LOG.warn("closing xDS stream {}: {}", c.id(), e.getStatus().getDescription());
-          inner.onError(e);
-          return;
-        }
-        String type = req.getTypeUrl();
-        String error = req.hasErrorDetail() ? req.getErrorDetail().getMessage() : null;
-        if (c.answered(type, req.getResponseNonce(), req.getVersionInfo(), error)) {
-          metrics.rejected(type);
-        }
-        if (!type.isEmpty() && !served(type)) {
-          if (req.getResponseNonce().isEmpty() || !req.getResponseNonce().startsWith("u")) {
-            out.onNext(
-                DiscoveryResponse.newBuilder()
-                    .setTypeUrl(type)
-                    .setNonce("u" + ownNonces.incrementAndGet())
-                    .build());
-          }
-          return;
-        }
-        inner.onNext(req);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        close(c);
-        inner.onError(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        close(c);
-        inner.onCompleted();
-      }
-    };
+    return stream(StreamProtocol.SOTW, responseObserver, delegate::streamAggregatedResources);
   }
 
   @Override
   public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
       StreamObserver<DeltaDiscoveryResponse> responseObserver) {
-    XdsConnection c = open(true);
-    SerializedObserver<DeltaDiscoveryResponse> out =
+    return stream(StreamProtocol.DELTA, responseObserver, delegate::deltaAggregatedResources);
+  }
+
+  /**
+   * One ADS stream, SotW or Delta: binds the node, tracks ACKs and NACKs, answers types the control
+   * plane does not generate itself, and hands the rest to java-control-plane.
+   */
+  private <Q, R> StreamObserver<Q> stream(
+      StreamProtocol<Q, R> protocol,
+      StreamObserver<R> responseObserver,
+      java.util.function.Function<StreamObserver<R>, StreamObserver<Q>> server) {
+    XdsConnection c = open(protocol.delta());
+    SerializedObserver<R> out =
         new SerializedObserver<>(
-            (ServerCallStreamObserver<DeltaDiscoveryResponse>) responseObserver,
+            (ServerCallStreamObserver<R>) responseObserver,
             r -> {
-              c.sent(r.getTypeUrl(), r.getSystemVersionInfo(), r.getNonce());
-              if (served(r.getTypeUrl())) {
-                metrics.pushed(r.getTypeUrl());
+              c.sent(protocol.type(r), protocol.version(r), protocol.nonce(r));
+              if (served(protocol.type(r))) {
+                metrics.pushed(protocol.type(r));
               }
             },
             () -> close(c));
-    StreamObserver<DeltaDiscoveryRequest> inner = delegate.deltaAggregatedResources(out);
+    StreamObserver<Q> inner = server.apply(out);
+    String kind = protocol.delta() ? "delta xDS" : "xDS";
     return new StreamObserver<>() {
       @Override
-      public void onNext(DeltaDiscoveryRequest req) {
+      public void onNext(Q req) {
         try {
-          Node node = bindNode(c, req.hasNode() ? req.getNode() : null);
-          if (!req.hasNode()) {
-            req = req.toBuilder().setNode(node).build();
+          Node node = bindNode(c, protocol.node(req));
+          if (protocol.node(req) == null) {
+            req = protocol.withNode(req, node);
           }
         } catch (IllegalArgumentException e) {
-          LOG.warn("closing delta xDS stream {}: {}", c.id(), e.getMessage());
+          LOG.warn("closing {} stream {}: {}", kind, c.id(), e.getMessage());
           inner.onError(
               Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
           return;
         } catch (StatusException e) {
-          LOG.warn("closing delta xDS stream {}: {}", c.id(), e.getStatus().getDescription());
+          LOG.warn("closing {} stream {}: {}", kind, c.id(), e.getStatus().getDescription());
           inner.onError(e);
           return;
         }
-        String type = req.getTypeUrl();
-        String error = req.hasErrorDetail() ? req.getErrorDetail().getMessage() : null;
-        if (c.answered(type, req.getResponseNonce(), "", error)) {
+        String type = protocol.requestType(req);
+        String nonce = protocol.responseNonce(req);
+        if (c.answered(type, nonce, protocol.requestVersion(req), protocol.error(req))) {
           metrics.rejected(type);
         }
         if (!type.isEmpty() && !served(type)) {
-          if (req.getResponseNonce().isEmpty() || !req.getResponseNonce().startsWith("u")) {
-            List<String> none = new ArrayList<>();
-            out.onNext(
-                DeltaDiscoveryResponse.newBuilder()
-                    .setTypeUrl(type)
-                    .setNonce("u" + ownNonces.incrementAndGet())
-                    .addAllRemovedResources(none)
-                    .build());
+          // our own empty answer carries a nonce starting with "u": its ACK needs no answer
+          if (nonce.isEmpty() || !nonce.startsWith("u")) {
+            out.onNext(protocol.empty(type, "u" + ownNonces.incrementAndGet()));
           }
           return;
         }
