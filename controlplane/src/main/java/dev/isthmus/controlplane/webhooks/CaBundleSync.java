@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -123,71 +124,63 @@ public final class CaBundleSync implements AutoCloseable {
   }
 
   private void syncMutating(MutatingWebhookConfiguration c) {
-    if (!ours(c, mutatingNames) || c.getWebhooks() == null) {
-      return;
-    }
-    String bundle = bundle();
-    if (c.getWebhooks().stream()
-        .allMatch(
-            w ->
-                w.getClientConfig() == null
-                    || Objects.equals(bundle, w.getClientConfig().getCaBundle()))) {
-      return;
-    }
-    try {
-      client
-          .admissionRegistration()
-          .v1()
-          .mutatingWebhookConfigurations()
-          .withName(c.getMetadata().getName())
-          .edit(
-              cur -> {
-                for (MutatingWebhook w : cur.getWebhooks()) {
-                  if (w.getClientConfig() != null) {
-                    w.getClientConfig().setCaBundle(bundle);
-                  }
-                }
-                return cur;
-              });
-    } catch (KubernetesClientException e) {
-      LOG.log(
-          Level.WARNING,
-          "cannot patch caBundle of MutatingWebhookConfiguration " + c.getMetadata().getName(),
-          e);
-    }
+    sync(
+        c,
+        mutatingNames,
+        m ->
+            m.getWebhooks() == null
+                ? List.of()
+                : m.getWebhooks().stream().map(MutatingWebhook::getClientConfig).toList(),
+        client
+            .admissionRegistration()
+            .v1()
+            .mutatingWebhookConfigurations()
+            .withName(c.getMetadata().getName()));
   }
 
   private void syncValidating(ValidatingWebhookConfiguration c) {
-    if (!ours(c, validatingNames) || c.getWebhooks() == null) {
+    sync(
+        c,
+        validatingNames,
+        v ->
+            v.getWebhooks() == null
+                ? List.of()
+                : v.getWebhooks().stream().map(ValidatingWebhook::getClientConfig).toList(),
+        client
+            .admissionRegistration()
+            .v1()
+            .validatingWebhookConfigurations()
+            .withName(c.getMetadata().getName()));
+  }
+
+  /** Sets the root as caBundle of every webhook of {@code c} that does not carry it yet. */
+  private <T extends HasMetadata> void sync(
+      T c,
+      Set<String> names,
+      java.util.function.Function<T, List<WebhookClientConfig>> clientConfigs,
+      io.fabric8.kubernetes.client.dsl.Resource<T> resource) {
+    List<WebhookClientConfig> configs = clientConfigs.apply(c);
+    if (!ours(c, names) || configs.isEmpty()) {
       return;
     }
     String bundle = bundle();
-    if (c.getWebhooks().stream()
-        .allMatch(
-            w ->
-                w.getClientConfig() == null
-                    || Objects.equals(bundle, w.getClientConfig().getCaBundle()))) {
+    if (configs.stream().allMatch(w -> w == null || Objects.equals(bundle, w.getCaBundle()))) {
       return;
     }
     try {
-      client
-          .admissionRegistration()
-          .v1()
-          .validatingWebhookConfigurations()
-          .withName(c.getMetadata().getName())
-          .edit(
-              cur -> {
-                for (ValidatingWebhook w : cur.getWebhooks()) {
-                  if (w.getClientConfig() != null) {
-                    w.getClientConfig().setCaBundle(bundle);
-                  }
-                }
-                return cur;
-              });
+      resource.edit(
+          cur -> {
+            for (WebhookClientConfig w : clientConfigs.apply(cur)) {
+              if (w != null) {
+                w.setCaBundle(bundle);
+              }
+            }
+            return cur;
+          });
     } catch (KubernetesClientException e) {
       LOG.log(
           Level.WARNING,
-          "cannot patch caBundle of ValidatingWebhookConfiguration " + c.getMetadata().getName(),
+          "cannot patch caBundle of " + c.getKind() + " " + c.getMetadata().getName(),
           e);
     }
   }

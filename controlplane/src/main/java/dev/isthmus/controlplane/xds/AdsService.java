@@ -230,13 +230,4 @@ public final class AdsService
       return any;
     }
   }
-
-  /** Type URLs answered from generated resources. */
-  public static List<String> servedTypes() {
-    return List.of(
-        Resources.V3.CLUSTER_TYPE_URL,
-        Resources.V3.ENDPOINT_TYPE_URL,
-        Resources.V3.LISTENER_TYPE_URL,
-        Resources.V3.ROUTE_TYPE_URL);
-  }
 }
