@@ -87,7 +87,7 @@ final class ConfigStore<O extends HasMetadata, T> {
             a.getMetadata().getCreationTimestamp(), b.getMetadata().getCreationTimestamp());
   }
 
-  /** Valid entries, oldest first, then by {@code namespace/name}. */
+  /** Valid entries, oldest first, then by name, then by namespace (Istio's order). */
   List<ConfigEntry<T>> list() {
     if (dirty) {
       // List.copyOf, not Stream.toList: the snapshot's own List.copyOf then keeps this instance.
@@ -96,7 +96,8 @@ final class ConfigStore<O extends HasMetadata, T> {
               valid.values().stream()
                   .sorted(
                       Comparator.comparing((Valid<T> v) -> v.created())
-                          .thenComparing(v -> v.entry().key()))
+                          .thenComparing(v -> v.entry().name())
+                          .thenComparing(v -> v.entry().namespace()))
                   .map(Valid::entry)
                   .toList());
       dirty = false;

@@ -343,13 +343,17 @@ public final class MeshModelBuilder {
     return in.stream().sorted(Comparator.comparing(MeshModelBuilder::key)).toList();
   }
 
-  /** Oldest first, then by name: the order Istio merges conflicting configuration in. */
+  /**
+   * Oldest first, then by name, then by namespace: the order Istio merges conflicting configuration
+   * in (creation times are in seconds, so ties are common).
+   */
   static <T extends HasMetadata> List<T> sortedByAge(List<T> in) {
     return in.stream()
         .sorted(
             Comparator.comparing(
                     (T o) -> Objects.requireNonNullElse(o.getMetadata().getCreationTimestamp(), ""))
-                .thenComparing(MeshModelBuilder::key))
+                .thenComparing((T o) -> o.getMetadata().getName())
+                .thenComparing(MeshModelBuilder::ns))
         .toList();
   }
 
