@@ -13,6 +13,7 @@ import dev.isthmus.controlplane.xds.AdsService;
 import dev.isthmus.controlplane.xds.CredentialSecrets;
 import dev.isthmus.controlplane.xds.CredentialStore;
 import dev.isthmus.controlplane.xds.PushController;
+import dev.isthmus.controlplane.xds.SecretAccess;
 import dev.isthmus.controlplane.xds.XdsAuthorization;
 import dev.isthmus.controlplane.xds.XdsCache;
 import dev.isthmus.controlplane.xds.XdsMetrics;
@@ -108,9 +109,14 @@ public final class ControlPlane implements AutoCloseable {
       // credentialName secrets are served only to proxies authenticated on the TLS port
       credentials = new CredentialStore(client, cache::redecorate);
       CredentialStore store = credentials;
+      SecretAccess access = new SecretAccess(client);
       cache.decorator(
           (proxy, identity, generated) ->
-              CredentialSecrets.decorate(proxy, identity, generated, store::data));
+              CredentialSecrets.decorate(
+                  proxy,
+                  identity != null && access.mayRead(identity) ? identity : null,
+                  generated,
+                  store::data));
     }
     plain =
         Grpc.newServerBuilderForPort(config.xdsPort(), InsecureServerCredentials.create())

@@ -46,6 +46,41 @@ class GatewayCredentialsIT {
     String ns = CaServer.namespace(client, "sds-cp");
     String gwNs = CaServer.namespace(client, "sds-gw");
     CaServer.serviceAccount(client, gwNs, "ingress");
+    CaServer.serviceAccount(client, gwNs, "app");
+    // as the gateway charts do: the gateway's service account may read its namespace's Secrets
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.rbac.RoleBuilder()
+                .withNewMetadata()
+                .withNamespace(gwNs)
+                .withName("ingress-sds")
+                .endMetadata()
+                .addNewRule()
+                .withApiGroups("")
+                .withResources("secrets")
+                .withVerbs("get", "watch", "list")
+                .endRule()
+                .build())
+        .create();
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder()
+                .withNewMetadata()
+                .withNamespace(gwNs)
+                .withName("ingress-sds")
+                .endMetadata()
+                .withNewRoleRef()
+                .withApiGroup("rbac.authorization.k8s.io")
+                .withKind("Role")
+                .withName("ingress-sds")
+                .endRoleRef()
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName("ingress")
+                .withNamespace(gwNs)
+                .endSubject()
+                .build())
+        .create();
     client.resource(secret(gwNs, "CERT-1")).create();
     client
         .resource(
@@ -127,6 +162,33 @@ class GatewayCredentialsIT {
           out.onCompleted();
         } finally {
           secure.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+
+        // a workload of the same namespace whose service account may not read Secrets gets none
+        String appToken = CaServer.token(client, gwNs, "app", "istio-ca");
+        ManagedChannel app = XdsTestClient.secure(citadel, cp.secureXdsPort(), appToken);
+        try {
+          BlockingQueue<Object> in = new LinkedBlockingQueue<>();
+          StreamObserver<DiscoveryRequest> out =
+              AggregatedDiscoveryServiceGrpc.newStub(app)
+                  .streamAggregatedResources(XdsTestClient.sink(in));
+          out.onNext(
+              request(
+                      router(gwNs).toBuilder()
+                          .setId(
+                              "router~10.1.0.51~gw-2." + gwNs + "~" + gwNs + ".svc.cluster.local")
+                          .build(),
+                      Resources.V3.SECRET_TYPE_URL)
+                  .addResourceNames(CRED)
+                  .build());
+          Object got = in.poll(3, TimeUnit.SECONDS);
+          assertThat(got).as("no error: the stream is authorized").isNotInstanceOf(Throwable.class);
+          if (got instanceof DiscoveryResponse r) {
+            assertThat(r.getResourcesList()).as("no credentials without Secret access").isEmpty();
+          }
+          out.onCompleted();
+        } finally {
+          app.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
 
         ManagedChannel plain =
