@@ -41,21 +41,7 @@ class ExternalCrdsIT {
             .withCrds(CrdPolicy.EXTERNAL)
             .withRenderer(iop -> withExtraCrd(Translator.render(iop)));
     try (IsthmusOperator operator = IsthmusOperator.start(client, config)) {
-      IstioOperator iop =
-          OperatorFixture.iop(
-              """
-              apiVersion: install.istio.io/v1alpha1
-              kind: IstioOperator
-              metadata:
-                name: base-only
-                namespace: %s
-              spec:
-                profile: empty
-                components:
-                  base:
-                    enabled: true
-              """
-                  .formatted(NS));
+      IstioOperator iop = OperatorFixture.baseOnly("base-only", NS);
       var res = client.resources(IstioOperator.class).inNamespace(NS).resource(iop);
       res.create();
 

@@ -33,21 +33,7 @@ class LeaderElectionIT {
       await().atMost(TIMEOUT).until(() -> "replica-a".equals(holder(client)));
       second = start(client, "replica-b", b);
 
-      IstioOperator iop =
-          OperatorFixture.iop(
-              """
-              apiVersion: install.istio.io/v1alpha1
-              kind: IstioOperator
-              metadata:
-                name: elected
-                namespace: %s
-              spec:
-                profile: empty
-                components:
-                  base:
-                    enabled: true
-              """
-                  .formatted(NS));
+      IstioOperator iop = OperatorFixture.baseOnly("elected", NS);
       var res = client.resources(IstioOperator.class).inNamespace(NS).resource(iop);
       res.create();
       await().atMost(TIMEOUT).until(() -> status(res.get()) == InstallStatus.HEALTHY);

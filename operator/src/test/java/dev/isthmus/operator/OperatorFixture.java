@@ -28,6 +28,24 @@ final class OperatorFixture {
     return Serialization.unmarshal(yaml, IstioOperator.class);
   }
 
+  /** An IstioOperator installing only the Base component (CRDs and shared objects, no Pods). */
+  static IstioOperator baseOnly(String name, String namespace) {
+    return iop(
+        """
+        apiVersion: install.istio.io/v1alpha1
+        kind: IstioOperator
+        metadata:
+          name: %s
+          namespace: %s
+        spec:
+          profile: empty
+          components:
+            base:
+              enabled: true
+        """
+            .formatted(name, namespace));
+  }
+
   static void namespace(KubernetesClient client, String ns) {
     client
         .namespaces()

@@ -157,9 +157,10 @@ public final class AdsService
         new SerializedObserver<>(
             (ServerCallStreamObserver<R>) responseObserver,
             r -> {
-              c.sent(protocol.type(r), protocol.version(r), protocol.nonce(r));
-              if (served(protocol.type(r))) {
-                metrics.pushed(protocol.type(r));
+              c.sent(
+                  protocol.type().apply(r), protocol.version().apply(r), protocol.nonce().apply(r));
+              if (served(protocol.type().apply(r))) {
+                metrics.pushed(protocol.type().apply(r));
               }
             },
             () -> close(c));
@@ -169,9 +170,9 @@ public final class AdsService
       @Override
       public void onNext(Q req) {
         try {
-          Node node = bindNode(c, protocol.node(req));
-          if (protocol.node(req) == null) {
-            req = protocol.withNode(req, node);
+          Node node = bindNode(c, protocol.node().apply(req));
+          if (protocol.node().apply(req) == null) {
+            req = protocol.withNode().apply(req, node);
           }
         } catch (IllegalArgumentException e) {
           LOG.warn("closing {} stream {}: {}", kind, c.id(), e.getMessage());
@@ -183,15 +184,16 @@ public final class AdsService
           inner.onError(e);
           return;
         }
-        String type = protocol.requestType(req);
-        String nonce = protocol.responseNonce(req);
-        if (c.answered(type, nonce, protocol.requestVersion(req), protocol.error(req))) {
+        String type = protocol.requestType().apply(req);
+        String nonce = protocol.responseNonce().apply(req);
+        if (c.answered(
+            type, nonce, protocol.requestVersion().apply(req), protocol.error().apply(req))) {
           metrics.rejected(type);
         }
         if (!type.isEmpty() && !served(type)) {
           // our own empty answer carries a nonce starting with "u": its ACK needs no answer
           if (nonce.isEmpty() || !nonce.startsWith("u")) {
-            out.onNext(protocol.empty(type, "u" + ownNonces.incrementAndGet()));
+            out.onNext(protocol.empty().apply(type, "u" + ownNonces.incrementAndGet()));
           }
           return;
         }

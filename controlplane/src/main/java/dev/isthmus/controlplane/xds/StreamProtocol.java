@@ -5,152 +5,64 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * {@code StreamProtocol} reads what {@link AdsService} needs from the requests and responses of one
  * ADS variant, State-of-the-World ({@link #SOTW}) or Delta ({@link #DELTA}), so both streams share
  * one handler.
+ *
+ * @param delta whether this is the incremental variant
+ * @param node the request's node, or null when it carries none
+ * @param withNode the request with the stream's node attached
+ * @param requestType the request's type URL
+ * @param responseNonce the nonce of the response the request answers
+ * @param requestVersion the version a SotW request acknowledges (Delta requests carry none)
+ * @param error the NACK's message, or null for an ACK or a first request
+ * @param type a response's type URL
+ * @param version a response's version
+ * @param nonce a response's nonce
+ * @param empty an answer without resources (type, nonce), for a type not generated here
  */
-interface StreamProtocol<Q, R> {
-  boolean delta();
+record StreamProtocol<Q, R>(
+    boolean delta,
+    Function<Q, Node> node,
+    BiFunction<Q, Node, Q> withNode,
+    Function<Q, String> requestType,
+    Function<Q, String> responseNonce,
+    Function<Q, String> requestVersion,
+    Function<Q, String> error,
+    Function<R, String> type,
+    Function<R, String> version,
+    Function<R, String> nonce,
+    BiFunction<String, String, R> empty) {
 
-  /** The request's node, or null when it carries none. */
-  Node node(Q req);
+  static final StreamProtocol<DiscoveryRequest, DiscoveryResponse> SOTW =
+      new StreamProtocol<>(
+          false,
+          q -> q.hasNode() ? q.getNode() : null,
+          (q, n) -> q.toBuilder().setNode(n).build(),
+          DiscoveryRequest::getTypeUrl,
+          DiscoveryRequest::getResponseNonce,
+          DiscoveryRequest::getVersionInfo,
+          q -> q.hasErrorDetail() ? q.getErrorDetail().getMessage() : null,
+          DiscoveryResponse::getTypeUrl,
+          DiscoveryResponse::getVersionInfo,
+          DiscoveryResponse::getNonce,
+          (t, n) -> DiscoveryResponse.newBuilder().setTypeUrl(t).setNonce(n).build());
 
-  Q withNode(Q req, Node node);
-
-  String requestType(Q req);
-
-  String responseNonce(Q req);
-
-  /** The version a SotW request acknowledges; Delta requests carry none. */
-  String requestVersion(Q req);
-
-  /** The NACK's message, or null for an ACK or a first request. */
-  String error(Q req);
-
-  String type(R resp);
-
-  String version(R resp);
-
-  String nonce(R resp);
-
-  /** An answer without resources, for a type the control plane does not generate. */
-  R empty(String type, String nonce);
-
-  StreamProtocol<DiscoveryRequest, DiscoveryResponse> SOTW =
-      new StreamProtocol<>() {
-        @Override
-        public boolean delta() {
-          return false;
-        }
-
-        @Override
-        public Node node(DiscoveryRequest req) {
-          return req.hasNode() ? req.getNode() : null;
-        }
-
-        @Override
-        public DiscoveryRequest withNode(DiscoveryRequest req, Node node) {
-          return req.toBuilder().setNode(node).build();
-        }
-
-        @Override
-        public String requestType(DiscoveryRequest req) {
-          return req.getTypeUrl();
-        }
-
-        @Override
-        public String responseNonce(DiscoveryRequest req) {
-          return req.getResponseNonce();
-        }
-
-        @Override
-        public String requestVersion(DiscoveryRequest req) {
-          return req.getVersionInfo();
-        }
-
-        @Override
-        public String error(DiscoveryRequest req) {
-          return req.hasErrorDetail() ? req.getErrorDetail().getMessage() : null;
-        }
-
-        @Override
-        public String type(DiscoveryResponse resp) {
-          return resp.getTypeUrl();
-        }
-
-        @Override
-        public String version(DiscoveryResponse resp) {
-          return resp.getVersionInfo();
-        }
-
-        @Override
-        public String nonce(DiscoveryResponse resp) {
-          return resp.getNonce();
-        }
-
-        @Override
-        public DiscoveryResponse empty(String type, String nonce) {
-          return DiscoveryResponse.newBuilder().setTypeUrl(type).setNonce(nonce).build();
-        }
-      };
-
-  StreamProtocol<DeltaDiscoveryRequest, DeltaDiscoveryResponse> DELTA =
-      new StreamProtocol<>() {
-        @Override
-        public boolean delta() {
-          return true;
-        }
-
-        @Override
-        public Node node(DeltaDiscoveryRequest req) {
-          return req.hasNode() ? req.getNode() : null;
-        }
-
-        @Override
-        public DeltaDiscoveryRequest withNode(DeltaDiscoveryRequest req, Node node) {
-          return req.toBuilder().setNode(node).build();
-        }
-
-        @Override
-        public String requestType(DeltaDiscoveryRequest req) {
-          return req.getTypeUrl();
-        }
-
-        @Override
-        public String responseNonce(DeltaDiscoveryRequest req) {
-          return req.getResponseNonce();
-        }
-
-        @Override
-        public String requestVersion(DeltaDiscoveryRequest req) {
-          return "";
-        }
-
-        @Override
-        public String error(DeltaDiscoveryRequest req) {
-          return req.hasErrorDetail() ? req.getErrorDetail().getMessage() : null;
-        }
-
-        @Override
-        public String type(DeltaDiscoveryResponse resp) {
-          return resp.getTypeUrl();
-        }
-
-        @Override
-        public String version(DeltaDiscoveryResponse resp) {
-          return resp.getSystemVersionInfo();
-        }
-
-        @Override
-        public String nonce(DeltaDiscoveryResponse resp) {
-          return resp.getNonce();
-        }
-
-        @Override
-        public DeltaDiscoveryResponse empty(String type, String nonce) {
-          return DeltaDiscoveryResponse.newBuilder().setTypeUrl(type).setNonce(nonce).build();
-        }
-      };
+  static final StreamProtocol<DeltaDiscoveryRequest, DeltaDiscoveryResponse> DELTA =
+      new StreamProtocol<>(
+          true,
+          q -> q.hasNode() ? q.getNode() : null,
+          (q, n) -> q.toBuilder().setNode(n).build(),
+          DeltaDiscoveryRequest::getTypeUrl,
+          DeltaDiscoveryRequest::getResponseNonce,
+          q -> "",
+          q -> q.hasErrorDetail() ? q.getErrorDetail().getMessage() : null,
+          DeltaDiscoveryResponse::getTypeUrl,
+          DeltaDiscoveryResponse::getSystemVersionInfo,
+          DeltaDiscoveryResponse::getNonce,
+          (t, n) -> DeltaDiscoveryResponse.newBuilder().setTypeUrl(t).setNonce(n).build());
 }
