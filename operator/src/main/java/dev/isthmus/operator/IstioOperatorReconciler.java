@@ -129,6 +129,14 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
       return patchIfChanged(iop, previous, failed).rescheduleAfter(settings.requeueAfter());
     }
     lastGood.put(key, rendered);
+    boolean newGeneration =
+        previous == null
+            || previous.observedGeneration == null
+            || previous.observedGeneration != generation;
+    if (newGeneration && !rendered.warnings().isEmpty()) {
+      // what manifest generate prints on stderr, once per generation
+      events.warning(iop, "RenderWarning", String.join("; ", rendered.warnings()));
+    }
     if (previous == null || previous.observedGeneration == null) {
       events.normal(iop, "Installed", "Applied " + desired.size() + " objects");
     } else if (previous.observedGeneration != generation) {

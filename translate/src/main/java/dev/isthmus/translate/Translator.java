@@ -173,6 +173,15 @@ public final class Translator {
 
     Validator.Result vr = Validator.validate(merged);
     warnings.addAll(vr.warnings());
+    String compat = text(((ObjectNode) merged.get("spec")).get("compatibilityVersion"), null);
+    if (compat != null) {
+      // Istio maps it to older pilot.env defaults; Isthmus's control plane has one behaviour
+      warnings.add(
+          "spec.compatibilityVersion: \""
+              + compat
+              + "\" is kept in the values but changes nothing: the control plane has a single"
+              + " behaviour");
+    }
     if (!vr.errors().isEmpty()) {
       if (!force) {
         throw new ValidationException(vr.errors());

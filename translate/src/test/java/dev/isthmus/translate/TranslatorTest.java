@@ -166,4 +166,17 @@ class TranslatorTest {
   static List<String> kinds(RenderResult r) {
     return r.objects().stream().map(o -> o.path("kind").asText()).toList();
   }
+
+  @Test
+  void compatibilityVersionIsKeptButSaidToChangeNothing() {
+    RenderResult r =
+        Translator.render(List.of(), List.of("compatibilityVersion=1.25"), null, false);
+    assertThat(r.values().path("compatibilityVersion").asText()).isEqualTo("1.25");
+    assertThat(r.warnings())
+        .contains(
+            "spec.compatibilityVersion: \"1.25\" is kept in the values but changes nothing: the"
+                + " control plane has a single behaviour");
+    assertThat(Translator.render(List.of(), List.of(), null, false).warnings())
+        .noneMatch(w -> w.contains("compatibilityVersion"));
+  }
 }
