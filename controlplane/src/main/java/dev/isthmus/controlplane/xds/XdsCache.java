@@ -98,18 +98,18 @@ public final class XdsCache implements ConfigWatcher {
     nodes.compute(
         proxy.id(),
         (id, s) -> {
-          NodeState st = s;
-          if (st == null) {
-            ProxyResources generated = initial.apply(proxy);
-            st = new NodeState(proxy, decorator.decorate(proxy, verifiedIdentity, generated));
+          NodeState st = s != null ? s : new NodeState(proxy, initial.apply(proxy));
+          if (st.identity == null) {
             st.identity = verifiedIdentity;
-          } else if (st.identity == null && verifiedIdentity != null) {
-            st.identity = verifiedIdentity;
-            st.resources = decorator.decorate(proxy, verifiedIdentity, st.resources);
           }
           st.connections++;
           return st;
         });
+    // decorated outside the map's lock: the decorator may ask the API server
+    ProxyResources current = resources(proxy.id());
+    if (current != null) {
+      setResources(proxy.id(), current);
+    }
   }
 
   /** Applies the decorator again to every node (credentials changed); sends what changed. */
