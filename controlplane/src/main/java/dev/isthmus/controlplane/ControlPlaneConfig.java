@@ -46,51 +46,78 @@ public record ControlPlaneConfig(
 
   /** Same settings with every port ephemeral. */
   public ControlPlaneConfig withEphemeralPorts() {
-    return new ControlPlaneConfig(
-        namespace, revision, 0, 0, 0, 0, clusterDomain, debounceQuiet, debounceMax, trustDomain);
+    return with(
+        c -> {
+          c.xdsPort = 0;
+          c.secureXdsPort = 0;
+          c.monitoringPort = 0;
+          c.readinessPort = 0;
+        });
   }
 
   /** Same settings with another debounce. */
   public ControlPlaneConfig withDebounce(Duration quiet, Duration max) {
-    return new ControlPlaneConfig(
-        namespace,
-        revision,
-        xdsPort,
-        secureXdsPort,
-        monitoringPort,
-        readinessPort,
-        clusterDomain,
-        quiet,
-        max,
-        trustDomain);
+    return with(
+        c -> {
+          c.debounceQuiet = quiet;
+          c.debounceMax = max;
+        });
   }
 
   /** Same settings in another namespace. */
   public ControlPlaneConfig withNamespace(String ns) {
-    return new ControlPlaneConfig(
-        ns,
-        revision,
-        xdsPort,
-        secureXdsPort,
-        monitoringPort,
-        readinessPort,
-        clusterDomain,
-        debounceQuiet,
-        debounceMax,
-        trustDomain);
+    return with(c -> c.namespace = ns);
   }
 
   public ControlPlaneConfig withRevision(String rev) {
-    return new ControlPlaneConfig(
-        namespace,
-        rev,
-        xdsPort,
-        secureXdsPort,
-        monitoringPort,
-        readinessPort,
-        clusterDomain,
-        debounceQuiet,
-        debounceMax,
-        trustDomain);
+    return with(c -> c.revision = rev);
+  }
+
+  /** A copy with some fields changed. */
+  private ControlPlaneConfig with(java.util.function.Consumer<Copy> change) {
+    Copy c = new Copy(this);
+    change.accept(c);
+    return c.build();
+  }
+
+  /** The fields of a copy being made. */
+  private static final class Copy {
+    String namespace;
+    String revision;
+    int xdsPort;
+    int secureXdsPort;
+    int monitoringPort;
+    int readinessPort;
+    String clusterDomain;
+    Duration debounceQuiet;
+    Duration debounceMax;
+    String trustDomain;
+
+    Copy(ControlPlaneConfig from) {
+      this.namespace = from.namespace;
+      this.revision = from.revision;
+      this.xdsPort = from.xdsPort;
+      this.secureXdsPort = from.secureXdsPort;
+      this.monitoringPort = from.monitoringPort;
+      this.readinessPort = from.readinessPort;
+      this.clusterDomain = from.clusterDomain;
+      this.debounceQuiet = from.debounceQuiet;
+      this.debounceMax = from.debounceMax;
+      this.trustDomain = from.trustDomain;
+    }
+
+    ControlPlaneConfig build() {
+      return new ControlPlaneConfig(
+          namespace,
+          revision,
+          xdsPort,
+          secureXdsPort,
+          monitoringPort,
+          readinessPort,
+          clusterDomain,
+          debounceQuiet,
+          debounceMax,
+          trustDomain);
+    }
   }
 }

@@ -83,155 +83,55 @@ public record CaConfig(
 
   /** A copy with {@code trustDomain}. */
   public CaConfig withTrustDomain(String trustDomain) {
-    return new CaConfig(
-        namespace,
-        trustDomain,
-        audiences,
-        keyType,
-        workloadTtl,
-        maxTtl,
-        rootTtl,
-        rootGrace,
-        revision,
-        servingDnsNames,
-        servingTtl,
-        checkInterval);
+    return with(c -> c.trustDomain = trustDomain);
   }
 
   /** A copy with {@code audiences}. */
   public CaConfig withAudiences(List<String> audiences) {
-    return new CaConfig(
-        namespace,
-        trustDomain,
-        audiences,
-        keyType,
-        workloadTtl,
-        maxTtl,
-        rootTtl,
-        rootGrace,
-        revision,
-        servingDnsNames,
-        servingTtl,
-        checkInterval);
+    return with(c -> c.audiences = audiences);
   }
 
   /** A copy with {@code keyType}. */
   public CaConfig withKeyType(KeyType keyType) {
-    return new CaConfig(
-        namespace,
-        trustDomain,
-        audiences,
-        keyType,
-        workloadTtl,
-        maxTtl,
-        rootTtl,
-        rootGrace,
-        revision,
-        servingDnsNames,
-        servingTtl,
-        checkInterval);
+    return with(c -> c.keyType = keyType);
   }
 
   /** A copy with the workload default and maximum lifetimes. */
   public CaConfig withTtls(Duration workloadTtl, Duration maxTtl) {
-    return new CaConfig(
-        namespace,
-        trustDomain,
-        audiences,
-        keyType,
-        workloadTtl,
-        maxTtl,
-        rootTtl,
-        rootGrace,
-        revision,
-        servingDnsNames,
-        servingTtl,
-        checkInterval);
+    return with(
+        c -> {
+          c.workloadTtl = workloadTtl;
+          c.maxTtl = maxTtl;
+        });
   }
 
   /** A copy with the self-signed root lifetime and its rotation grace period. */
   public CaConfig withRoot(Duration rootTtl, Duration rootGrace) {
-    return new CaConfig(
-        namespace,
-        trustDomain,
-        audiences,
-        keyType,
-        workloadTtl,
-        maxTtl,
-        rootTtl,
-        rootGrace,
-        revision,
-        servingDnsNames,
-        servingTtl,
-        checkInterval);
+    return with(
+        c -> {
+          c.rootTtl = rootTtl;
+          c.rootGrace = rootGrace;
+        });
   }
 
   /** A copy with {@code revision}. */
   public CaConfig withRevision(String revision) {
-    return new CaConfig(
-        namespace,
-        trustDomain,
-        audiences,
-        keyType,
-        workloadTtl,
-        maxTtl,
-        rootTtl,
-        rootGrace,
-        revision,
-        servingDnsNames,
-        servingTtl,
-        checkInterval);
+    return with(c -> c.revision = revision);
   }
 
   /** A copy with extra serving DNS names. */
   public CaConfig withServingDnsNames(List<String> servingDnsNames) {
-    return new CaConfig(
-        namespace,
-        trustDomain,
-        audiences,
-        keyType,
-        workloadTtl,
-        maxTtl,
-        rootTtl,
-        rootGrace,
-        revision,
-        servingDnsNames,
-        servingTtl,
-        checkInterval);
+    return with(c -> c.servingDnsNames = servingDnsNames);
   }
 
   /** A copy with the serving certificate lifetime. */
   public CaConfig withServingTtl(Duration servingTtl) {
-    return new CaConfig(
-        namespace,
-        trustDomain,
-        audiences,
-        keyType,
-        workloadTtl,
-        maxTtl,
-        rootTtl,
-        rootGrace,
-        revision,
-        servingDnsNames,
-        servingTtl,
-        checkInterval);
+    return with(c -> c.servingTtl = servingTtl);
   }
 
   /** A copy with the rotation check interval. */
   public CaConfig withCheckInterval(Duration checkInterval) {
-    return new CaConfig(
-        namespace,
-        trustDomain,
-        audiences,
-        keyType,
-        workloadTtl,
-        maxTtl,
-        rootTtl,
-        rootGrace,
-        revision,
-        servingDnsNames,
-        servingTtl,
-        checkInterval);
+    return with(c -> c.checkInterval = checkInterval);
   }
 
   /**
@@ -269,6 +169,60 @@ public record CaConfig(
   private static void require(boolean ok, String field, String message) {
     if (!ok) {
       throw new IllegalArgumentException(field + ": " + message);
+    }
+  }
+
+  /** A copy with some fields changed; the canonical constructor checks the result. */
+  private CaConfig with(java.util.function.Consumer<Copy> change) {
+    Copy c = new Copy(this);
+    change.accept(c);
+    return c.build();
+  }
+
+  /** The fields of a copy being made. */
+  private static final class Copy {
+    String namespace;
+    String trustDomain;
+    List<String> audiences;
+    KeyType keyType;
+    Duration workloadTtl;
+    Duration maxTtl;
+    Duration rootTtl;
+    Duration rootGrace;
+    String revision;
+    List<String> servingDnsNames;
+    Duration servingTtl;
+    Duration checkInterval;
+
+    Copy(CaConfig from) {
+      this.namespace = from.namespace;
+      this.trustDomain = from.trustDomain;
+      this.audiences = from.audiences;
+      this.keyType = from.keyType;
+      this.workloadTtl = from.workloadTtl;
+      this.maxTtl = from.maxTtl;
+      this.rootTtl = from.rootTtl;
+      this.rootGrace = from.rootGrace;
+      this.revision = from.revision;
+      this.servingDnsNames = from.servingDnsNames;
+      this.servingTtl = from.servingTtl;
+      this.checkInterval = from.checkInterval;
+    }
+
+    CaConfig build() {
+      return new CaConfig(
+          namespace,
+          trustDomain,
+          audiences,
+          keyType,
+          workloadTtl,
+          maxTtl,
+          rootTtl,
+          rootGrace,
+          revision,
+          servingDnsNames,
+          servingTtl,
+          checkInterval);
     }
   }
 }

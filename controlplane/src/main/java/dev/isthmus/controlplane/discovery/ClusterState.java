@@ -51,129 +51,96 @@ public record ClusterState(
 
   /** Copy with other services and endpoint slices. */
   public ClusterState withKubernetes(List<Service> svcs, List<EndpointSlice> slices) {
-    return new ClusterState(
-        svcs,
-        slices,
-        pods,
-        nodes,
-        serviceEntries,
-        workloadEntries,
-        virtualServices,
-        destinationRules,
-        gateways,
-        sidecars,
-        peerAuthentications);
+    return with(
+        c -> {
+          c.services = svcs;
+          c.endpointSlices = slices;
+        });
   }
 
   /** Copy with other services. */
   public ClusterState withServices(List<Service> v) {
-    return new ClusterState(
-        v,
-        endpointSlices,
-        pods,
-        nodes,
-        serviceEntries,
-        workloadEntries,
-        virtualServices,
-        destinationRules,
-        gateways,
-        sidecars,
-        peerAuthentications);
+    return with(c -> c.services = v);
   }
 
   /** Copy with other pods. */
   public ClusterState withPods(List<Pod> v) {
-    return new ClusterState(
-        services,
-        endpointSlices,
-        v,
-        nodes,
-        serviceEntries,
-        workloadEntries,
-        virtualServices,
-        destinationRules,
-        gateways,
-        sidecars,
-        peerAuthentications);
+    return with(c -> c.pods = v);
   }
 
   /** Copy with other virtualServices. */
   public ClusterState withVirtualServices(List<VirtualService> v) {
-    return new ClusterState(
-        services,
-        endpointSlices,
-        pods,
-        nodes,
-        serviceEntries,
-        workloadEntries,
-        v,
-        destinationRules,
-        gateways,
-        sidecars,
-        peerAuthentications);
+    return with(c -> c.virtualServices = v);
   }
 
   /** Copy with other destinationRules. */
   public ClusterState withDestinationRules(List<DestinationRule> v) {
-    return new ClusterState(
-        services,
-        endpointSlices,
-        pods,
-        nodes,
-        serviceEntries,
-        workloadEntries,
-        virtualServices,
-        v,
-        gateways,
-        sidecars,
-        peerAuthentications);
+    return with(c -> c.destinationRules = v);
   }
 
   /** Copy with other gateways. */
   public ClusterState withGateways(List<Gateway> v) {
-    return new ClusterState(
-        services,
-        endpointSlices,
-        pods,
-        nodes,
-        serviceEntries,
-        workloadEntries,
-        virtualServices,
-        destinationRules,
-        v,
-        sidecars,
-        peerAuthentications);
+    return with(c -> c.gateways = v);
   }
 
   /** Copy with other sidecars. */
   public ClusterState withSidecars(List<Sidecar> v) {
-    return new ClusterState(
-        services,
-        endpointSlices,
-        pods,
-        nodes,
-        serviceEntries,
-        workloadEntries,
-        virtualServices,
-        destinationRules,
-        gateways,
-        v,
-        peerAuthentications);
+    return with(c -> c.sidecars = v);
   }
 
   /** Copy with other peerAuthentications. */
   public ClusterState withPeerAuthentications(List<PeerAuthentication> v) {
-    return new ClusterState(
-        services,
-        endpointSlices,
-        pods,
-        nodes,
-        serviceEntries,
-        workloadEntries,
-        virtualServices,
-        destinationRules,
-        gateways,
-        sidecars,
-        v);
+    return with(c -> c.peerAuthentications = v);
+  }
+
+  /** A copy with some fields changed. */
+  private ClusterState with(java.util.function.Consumer<Copy> change) {
+    Copy c = new Copy(this);
+    change.accept(c);
+    return c.build();
+  }
+
+  /** The fields of a copy being made. */
+  private static final class Copy {
+    List<Service> services;
+    List<EndpointSlice> endpointSlices;
+    List<Pod> pods;
+    List<Node> nodes;
+    List<ServiceEntry> serviceEntries;
+    List<WorkloadEntry> workloadEntries;
+    List<VirtualService> virtualServices;
+    List<DestinationRule> destinationRules;
+    List<Gateway> gateways;
+    List<Sidecar> sidecars;
+    List<PeerAuthentication> peerAuthentications;
+
+    Copy(ClusterState from) {
+      this.services = from.services;
+      this.endpointSlices = from.endpointSlices;
+      this.pods = from.pods;
+      this.nodes = from.nodes;
+      this.serviceEntries = from.serviceEntries;
+      this.workloadEntries = from.workloadEntries;
+      this.virtualServices = from.virtualServices;
+      this.destinationRules = from.destinationRules;
+      this.gateways = from.gateways;
+      this.sidecars = from.sidecars;
+      this.peerAuthentications = from.peerAuthentications;
+    }
+
+    ClusterState build() {
+      return new ClusterState(
+          services,
+          endpointSlices,
+          pods,
+          nodes,
+          serviceEntries,
+          workloadEntries,
+          virtualServices,
+          destinationRules,
+          gateways,
+          sidecars,
+          peerAuthentications);
+    }
   }
 }
