@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
-import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -171,42 +170,21 @@ public final class CniRenderer {
                 IstiodDeployment.mount("cni-net-dir", "/host/etc/cni/net.d", false),
                 IstiodDeployment.mount("cni-socket-dir", "/var/run/istio-cni", false))
             .build();
-    return new DaemonSetBuilder()
-        .withMetadata(K8s.meta("istio-cni-node", ns, labels))
-        .withNewSpec()
-        .withNewSelector()
-        .withMatchLabels(K8s.labels("k8s-app", "istio-cni-node"))
-        .endSelector()
-        .withNewUpdateStrategy()
-        .withType("RollingUpdate")
-        .withNewRollingUpdate()
-        .withMaxUnavailable(new IntOrString(1))
-        .endRollingUpdate()
-        .endUpdateStrategy()
-        .withNewTemplate()
-        .withNewMetadata()
-        .withLabels(podLabels)
-        .withAnnotations(annotations)
-        .endMetadata()
-        .withNewSpec()
-        .withNodeSelector(K8s.labels("kubernetes.io/os", "linux"))
-        .withPriorityClassName("system-node-critical")
-        .withServiceAccountName("istio-cni")
-        .withTerminationGracePeriodSeconds(
-            (long) v.integer("cni.terminationGracePeriodSeconds", 30))
-        .withTolerations(Workloads.tolerations(v.node("cni.tolerations")))
-        .withContainers(container)
-        .withVolumes(
-            hostPath("cni-bin-dir", v.str("cni.cniBinDir", "/opt/cni/bin"), null),
-            hostPath("cni-host-procfs", "/proc", "Directory"),
-            hostPath("cni-net-dir", v.str("cni.cniConfDir", "/etc/cni/net.d"), null),
-            hostPath("cni-socket-dir", "/var/run/istio-cni", null),
-            hostPath(
-                "cni-netns-dir", v.str("cni.cniNetnsDir", "/var/run/netns"), "DirectoryOrCreate"))
-        .endSpec()
-        .endTemplate()
-        .endSpec()
-        .build();
+    return Workloads.nodeAgent(
+        K8s.meta("istio-cni-node", ns, labels),
+        K8s.labels("k8s-app", "istio-cni-node"),
+        new IntOrString[] {null, new IntOrString(1)},
+        podLabels,
+        annotations,
+        "istio-cni",
+        (long) v.integer("cni.terminationGracePeriodSeconds", 30),
+        v.node("cni.tolerations"),
+        container,
+        hostPath("cni-bin-dir", v.str("cni.cniBinDir", "/opt/cni/bin"), null),
+        hostPath("cni-host-procfs", "/proc", "Directory"),
+        hostPath("cni-net-dir", v.str("cni.cniConfDir", "/etc/cni/net.d"), null),
+        hostPath("cni-socket-dir", "/var/run/istio-cni", null),
+        hostPath("cni-netns-dir", v.str("cni.cniNetnsDir", "/var/run/netns"), "DirectoryOrCreate"));
   }
 
   static Volume hostPath(String name, String path, String type) {

@@ -1,11 +1,15 @@
 package dev.isthmus.translate.render;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.MetricSpec;
@@ -142,5 +146,54 @@ public final class Workloads {
     List<Toleration> out = new ArrayList<>();
     n.forEach(t -> out.add(K8s.typed(t, Toleration.class)));
     return out;
+  }
+
+  /**
+   * A node agent (CNI, ztunnel): a DaemonSet of one pod per Linux node at {@code
+   * system-node-critical} priority.
+   *
+   * @param rolling the rolling-update bounds: {@code [maxSurge or null, maxUnavailable]}
+   */
+  static DaemonSet nodeAgent(
+      ObjectMeta meta,
+      Map<String, String> selector,
+      IntOrString[] rolling,
+      Map<String, String> podLabels,
+      Map<String, String> annotations,
+      String serviceAccount,
+      long gracePeriodSeconds,
+      JsonNode tolerations,
+      Container container,
+      Volume... volumes) {
+    return new DaemonSetBuilder()
+        .withMetadata(meta)
+        .withNewSpec()
+        .withNewSelector()
+        .withMatchLabels(selector)
+        .endSelector()
+        .withNewUpdateStrategy()
+        .withType("RollingUpdate")
+        .withNewRollingUpdate()
+        .withMaxSurge(rolling[0])
+        .withMaxUnavailable(rolling[1])
+        .endRollingUpdate()
+        .endUpdateStrategy()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(podLabels)
+        .withAnnotations(annotations)
+        .endMetadata()
+        .withNewSpec()
+        .withNodeSelector(K8s.labels("kubernetes.io/os", "linux"))
+        .withPriorityClassName("system-node-critical")
+        .withServiceAccountName(serviceAccount)
+        .withTerminationGracePeriodSeconds(gracePeriodSeconds)
+        .withTolerations(tolerations(tolerations))
+        .withContainers(container)
+        .withVolumes(volumes)
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
   }
 }

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
-import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,47 +106,27 @@ public final class ZtunnelRenderer {
             .build();
     out.add(
         K8s.node(
-            new DaemonSetBuilder()
-                .withMetadata(K8s.meta(name, ns, labels))
-                .withNewSpec()
-                .withNewSelector()
-                .withMatchLabels(K8s.labels("app", "ztunnel"))
-                .endSelector()
-                .withNewUpdateStrategy()
-                .withType("RollingUpdate")
-                .withNewRollingUpdate()
-                .withMaxSurge(new IntOrString(1))
-                .withMaxUnavailable(new IntOrString(0))
-                .endRollingUpdate()
-                .endUpdateStrategy()
-                .withNewTemplate()
-                .withNewMetadata()
-                .withLabels(podLabels)
-                .withAnnotations(annotations)
-                .endMetadata()
-                .withNewSpec()
-                .withNodeSelector(K8s.labels("kubernetes.io/os", "linux"))
-                .withPriorityClassName("system-node-critical")
-                .withServiceAccountName(name)
-                .withTerminationGracePeriodSeconds((long) grace)
-                .withTolerations(Workloads.tolerations(v.node("ztunnel.tolerations")))
-                .withContainers(container)
-                .withVolumes(
-                    Workloads.istioToken("istio-ca"),
-                    new VolumeBuilder()
-                        .withName("istiod-ca-cert")
-                        .withNewConfigMap()
-                        .withName("istio-ca-root-cert")
-                        .withDefaultMode(420)
-                        .endConfigMap()
-                        .build(),
-                    CniRenderer.hostPath(
-                        "cni-ztunnel-sock-dir", "/var/run/ztunnel", "DirectoryOrCreate"),
-                    new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build())
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build()));
+            Workloads.nodeAgent(
+                K8s.meta(name, ns, labels),
+                K8s.labels("app", "ztunnel"),
+                new IntOrString[] {new IntOrString(1), new IntOrString(0)},
+                podLabels,
+                annotations,
+                name,
+                grace,
+                v.node("ztunnel.tolerations"),
+                container,
+                Workloads.istioToken("istio-ca"),
+                new VolumeBuilder()
+                    .withName("istiod-ca-cert")
+                    .withNewConfigMap()
+                    .withName("istio-ca-root-cert")
+                    .withDefaultMode(420)
+                    .endConfigMap()
+                    .build(),
+                CniRenderer.hostPath(
+                    "cni-ztunnel-sock-dir", "/var/run/ztunnel", "DirectoryOrCreate"),
+                new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build())));
     return out;
   }
 }
