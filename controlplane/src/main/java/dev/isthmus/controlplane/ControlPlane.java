@@ -4,16 +4,19 @@ import dev.isthmus.controlplane.discovery.KubeDiscovery;
 import dev.isthmus.controlplane.discovery.MeshIndex;
 import dev.isthmus.controlplane.discovery.MeshModelBuilder;
 import dev.isthmus.controlplane.model.MeshSnapshot;
+import dev.isthmus.controlplane.server.DebugAccess;
 import dev.isthmus.controlplane.server.DynamicKeyManager;
 import dev.isthmus.controlplane.server.DynamicTrustManager;
 import dev.isthmus.controlplane.server.HttpEndpoints;
 import dev.isthmus.controlplane.server.HttpEndpoints.Body;
+import dev.isthmus.controlplane.server.HttpEndpoints.Route;
 import dev.isthmus.controlplane.server.SelfSignedMaterial;
 import dev.isthmus.controlplane.xds.AdsService;
 import dev.isthmus.controlplane.xds.CredentialSecrets;
 import dev.isthmus.controlplane.xds.CredentialStore;
 import dev.isthmus.controlplane.xds.PushController;
 import dev.isthmus.controlplane.xds.SecretAccess;
+import dev.isthmus.controlplane.xds.StreamRateLimit;
 import dev.isthmus.controlplane.xds.XdsAuthorization;
 import dev.isthmus.controlplane.xds.XdsCache;
 import dev.isthmus.controlplane.xds.XdsMetrics;
@@ -23,8 +26,11 @@ import io.grpc.BindableService;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -118,9 +124,15 @@ public final class ControlPlane implements AutoCloseable {
                   generated,
                   store::data));
     }
+    ServerInterceptor[] admission =
+        config.xdsStreamsPerSecond() > 0
+            ? new ServerInterceptor[] {new StreamRateLimit(config.xdsStreamsPerSecond())}
+            : new ServerInterceptor[0];
     plain =
-        Grpc.newServerBuilderForPort(config.xdsPort(), InsecureServerCredentials.create())
-            .addService(ServerInterceptors.intercept(ads, AdsService.peerInterceptor()))
+        limits(Grpc.newServerBuilderForPort(config.xdsPort(), InsecureServerCredentials.create()))
+            .addService(
+                ServerInterceptors.intercept(
+                    ServerInterceptors.intercept(ads, AdsService.peerInterceptor()), admission))
             .build()
             .start();
     TlsServerCredentials.Builder tls =
@@ -146,20 +158,30 @@ public final class ControlPlane implements AutoCloseable {
             ? ServerInterceptors.intercept(
                 ads, new XdsAuthorization(auth.get()), AdsService.peerInterceptor())
             : ServerInterceptors.intercept(ads, AdsService.peerInterceptor());
+    // the rate limit runs first: a refused stream costs no token review
     var sb =
-        Grpc.newServerBuilderForPort(config.secureXdsPort(), tls.build()).addService(secureAds);
+        limits(Grpc.newServerBuilderForPort(config.secureXdsPort(), tls.build()))
+            .addService(ServerInterceptors.intercept(secureAds, admission));
     for (BindableService s : secureServing.services()) {
       sb.addService(s);
     }
     secure = sb.build().start();
-    Map<String, Supplier<Body>> debug = new LinkedHashMap<>();
-    debug.put("/metrics", () -> new Body("text/plain; version=0.0.4", metrics.render()));
-    debug.put("/debug/syncz", () -> new Body("application/json", DebugViews.syncz(ads)));
-    debug.put("/debug/adsz", () -> new Body("application/json", DebugViews.adsz(ads)));
-    debug.put(
-        "/debug/configz", () -> new Body("application/json", DebugViews.configz(pushes.current())));
-    debug.put("/ready", HttpEndpoints.ready(() -> ready));
-    monitoring = new HttpEndpoints(config.monitoringPort(), debug);
+    DebugAccess debugAccess = new DebugAccess(config.debugOpen(), config.namespace(), auth);
+    Map<String, Route> routes = new LinkedHashMap<>();
+    routes.put(
+        "/metrics", Route.open(() -> new Body("text/plain; version=0.0.4", metrics.render())));
+    routes.put(
+        "/debug/syncz",
+        new Route(() -> new Body("application/json", DebugViews.syncz(ads)), debugAccess));
+    routes.put(
+        "/debug/adsz",
+        new Route(() -> new Body("application/json", DebugViews.adsz(ads)), debugAccess));
+    routes.put(
+        "/debug/configz",
+        new Route(
+            () -> new Body("application/json", DebugViews.configz(pushes.current())), debugAccess));
+    routes.put("/ready", HttpEndpoints.ready(() -> ready));
+    monitoring = new HttpEndpoints(config.monitoringPort(), routes);
     readiness =
         new HttpEndpoints(
             config.readinessPort(), Map.of("/ready", HttpEndpoints.ready(() -> ready)));
@@ -171,6 +193,29 @@ public final class ControlPlane implements AutoCloseable {
         monitoring.port(),
         readiness.port());
   }
+
+  /**
+   * Istio's keepalive and connection limits on an xDS port: pings every 30 s answered within 10 s,
+   * client pings no more often than every 15 s, connections recycled after 30 minutes (10 s grace)
+   * so load spreads over replicas, at most 100 concurrent streams per connection, and messages of
+   * at most 4 MiB from clients.
+   */
+  private static ServerBuilder<?> limits(ServerBuilder<?> b) {
+    b.keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
+        .permitKeepAliveTime(15, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .maxConnectionAge(30, TimeUnit.MINUTES)
+        .maxConnectionAgeGrace(10, TimeUnit.SECONDS)
+        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES);
+    if (b instanceof NettyServerBuilder netty) {
+      netty.maxConcurrentCallsPerConnection(MAX_STREAMS_PER_CONNECTION);
+    }
+    return b;
+  }
+
+  static final int MAX_STREAMS_PER_CONNECTION = 100;
+  static final int MAX_INBOUND_MESSAGE_BYTES = 4 * 1024 * 1024;
 
   /** Bound plaintext xDS port. */
   public int xdsPort() {
@@ -245,7 +290,8 @@ public final class ControlPlane implements AutoCloseable {
    * Runs until the JVM stops, against the kubeconfig of the environment. Options: {@code
    * --namespace}, {@code --revision}, {@code --xds-port}, {@code --secure-xds-port}, {@code
    * --monitoring-port}, {@code --readiness-port}, {@code --cluster-domain}, {@code
-   * --debounce-after} (ms), {@code --debounce-max} (ms), {@code --trust-domain}.
+   * --debounce-after} (ms), {@code --debounce-max} (ms), {@code --trust-domain}, {@code
+   * --debug-open} (true/false), {@code --xds-streams-per-second}.
    */
   public static void main(String[] args) throws InterruptedException {
     ControlPlaneConfig config = parse(args);
@@ -296,7 +342,9 @@ public final class ControlPlane implements AutoCloseable {
             o.getOrDefault("cluster-domain", d.clusterDomain()),
             Duration.ofMillis(intOpt(o, "debounce-after", (int) d.debounceQuiet().toMillis())),
             Duration.ofMillis(intOpt(o, "debounce-max", (int) d.debounceMax().toMillis())),
-            o.getOrDefault("trust-domain", d.trustDomain()));
+            o.getOrDefault("trust-domain", d.trustDomain()),
+            Boolean.parseBoolean(o.getOrDefault("debug-open", String.valueOf(d.debugOpen()))),
+            intOpt(o, "xds-streams-per-second", (int) d.xdsStreamsPerSecond()));
     o.keySet()
         .removeAll(
             java.util.Set.of(
@@ -309,7 +357,9 @@ public final class ControlPlane implements AutoCloseable {
                 "cluster-domain",
                 "debounce-after",
                 "debounce-max",
-                "trust-domain"));
+                "trust-domain",
+                "debug-open",
+                "xds-streams-per-second"));
     if (!o.isEmpty()) {
       throw new IllegalArgumentException("unknown option --" + o.keySet().iterator().next());
     }

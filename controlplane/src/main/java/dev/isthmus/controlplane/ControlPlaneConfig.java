@@ -16,6 +16,10 @@ import java.time.Duration;
  * @param debounceQuiet push after this long without a new change (100 ms)
  * @param debounceMax push at the latest this long after the first merged change (10 s)
  * @param trustDomain SPIFFE trust domain ({@code cluster.local})
+ * @param debugOpen whether {@code /debug/*} on the monitoring port answers any caller; by default
+ *     only callers on localhost and callers authenticated as the control plane's namespace
+ * @param xdsStreamsPerSecond new xDS streams accepted per second (istiod's {@code
+ *     PILOT_MAX_REQUESTS_PER_SECOND}); 0 turns the limit off
  */
 public record ControlPlaneConfig(
     String namespace,
@@ -27,7 +31,9 @@ public record ControlPlaneConfig(
     String clusterDomain,
     Duration debounceQuiet,
     Duration debounceMax,
-    String trustDomain) {
+    String trustDomain,
+    boolean debugOpen,
+    double xdsStreamsPerSecond) {
 
   /** Istio's defaults: {@code istio-system}, ports 15010/15012/15014/8080, 100 ms / 10 s. */
   public static ControlPlaneConfig defaults() {
@@ -41,7 +47,36 @@ public record ControlPlaneConfig(
         "cluster.local",
         Duration.ofMillis(100),
         Duration.ofSeconds(10),
-        "cluster.local");
+        "cluster.local",
+        false,
+        defaultStreamsPerSecond(Runtime.getRuntime().availableProcessors()));
+  }
+
+  /**
+   * istiod's default rate of new xDS streams: {@code min(15 + 5 × processors, 100)} per second,
+   * overridden by {@code PILOT_MAX_REQUESTS_PER_SECOND} when set.
+   */
+  static double defaultStreamsPerSecond(int processors) {
+    String env = System.getenv("PILOT_MAX_REQUESTS_PER_SECOND");
+    if (env != null && !env.isBlank()) {
+      try {
+        return Double.parseDouble(env.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "PILOT_MAX_REQUESTS_PER_SECOND: expected a number, got '" + env + "'", e);
+      }
+    }
+    return Math.min(15 + 5 * processors, 100);
+  }
+
+  /** Same settings with {@code /debug/*} open to every caller, or not. */
+  public ControlPlaneConfig withDebugOpen(boolean open) {
+    return with(c -> c.debugOpen = open);
+  }
+
+  /** Same settings with another limit of new xDS streams per second (0: none). */
+  public ControlPlaneConfig withXdsStreamsPerSecond(double rate) {
+    return with(c -> c.xdsStreamsPerSecond = rate);
   }
 
   /** Same settings with every port ephemeral. */
@@ -92,6 +127,8 @@ public record ControlPlaneConfig(
     Duration debounceQuiet;
     Duration debounceMax;
     String trustDomain;
+    boolean debugOpen;
+    double xdsStreamsPerSecond;
 
     Copy(ControlPlaneConfig from) {
       this.namespace = from.namespace;
@@ -104,6 +141,8 @@ public record ControlPlaneConfig(
       this.debounceQuiet = from.debounceQuiet;
       this.debounceMax = from.debounceMax;
       this.trustDomain = from.trustDomain;
+      this.debugOpen = from.debugOpen;
+      this.xdsStreamsPerSecond = from.xdsStreamsPerSecond;
     }
 
     ControlPlaneConfig build() {
@@ -117,7 +156,9 @@ public record ControlPlaneConfig(
           clusterDomain,
           debounceQuiet,
           debounceMax,
-          trustDomain);
+          trustDomain,
+          debugOpen,
+          xdsStreamsPerSecond);
     }
   }
 }

@@ -1,83 +1,174 @@
 package dev.isthmus.controlplane.server;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.OutputStream;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.net.UnknownHostException;
 import java.util.Map;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * {@code HttpEndpoints} serves plain HTTP endpoints with the JDK's HTTP server: each path maps to a
- * supplier of a body and its content type.
+ * {@code HttpEndpoints} serves plain HTTP endpoints on Vert.x: each path maps to a {@link Route}, a
+ * supplier of a body with its content type and who may read it.
+ *
+ * <p>Requests are read by an event loop and answered from a small worker pool, so connections that
+ * trickle their bytes hold no thread: a hundred slow clients do not delay {@code /ready}. A
+ * connection idle for {@value #IDLE_SECONDS} seconds is closed.
  */
 public final class HttpEndpoints implements AutoCloseable {
+  static final int IDLE_SECONDS = 30;
+
   /** A response body with its content type. */
   public record Body(String contentType, String text) {}
 
+  /**
+   * Decides whether a caller may read a route.
+   *
+   * <p>Called on a worker thread: it may ask the API server.
+   */
+  @FunctionalInterface
+  public interface Guard {
+    /**
+     * @param remote the caller's address
+     * @param authorization the {@code Authorization} header, or null
+     * @return null to serve the route, or the refusal
+     */
+    Refusal check(InetAddress remote, String authorization);
+
+    /** Anyone may read. */
+    Guard OPEN = (remote, authorization) -> null;
+  }
+
+  /** An HTTP status and the message a refused caller gets. */
+  public record Refusal(int status, String message) {}
+
+  /** A path's body and who may read it. */
+  public record Route(Supplier<Body> body, Guard guard) {
+    /** A route anyone may read. */
+    public static Route open(Supplier<Body> body) {
+      return new Route(body, Guard.OPEN);
+    }
+  }
+
+  private final Vertx vertx;
   private final HttpServer server;
 
   /**
-   * @param port port to bind (0 for ephemeral)
-   * @param routes path to body
+   * @param port port to bind (0 for ephemeral), on all addresses
+   * @param routes path to route
    */
-  public HttpEndpoints(int port, Map<String, Supplier<Body>> routes) throws IOException {
-    server = HttpServer.create(new InetSocketAddress(port), 0);
-    routes.forEach((path, body) -> server.createContext(path, ex -> serve(ex, body)));
-    server.setExecutor(
-        Executors.newFixedThreadPool(
-            2,
-            r -> {
-              Thread t = new Thread(r, "isthmus-http-" + port);
-              t.setDaemon(true);
-              return t;
-            }));
-    server.start();
+  public HttpEndpoints(int port, Map<String, Route> routes) {
+    this(new InetSocketAddress(port), routes);
+  }
+
+  /**
+   * @param address address and port to bind (port 0 for ephemeral)
+   * @param routes path to route
+   */
+  public HttpEndpoints(InetSocketAddress address, Map<String, Route> routes) {
+    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
+    server =
+        vertx.createHttpServer(
+            new HttpServerOptions()
+                .setIdleTimeout(IDLE_SECONDS)
+                .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxInitialLineLength(4096)
+                .setMaxHeaderSize(16 * 1024));
+    server.requestHandler(req -> serve(req, routes.get(req.path())));
+    try {
+      server
+          .listen(address.getPort(), address.getAddress().getHostAddress())
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      vertx.close();
+      throw new IllegalStateException("interrupted while binding " + address, e);
+    } catch (ExecutionException | TimeoutException e) {
+      vertx.close();
+      throw new IllegalStateException(
+          "cannot bind " + address + ": " + (e.getCause() == null ? e : e.getCause()).toString(),
+          e);
+    }
   }
 
   /** A {@code /ready} route answering 200 when ready, 503 otherwise. */
-  public static Supplier<Body> ready(BooleanSupplier ready) {
-    return () -> ready.getAsBoolean() ? new Body("text/plain", "ready\n") : null;
+  public static Route ready(BooleanSupplier ready) {
+    return Route.open(() -> ready.getAsBoolean() ? new Body("text/plain", "ready\n") : null);
   }
 
-  private static void serve(HttpExchange ex, Supplier<Body> body) throws IOException {
-    try (ex) {
-      Body b;
-      try {
-        b = body.get();
-      } catch (RuntimeException e) {
-        byte[] msg = ("error: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
-        ex.sendResponseHeaders(500, msg.length);
-        ex.getResponseBody().write(msg);
-        return;
-      }
-      if (b == null) {
-        byte[] msg = "not ready\n".getBytes(StandardCharsets.UTF_8);
-        ex.sendResponseHeaders(503, msg.length);
-        ex.getResponseBody().write(msg);
-        return;
-      }
-      byte[] bytes = b.text().getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("Content-Type", b.contentType());
-      ex.sendResponseHeaders(200, bytes.length);
-      try (OutputStream os = ex.getResponseBody()) {
-        os.write(bytes);
-      }
+  private void serve(HttpServerRequest req, Route route) {
+    if (route == null) {
+      req.response().setStatusCode(404).end("no handler for " + req.path() + "\n");
+      return;
+    }
+    if (!req.method().name().equals("GET") && !req.method().name().equals("HEAD")) {
+      req.response().setStatusCode(405).end("only GET is supported\n");
+      return;
+    }
+    String authorization = req.getHeader("Authorization");
+    InetAddress remote = address(req);
+    vertx
+        .<Answer>executeBlocking(() -> answer(route, remote, authorization), false)
+        .onComplete(
+            ar -> {
+              Answer a =
+                  ar.succeeded()
+                      ? ar.result()
+                      : new Answer(500, "text/plain", "error: " + ar.cause().getMessage() + "\n");
+              req.response()
+                  .setStatusCode(a.status())
+                  .putHeader("Content-Type", a.contentType())
+                  .end(a.text());
+            });
+  }
+
+  private record Answer(int status, String contentType, String text) {}
+
+  private static Answer answer(Route route, InetAddress remote, String authorization) {
+    Refusal refused = route.guard().check(remote, authorization);
+    if (refused != null) {
+      return new Answer(refused.status(), "text/plain", refused.message() + "\n");
+    }
+    Body b = route.body().get();
+    if (b == null) {
+      return new Answer(503, "text/plain", "not ready\n");
+    }
+    return new Answer(200, b.contentType(), b.text());
+  }
+
+  private static InetAddress address(HttpServerRequest req) {
+    try {
+      return InetAddress.getByName(req.remoteAddress().hostAddress());
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException("unparseable peer address " + req.remoteAddress(), e);
     }
   }
 
   /** The bound port. */
   public int port() {
-    return server.getAddress().getPort();
+    return server.actualPort();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    CompletableFuture<Void> done = vertx.close().toCompletionStage().toCompletableFuture();
+    try {
+      done.get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // closing anyway
+    }
   }
 }

@@ -1,35 +1,44 @@
 package dev.isthmus.controlplane.webhooks;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.KeyCertOptions;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * {@code WebhookServer} serves {@code /inject} (and {@code /inject/...}, tolerating Istio's path
- * parameters such as {@code /inject/cluster/c1/net/n1}) and {@code /validate} over HTTPS with the
- * JDK's {@link HttpsServer}. The serving certificate is looked up from a {@link ServingTls} on
- * every handshake.
+ * parameters such as {@code /inject/cluster/c1/net/n1}) and {@code /validate} over HTTPS on Vert.x.
+ * The serving certificate is looked up from a {@link ServingTls} on every handshake.
+ *
+ * <p>Request bodies are read by the event loop, without holding a thread, and the admission logic
+ * runs on a worker pool once a body is complete, so clients that send slowly delay nobody (the
+ * webhook's {@code failurePolicy: Fail} makes a stalled server stall pod creation). A request whose
+ * body is not complete within {@value #BODY_SECONDS} seconds, the API server's webhook timeout, is
+ * answered 408 and its connection closed; an idle connection is closed after {@value #IDLE_SECONDS}
+ * seconds; a body over 16 MiB is refused with 413.
  */
 public final class WebhookServer implements AutoCloseable {
-  private static final int MAX_BODY = 16 * 1024 * 1024;
+  static final int MAX_BODY = 16 * 1024 * 1024;
+  static final int BODY_SECONDS = 10;
+  static final int IDLE_SECONDS = 60;
 
-  private final HttpsServer server;
-  private final ExecutorService executor;
+  private final Vertx vertx;
+  private final HttpServer server;
 
   /**
    * Binds and starts the server.
@@ -41,73 +50,132 @@ public final class WebhookServer implements AutoCloseable {
    */
   public WebhookServer(InetSocketAddress address, ServingTls tls, AdmissionHandler handler)
       throws IOException {
-    server = HttpsServer.create(address, 64);
-    server.setHttpsConfigurator(new HttpsConfigurator(sslContext(tls)));
-    server.createContext("/inject", ex -> serve(ex, "/inject", handler::inject));
-    server.createContext("/validate", ex -> serve(ex, "/validate", handler::validate));
-    AtomicInteger n = new AtomicInteger();
-    executor =
-        Executors.newFixedThreadPool(
-            4,
-            r -> {
-              Thread t = new Thread(r, "webhook-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    server.setExecutor(executor);
-    server.start();
+    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(8));
+    server =
+        vertx.createHttpServer(
+            new HttpServerOptions()
+                .setSsl(true)
+                .setKeyCertOptions(KeyCertOptions.wrap(new RotatingKeyManager(tls)))
+                .setIdleTimeout(IDLE_SECONDS)
+                .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxInitialLineLength(4096)
+                .setMaxHeaderSize(16 * 1024));
+    server.requestHandler(
+        req -> {
+          if (matches(req.path(), "/inject")) {
+            serve(req, handler::inject);
+          } else if (matches(req.path(), "/validate")) {
+            serve(req, handler::validate);
+          } else {
+            req.response().setStatusCode(404).end("no handler for " + req.path());
+          }
+        });
+    try {
+      server
+          .listen(address.getPort(), address.getAddress().getHostAddress())
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      vertx.close();
+      throw new IOException("interrupted while binding " + address, e);
+    } catch (ExecutionException | TimeoutException e) {
+      vertx.close();
+      throw new IOException(
+          "cannot bind " + address + ": " + (e.getCause() == null ? e : e.getCause()), e);
+    }
   }
 
   /** The bound port. */
   public int port() {
-    return server.getAddress().getPort();
+    return server.actualPort();
   }
 
-  private static void serve(HttpExchange ex, String base, Function<byte[], byte[]> handler)
-      throws IOException {
-    try (ex) {
-      String path = ex.getRequestURI().getPath();
-      if (!path.equals(base) && !path.startsWith(base + "/")) {
-        reply(ex, 404, "text/plain", ("no handler for " + path).getBytes(StandardCharsets.UTF_8));
-        return;
-      }
-      if (!ex.getRequestMethod().equals("POST")) {
-        reply(ex, 405, "text/plain", "only POST is supported".getBytes(StandardCharsets.UTF_8));
-        return;
-      }
-      byte[] body;
-      try (InputStream in = ex.getRequestBody()) {
-        body = in.readNBytes(MAX_BODY + 1);
-      }
-      if (body.length > MAX_BODY) {
-        reply(ex, 413, "text/plain", "request body too large".getBytes(StandardCharsets.UTF_8));
-        return;
-      }
-      reply(ex, 200, "application/json", handler.apply(body));
+  private static boolean matches(String path, String base) {
+    return path.equals(base) || path.startsWith(base + "/");
+  }
+
+  private void serve(HttpServerRequest req, Function<byte[], byte[]> handler) {
+    if (!req.method().name().equals("POST")) {
+      req.response().setStatusCode(405).end("only POST is supported");
+      return;
     }
-  }
-
-  private static void reply(HttpExchange ex, int code, String type, byte[] body)
-      throws IOException {
-    ex.getResponseHeaders().set("Content-Type", type);
-    ex.sendResponseHeaders(code, body.length);
-    ex.getResponseBody().write(body);
-  }
-
-  private static SSLContext sslContext(ServingTls tls) {
-    try {
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(new X509ExtendedKeyManager[] {new RotatingKeyManager(tls)}, null, null);
-      return ctx;
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot create the TLS context: " + e.getMessage(), e);
+    String length = req.getHeader("Content-Length");
+    if (length != null
+        && length.chars().allMatch(Character::isDigit)
+        && length.length() < 12
+        && Long.parseLong(length) > MAX_BODY) {
+      refuse(req, 413, "request body too large");
+      return;
     }
+    Buffer body = Buffer.buffer();
+    long timer =
+        vertx.setTimer(
+            TimeUnit.SECONDS.toMillis(BODY_SECONDS),
+            t -> refuse(req, 408, "request body not received within " + BODY_SECONDS + " s"));
+    req.handler(
+        chunk -> {
+          if (req.response().ended()) {
+            return;
+          }
+          body.appendBuffer(chunk);
+          if (body.length() > MAX_BODY) {
+            vertx.cancelTimer(timer);
+            refuse(req, 413, "request body too large");
+          }
+        });
+    req.exceptionHandler(e -> vertx.cancelTimer(timer));
+    req.endHandler(
+        v -> {
+          vertx.cancelTimer(timer);
+          if (req.response().ended()) {
+            return;
+          }
+          byte[] bytes = body.getBytes();
+          vertx
+              .executeBlocking(() -> handler.apply(bytes), false)
+              .onComplete(
+                  ar -> {
+                    if (req.response().ended() || req.response().closed()) {
+                      return;
+                    }
+                    if (ar.succeeded()) {
+                      req.response()
+                          .putHeader("Content-Type", "application/json")
+                          .end(Buffer.buffer(ar.result()));
+                    } else {
+                      req.response()
+                          .setStatusCode(500)
+                          .putHeader("Content-Type", "text/plain")
+                          .end("admission failed: " + ar.cause().getMessage());
+                    }
+                  });
+        });
+  }
+
+  /** Answers with an error and closes the connection: the rest of its body is not wanted. */
+  private static void refuse(HttpServerRequest req, int status, String message) {
+    if (req.response().ended() || req.response().closed()) {
+      return;
+    }
+    req.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "text/plain")
+        .putHeader("Connection", "close")
+        .end(message)
+        .onComplete(ar -> req.connection().close());
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // closing anyway
+    }
   }
 
   /** Delegates each call to the key manager {@link ServingTls} currently returns. */

@@ -58,12 +58,28 @@ public final class AdsService
   private final Map<Long, XdsConnection> connections = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong ownNonces = new AtomicLong();
+  private final int maxQueuedResponses;
 
   /**
-   * @param cache per-proxy resources and watches
+   * Responses a stream may have waiting for its client to read before it is ended: a push is at
+   * most one response per type, so this is a dozen pushes the client did not read.
+   */
+  public static final int MAX_QUEUED_RESPONSES = 64;
+
+  /**
+   * @param cache per-stream resources and watches
    * @param metrics where pushes and rejects are counted
    */
   public AdsService(XdsCache cache, XdsMetrics metrics) {
+    this(cache, metrics, MAX_QUEUED_RESPONSES);
+  }
+
+  /**
+   * @param maxQueuedResponses responses a stream may hold unread before it is ended with {@code
+   *     RESOURCE_EXHAUSTED}
+   */
+  AdsService(XdsCache cache, XdsMetrics metrics, int maxQueuedResponses) {
+    this.maxQueuedResponses = maxQueuedResponses;
     this.delegate =
         new V3DiscoveryServer(
                 List.of(), cache, new DefaultExecutorGroup(), new SharedResourceSerializer())
@@ -106,13 +122,20 @@ public final class AdsService
     if (c.markClosed()) {
       connections.remove(c.id());
       if (c.proxy() != null) {
-        cache.disconnect(c.proxy().id());
+        cache.disconnect(c.key());
         LOG.info("proxy {} disconnected (stream {})", c.proxy().id(), c.id());
       }
     }
   }
 
-  /** Binds the node on first sight; returns the node to use for this request. */
+  /**
+   * Pins the node on a stream's first request. A later request may repeat the node or omit it; one
+   * that names another node id ends the stream: the stream's identity and state were settled by its
+   * first request.
+   *
+   * @return the node forwarded to the discovery server: it carries only the stream's own key, so
+   *     whatever the client sends, the cache finds this stream's state and nothing else
+   */
   private Node bindNode(XdsConnection c, Node requestNode) throws StatusException {
     if (c.proxy() == null) {
       if (requestNode == null || requestNode.getId().isEmpty()) {
@@ -121,11 +144,33 @@ public final class AdsService
       }
       ProxyNode proxy = ProxyNode.parse(requestNode);
       String identity = XdsAuthorization.authorize(proxy);
-      c.bind(requestNode, proxy);
-      cache.connect(proxy, identity);
-      LOG.info("proxy {} connected as {} (stream {})", proxy.id(), proxy.type(), c.id());
+      c.bind(proxy, identity);
+      cache.connect(c.key(), proxy, identity);
+      LOG.info(
+          "proxy {} connected as {}{} (stream {})",
+          proxy.id(),
+          proxy.type(),
+          identity == null ? "" : " by " + identity,
+          c.id());
+    } else if (requestNode != null
+        && !requestNode.getId().isEmpty()
+        && !requestNode.getId().equals(c.proxy().id())) {
+      throw new IllegalArgumentException(
+          "node.id: this stream belongs to "
+              + c.proxy().id()
+              + "; a request may not switch it to "
+              + requestNode.getId());
     }
-    return c.node();
+    return c.streamNode();
+  }
+
+  /**
+   * Whether this control plane generates the type for this stream: credentials (SDS) only for a
+   * caller the transport authenticated, never on the plaintext port, as istiod.
+   */
+  private static boolean served(XdsConnection c, String typeUrl) {
+    return served(typeUrl)
+        && (c.identity() != null || !typeUrl.equals(Resources.V3.SECRET_TYPE_URL));
   }
 
   static boolean served(String typeUrl) {
@@ -163,24 +208,27 @@ public final class AdsService
                 metrics.pushed(protocol.type().apply(r));
               }
             },
-            () -> close(c));
+            () -> close(c),
+            maxQueuedResponses);
     StreamObserver<Q> inner = server.apply(out);
     String kind = protocol.delta() ? "delta xDS" : "xDS";
     return new StreamObserver<>() {
       @Override
       public void onNext(Q req) {
+        if (c.closed()) {
+          return; // the stream was ended; what the client still sends changes nothing
+        }
         try {
-          Node node = bindNode(c, protocol.node().apply(req));
-          if (protocol.node().apply(req) == null) {
-            req = protocol.withNode().apply(req, node);
-          }
+          req = protocol.withNode().apply(req, bindNode(c, protocol.node().apply(req)));
         } catch (IllegalArgumentException e) {
           LOG.warn("closing {} stream {}: {}", kind, c.id(), e.getMessage());
+          close(c);
           inner.onError(
               Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
           return;
         } catch (StatusException e) {
           LOG.warn("closing {} stream {}: {}", kind, c.id(), e.getStatus().getDescription());
+          close(c);
           inner.onError(e);
           return;
         }
@@ -190,7 +238,7 @@ public final class AdsService
             type, nonce, protocol.requestVersion().apply(req), protocol.error().apply(req))) {
           metrics.rejected(type);
         }
-        if (!type.isEmpty() && !served(type)) {
+        if (!type.isEmpty() && !served(c, type)) {
           // our own empty answer carries a nonce starting with "u": its ACK needs no answer
           if (nonce.isEmpty() || !nonce.startsWith("u")) {
             out.onNext(protocol.empty().apply(type, "u" + ownNonces.incrementAndGet()));

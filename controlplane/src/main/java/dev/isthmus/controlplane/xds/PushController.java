@@ -260,19 +260,20 @@ public final class PushController implements AutoCloseable {
     // parallel afterwards.
     List<Runnable> work = new ArrayList<>();
     AtomicInteger touched = new AtomicInteger();
-    for (ProxyNode p : cache.proxies()) {
-      ProxyResources before = cache.resources(p.id());
+    for (XdsCache.Stream stream : cache.streams()) {
+      ProxyNode p = stream.proxy();
+      ProxyResources before = cache.resources(stream.key());
       if (before == null) {
         continue;
       }
       if (change.meshWide() || (change.full() && affected.affects(p, change.configs()))) {
-        work.add(() -> set(p, () -> ResourceGenerator.generate(ctx, p), touched));
+        work.add(() -> set(stream, () -> ResourceGenerator.generate(ctx, p), touched));
       } else if (allEndpoints || watches(before, change.hosts())) {
         Set<String> hosts = allEndpoints ? null : change.hosts();
         work.add(
             () ->
                 set(
-                    p,
+                    stream,
                     () -> ResourceGenerator.regenerateEndpoints(ctx, p, before, hosts),
                     touched));
       }
@@ -294,16 +295,19 @@ public final class PushController implements AutoCloseable {
         (end - start) / 1_000_000);
   }
 
-  private void set(ProxyNode p, Supplier<ProxyResources> generate, AtomicInteger touched) {
+  private void set(
+      XdsCache.Stream stream, Supplier<ProxyResources> generate, AtomicInteger touched) {
     ProxyResources next;
     try {
       next = generate.get();
     } catch (RuntimeException e) {
       LOG.error(
-          "generating resources for {} failed; it keeps its current configuration", p.id(), e);
+          "generating resources for {} failed; it keeps its current configuration",
+          stream.proxy().id(),
+          e);
       return;
     }
-    cache.setResources(p.id(), next);
+    cache.setResources(stream.key(), next);
     touched.incrementAndGet();
   }
 

@@ -84,13 +84,22 @@ public final class XdsAuthorization implements ServerInterceptor {
     return identity;
   }
 
-  /** The namespace of {@code spiffe://<td>/ns/<ns>/sa/<sa>}, or empty when it names none. */
-  static String namespaceOf(String spiffeId) {
-    List<String> parts = Arrays.asList(spiffeId.split("/"));
-    int i = parts.indexOf("ns");
-    return spiffeId.startsWith("spiffe://") && i > 0 && i + 1 < parts.size()
-        ? parts.get(i + 1)
-        : "";
+  /**
+   * The namespace of {@code spiffe://<td>/ns/<ns>/sa/<sa>}, or empty when the identity is not
+   * exactly of that form.
+   */
+  public static String namespaceOf(String spiffeId) {
+    String[] parts = spiffeId.split("/", -1);
+    boolean workload =
+        parts.length == 7
+            && parts[0].equals("spiffe:")
+            && parts[1].isEmpty()
+            && !parts[2].isEmpty()
+            && parts[3].equals("ns")
+            && !parts[4].isEmpty()
+            && parts[5].equals("sa")
+            && !parts[6].isEmpty();
+    return workload ? parts[4] : "";
   }
 
   private static List<X509Certificate> peerChain(ServerCall<?, ?> call) {

@@ -26,7 +26,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code XdsCache} is the {@link ConfigWatcher} behind java-control-plane's discovery server: one
- * {@link ProxyResources} per connected node id, and the open SotW and Delta watches of that node.
+ * {@link ProxyResources} per open stream, and the open SotW and Delta watches of that stream.
+ *
+ * <p>State belongs to the stream, never to the node id a client chose: {@link AdsService} gives
+ * every stream a key of its own and puts it in the node of each request it forwards, so two streams
+ * that claim the same node id neither read nor overwrite each other's resources (a gateway's SDS
+ * credentials among them).
  *
  * <p>Unlike {@code SimpleCache} it never answers a NACK with the rejected version again (the watch
  * waits for a newer one, so the proxy keeps its last accepted config), answers SotW requests with
@@ -43,7 +48,9 @@ public final class XdsCache implements ConfigWatcher {
           Resources.V3.ROUTE_TYPE_URL,
           Resources.V3.SECRET_TYPE_URL);
 
+  /** Per stream key. */
   private final ConcurrentHashMap<String, NodeState> nodes = new ConcurrentHashMap<>();
+
   private final Function<ProxyNode, ProxyResources> initial;
 
   /**
@@ -70,8 +77,7 @@ public final class XdsCache implements ConfigWatcher {
 
   private static final class NodeState {
     final ProxyNode proxy;
-    String identity;
-    int connections;
+    final String identity;
     ProxyResources resources;
     final Map<Watch, String> watches = new HashMap<>();
     final Map<DeltaWatch, String> deltaWatches = new HashMap<>();
@@ -79,65 +85,65 @@ public final class XdsCache implements ConfigWatcher {
     /** Last SotW version sent per type URL, to recognise which version a NACK rejects. */
     final Map<String, String> lastSent = new HashMap<>();
 
-    NodeState(ProxyNode proxy, ProxyResources resources) {
+    NodeState(ProxyNode proxy, String identity, ProxyResources resources) {
       this.proxy = proxy;
+      this.identity = identity;
       this.resources = resources;
     }
   }
 
-  /** Registers a stream of this node; the first one generates its resources. */
-  public void connect(ProxyNode proxy) {
-    connect(proxy, null);
-  }
+  /**
+   * One open stream.
+   *
+   * @param key the stream's key, chosen by the control plane
+   * @param proxy the proxy the stream's first request described
+   */
+  public record Stream(String key, ProxyNode proxy) {}
 
   /**
-   * Registers a stream of this node whose caller was authenticated as {@code verifiedIdentity}
-   * (null when the stream is not authenticated).
+   * Registers a stream and generates its resources.
+   *
+   * @param stream the stream's key, unique among open streams
+   * @param proxy the proxy the stream's first request described
+   * @param verifiedIdentity the caller's identity as the transport proved it, or null when the
+   *     stream is not authenticated
+   * @throws IllegalStateException when a stream with this key is already registered
    */
-  public void connect(ProxyNode proxy, String verifiedIdentity) {
-    nodes.compute(
-        proxy.id(),
-        (id, s) -> {
-          NodeState st = s != null ? s : new NodeState(proxy, initial.apply(proxy));
-          if (st.identity == null) {
-            st.identity = verifiedIdentity;
-          }
-          st.connections++;
-          return st;
-        });
+  public void connect(String stream, ProxyNode proxy, String verifiedIdentity) {
+    NodeState fresh = new NodeState(proxy, verifiedIdentity, initial.apply(proxy));
+    if (nodes.putIfAbsent(stream, fresh) != null) {
+      throw new IllegalStateException("stream " + stream + " is already registered");
+    }
     // decorated outside the map's lock: the decorator may ask the API server
-    ProxyResources current = resources(proxy.id());
-    if (current != null) {
-      setResources(proxy.id(), current);
-    }
+    setResources(stream, fresh.resources);
   }
 
-  /** Applies the decorator again to every node (credentials changed); sends what changed. */
+  /** Applies the decorator again to every stream (credentials changed); sends what changed. */
   public void redecorate() {
-    for (NodeState s : nodes.values()) {
+    for (var e : nodes.entrySet()) {
       ProxyResources current;
-      synchronized (s) {
-        current = s.resources;
+      synchronized (e.getValue()) {
+        current = e.getValue().resources;
       }
-      setResources(s.proxy.id(), current);
+      setResources(e.getKey(), current);
     }
   }
 
-  /** Unregisters a stream; the node's state goes away with its last stream. */
-  public void disconnect(String nodeId) {
-    nodes.computeIfPresent(nodeId, (id, s) -> --s.connections <= 0 ? null : s);
+  /** Unregisters a stream; its state goes away with it. */
+  public void disconnect(String stream) {
+    nodes.remove(stream);
   }
 
-  /** Connected proxies. */
-  public List<ProxyNode> proxies() {
-    List<ProxyNode> out = new ArrayList<>();
-    nodes.values().forEach(s -> out.add(s.proxy));
+  /** Open streams and their proxies. */
+  public List<Stream> streams() {
+    List<Stream> out = new ArrayList<>();
+    nodes.forEach((k, s) -> out.add(new Stream(k, s.proxy)));
     return out;
   }
 
-  /** Current resources of a node, or null when it is not connected. */
-  public ProxyResources resources(String nodeId) {
-    NodeState s = nodes.get(nodeId);
+  /** Current resources of a stream, or null when it is not open. */
+  public ProxyResources resources(String stream) {
+    NodeState s = nodes.get(stream);
     if (s == null) {
       return null;
     }
@@ -147,11 +153,11 @@ public final class XdsCache implements ConfigWatcher {
   }
 
   /**
-   * Replaces a node's resources and answers its open watches whose view changed, CDS before EDS
+   * Replaces a stream's resources and answers its open watches whose view changed, CDS before EDS
    * before LDS before RDS.
    */
-  public void setResources(String nodeId, ProxyResources resources) {
-    NodeState s = nodes.get(nodeId);
+  public void setResources(String stream, ProxyResources resources) {
+    NodeState s = nodes.get(stream);
     if (s == null) {
       return;
     }

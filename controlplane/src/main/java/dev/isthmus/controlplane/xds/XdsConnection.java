@@ -44,13 +44,23 @@ public final class XdsConnection {
   private final Instant connectedAt = Instant.now();
   private final Map<String, TypeState> types = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Node streamNode;
   private volatile ProxyNode proxy;
-  private volatile Node node;
+  private volatile String identity;
 
   XdsConnection(long id, boolean delta, String peer) {
     this.id = id;
     this.delta = delta;
     this.peer = peer;
+    this.streamNode = Node.newBuilder().setId(key()).build();
+  }
+
+  /**
+   * The key of this stream's state in the {@link XdsCache}: chosen here, never by the client, and
+   * different for every stream.
+   */
+  String key() {
+    return "stream-" + id;
   }
 
   /** Stream id, unique within this control plane. */
@@ -63,12 +73,18 @@ public final class XdsConnection {
     return proxy;
   }
 
-  Node node() {
-    return node;
+  /** The node forwarded to the discovery server with every request of this stream. */
+  Node streamNode() {
+    return streamNode;
   }
 
-  void bind(Node node, ProxyNode proxy) {
-    this.node = node;
+  /** The identity the transport proved for the caller, or null on an unauthenticated stream. */
+  String identity() {
+    return identity;
+  }
+
+  void bind(ProxyNode proxy, String identity) {
+    this.identity = identity;
     this.proxy = proxy;
   }
 
@@ -76,8 +92,16 @@ public final class XdsConnection {
     return closed.compareAndSet(false, true);
   }
 
+  boolean closed() {
+    return closed.get();
+  }
+
+  /**
+   * Sync state of a type, kept per {@linkplain XdsMetrics#typeLabel type label}: the map holds at
+   * most one entry per label of a closed set, whatever type URLs a client invents.
+   */
   TypeState type(String typeUrl) {
-    return types.computeIfAbsent(typeUrl, k -> new TypeState());
+    return types.computeIfAbsent(XdsMetrics.typeLabel(typeUrl), k -> new TypeState());
   }
 
   void sent(String typeUrl, String version, String nonce) {
@@ -93,7 +117,7 @@ public final class XdsConnection {
    * @return true when it was a NACK
    */
   boolean answered(String typeUrl, String nonce, String version, String error) {
-    TypeState t = types.get(typeUrl);
+    TypeState t = types.get(XdsMetrics.typeLabel(typeUrl));
     if (t == null || nonce.isEmpty() || !nonce.equals(t.sentNonce)) {
       return false;
     }
@@ -119,10 +143,11 @@ public final class XdsConnection {
     m.put("proxy", proxy == null ? "" : proxy.id());
     m.put("proxyType", proxy == null ? "" : proxy.type().name());
     m.put("peer", peer);
+    m.put("identity", identity == null ? "" : identity);
     m.put("protocol", delta ? "delta" : "sotw");
     m.put("connectedAt", connectedAt.toString());
     Map<String, Object> t = new TreeMap<>();
-    types.forEach((k, v) -> t.put(XdsMetrics.typeLabel(k), v.toMap()));
+    types.forEach((k, v) -> t.put(k, v.toMap()));
     m.put("types", t);
     return m;
   }

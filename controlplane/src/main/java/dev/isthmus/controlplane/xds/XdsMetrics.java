@@ -1,5 +1,6 @@
 package dev.isthmus.controlplane.xds;
 
+import io.envoyproxy.controlplane.cache.Resources;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,20 +24,26 @@ public final class XdsMetrics {
   private final AtomicLong edsOnlyPushes = new AtomicLong();
   private volatile LongSupplier connected = () -> 0;
 
-  /** Type label Istio uses for a type URL: cds, eds, lds, rds, sds or the URL itself. */
+  private static final Map<String, String> TYPE_LABELS =
+      Map.ofEntries(
+          Map.entry(Resources.V3.CLUSTER_TYPE_URL, "cds"),
+          Map.entry(Resources.V3.ENDPOINT_TYPE_URL, "eds"),
+          Map.entry(Resources.V3.LISTENER_TYPE_URL, "lds"),
+          Map.entry(Resources.V3.ROUTE_TYPE_URL, "rds"),
+          Map.entry(Resources.V3.SECRET_TYPE_URL, "sds"),
+          Map.entry("type.googleapis.com/istio.networking.nds.v1.NameTable", "nds"),
+          Map.entry("type.googleapis.com/istio.mesh.v1alpha1.ProxyConfig", "pcds"),
+          Map.entry("type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig", "ecds"),
+          Map.entry("type.googleapis.com/istio.workload.Address", "wads"),
+          Map.entry("type.googleapis.com/istio.security.Authorization", "wdsauthz"));
+
+  /**
+   * Type label Istio uses for a type URL (cds, eds, lds, rds, sds, nds, pcds, ecds, wads,
+   * wdsauthz), or {@code other}: a label value never comes from what a client sent, so the set of
+   * series stays closed and nothing a client writes reaches the exposition.
+   */
   public static String typeLabel(String typeUrl) {
-    if (typeUrl.endsWith("Cluster")) {
-      return "cds";
-    } else if (typeUrl.endsWith("ClusterLoadAssignment")) {
-      return "eds";
-    } else if (typeUrl.endsWith("Listener")) {
-      return "lds";
-    } else if (typeUrl.endsWith("RouteConfiguration")) {
-      return "rds";
-    } else if (typeUrl.endsWith("Secret")) {
-      return "sds";
-    }
-    return typeUrl;
+    return TYPE_LABELS.getOrDefault(typeUrl, "other");
   }
 
   void connectedProxies(LongSupplier s) {
@@ -144,10 +151,15 @@ public final class XdsMetrics {
                     .append('{')
                     .append(label)
                     .append("=\"")
-                    .append(k)
+                    .append(escape(k))
                     .append("\"} ")
                     .append(v.get())
                     .append('\n'));
+  }
+
+  /** A label value as the Prometheus text format requires it: backslash, quote, newline escaped. */
+  static String escape(String value) {
+    return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
   }
 
   private static final class Histogram {

@@ -101,9 +101,10 @@ class AdsProtocolTest {
     var slice = s.endpointSlices().get(0);
     slice.getEndpoints().removeIf(e -> e.getAddresses().contains("10.1.0.2"));
     mesh.set(Fixtures.build(s));
-    for (ProxyNode p : cache.proxies()) {
+    for (XdsCache.Stream st : cache.streams()) {
       cache.setResources(
-          p.id(), ResourceGenerator.regenerateEndpoints(mesh.get(), p, cache.resources(p.id())));
+          st.key(),
+          ResourceGenerator.regenerateEndpoints(mesh.get(), st.proxy(), cache.resources(st.key())));
     }
   }
 

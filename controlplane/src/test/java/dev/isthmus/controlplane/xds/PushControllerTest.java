@@ -101,8 +101,8 @@ class PushControllerTest {
     try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
       ProxyNode sees = Fixtures.sidecar("10.1.0.9", "productpage", "default");
       ProxyNode scoped = Fixtures.sidecar("10.3.0.1", "app", "scoped");
-      cache.connect(sees);
-      cache.connect(scoped);
+      cache.connect(sees.id(), sees, null);
+      cache.connect(scoped.id(), scoped, null);
       ProxyResources seesBefore = cache.resources(sees.id());
       ProxyResources scopedBefore = cache.resources(scoped.id());
       assertThat(scopedBefore.messages(Resources.V3.CLUSTER_TYPE_URL))
@@ -135,7 +135,7 @@ class PushControllerTest {
       MeshSnapshot now = pc.current();
       assertThat(now.services()).isEmpty();
       ProxyNode late = Fixtures.sidecar("10.1.0.9", "productpage", "default");
-      cache.connect(late);
+      cache.connect(late.id(), late, null);
       assertThat(cache.resources(late.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
           .containsOnlyKeys(Names.BLACKHOLE, Names.PASSTHROUGH);
     }
@@ -160,8 +160,8 @@ class PushControllerTest {
     try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
       ProxyNode other = Fixtures.sidecar("10.1.0.9", "productpage", "default");
       ProxyNode scoped = Fixtures.sidecar("10.3.0.1", "app", "scoped");
-      cache.connect(other);
-      cache.connect(scoped);
+      cache.connect(other.id(), other, null);
+      cache.connect(scoped.id(), scoped, null);
       ProxyResources otherBefore = cache.resources(other.id());
       assertThat(cache.resources(scoped.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
           .containsKey("outbound|9080||" + REVIEWS);
@@ -186,8 +186,8 @@ class PushControllerTest {
     try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
       ProxyNode a = Fixtures.sidecar("10.1.0.9", "productpage", "default");
       ProxyNode b = Fixtures.sidecar("10.1.0.8", "details", "default");
-      cache.connect(a);
-      cache.connect(b);
+      cache.connect(a.id(), a, null);
+      cache.connect(b.id(), b, null);
       pc.onChange(PushController.Change.config());
       await(() -> pc.pushCount() >= 1);
 

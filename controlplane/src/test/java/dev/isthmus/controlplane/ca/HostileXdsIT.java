@@ -1,0 +1,271 @@
+package dev.isthmus.controlplane.ca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import dev.isthmus.controlplane.ControlPlane;
+import dev.isthmus.controlplane.ControlPlaneConfig;
+import dev.isthmus.testing.WithKubeApiServer;
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsTLSmode;
+import io.fabric8.istio.api.networking.v1.GatewayBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hostile xDS clients against a gateway's credentials: per-stream state and a node pinned by a
+ * stream's first request. A gateway holds its {@code credentialName} Secret over SDS; other callers
+ * reuse its node id (listed by {@code /debug/adsz}) on the plaintext port and, authenticated as
+ * another namespace, on the TLS port, and must receive none of it, nor disturb the gateway's own
+ * stream.
+ */
+@WithKubeApiServer
+@Tag("hostile")
+class HostileXdsIT {
+  static final String CRED = "kubernetes://gw-cred";
+
+  @Test
+  void noStreamReadsAnotherStreamsCredentials(KubernetesClient client) throws Exception {
+    String ns = CaServer.namespace(client, "hx-cp");
+    String gwNs = CaServer.namespace(client, "hx-gw");
+    String evilNs = CaServer.namespace(client, "hx-evil");
+    CaServer.serviceAccount(client, gwNs, "ingress");
+    CaServer.serviceAccount(client, evilNs, "app");
+    secretReader(client, gwNs, "ingress");
+    // the attacker's service account may read Secrets, of its own namespace only
+    secretReader(client, evilNs, "app");
+    client.resource(secret(gwNs, "CERT-1")).create();
+    client.resource(gateway(gwNs)).create();
+    try (Citadel citadel = new Citadel(CaConfig.defaults(ns))) {
+      citadel.start(client);
+      try (ControlPlane cp =
+          ControlPlane.start(
+              ControlPlaneConfig.defaults()
+                  .withEphemeralPorts()
+                  .withDebounce(Duration.ofMillis(20), Duration.ofMillis(200)),
+              client,
+              citadel)) {
+        CaServer.await(
+            "the Gateway in the mesh model", () -> !cp.pushes().current().gateways().isEmpty());
+        ManagedChannel gwChannel =
+            XdsTestClient.secure(
+                citadel, cp.secureXdsPort(), CaServer.token(client, gwNs, "ingress", "istio-ca"));
+        ManagedChannel evilChannel =
+            XdsTestClient.secure(
+                citadel, cp.secureXdsPort(), CaServer.token(client, evilNs, "app", "istio-ca"));
+        ManagedChannel plain =
+            Grpc.newChannelBuilderForAddress(
+                    "127.0.0.1", cp.xdsPort(), InsecureChannelCredentials.create())
+                .build();
+        try {
+          // the real gateway, authenticated, holds its credential
+          BlockingQueue<Object> gwIn = new LinkedBlockingQueue<>();
+          StreamObserver<DiscoveryRequest> gw = open(gwChannel, gwIn);
+          gw.onNext(sds(router(gwNs, gwNs)).build());
+          DiscoveryResponse first = response(gwIn);
+          assertThat(certificate(first)).isEqualTo("CERT-1");
+
+          // plaintext: a stream opened as a sidecar may not switch to the gateway's node id
+          BlockingQueue<Object> in = new LinkedBlockingQueue<>();
+          StreamObserver<DiscoveryRequest> out = open(plain, in);
+          out.onNext(
+              DiscoveryRequest.newBuilder()
+                  .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
+                  .setNode(sidecar(evilNs))
+                  .build());
+          assertThat(response(in).getTypeUrl()).isEqualTo(Resources.V3.CLUSTER_TYPE_URL);
+          out.onNext(sds(router(gwNs, gwNs)).build());
+          Object ended = in.poll(10, TimeUnit.SECONDS);
+          assertThat(ended)
+              .as("a request naming another node ends the stream, it is not answered")
+              .isInstanceOf(Throwable.class);
+          assertThat(Status.fromThrowable((Throwable) ended).getCode())
+              .isEqualTo(Status.Code.INVALID_ARGUMENT);
+
+          // plaintext: a stream opened with the gateway's own node id gets no credentials
+          in = new LinkedBlockingQueue<>();
+          out = open(plain, in);
+          out.onNext(sds(router(gwNs, gwNs)).build());
+          DiscoveryResponse plainSds = response(in);
+          assertThat(plainSds.getResourcesList()).as("no SDS on the plaintext port").isEmpty();
+          out.onCompleted();
+
+          // TLS: a caller of another namespace reusing the gateway's node id gets only its own view
+          in = new LinkedBlockingQueue<>();
+          out = open(evilChannel, in);
+          out.onNext(sds(router(gwNs, evilNs)).build());
+          Object evil = in.poll(10, TimeUnit.SECONDS);
+          assertThat(evil).as("the stream is authorized for its own namespace").isNotNull();
+          assertThat(evil).isInstanceOf(DiscoveryResponse.class);
+          assertThat(((DiscoveryResponse) evil).getResourcesList())
+              .as("the gateway's credential is not served to another namespace's stream")
+              .isEmpty();
+          out.onCompleted();
+
+          // the gateway's own stream is intact: a rotation still reaches it, and only it
+          gw.onNext(
+              sds(null)
+                  .setVersionInfo(first.getVersionInfo())
+                  .setResponseNonce(first.getNonce())
+                  .build());
+          client.resource(secret(gwNs, "CERT-2")).update();
+          assertThat(certificate(response(gwIn))).isEqualTo("CERT-2");
+          gw.onCompleted();
+        } finally {
+          for (ManagedChannel c : new ManagedChannel[] {gwChannel, evilChannel, plain}) {
+            c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+          }
+        }
+      }
+    }
+  }
+
+  private static StreamObserver<DiscoveryRequest> open(
+      ManagedChannel channel, BlockingQueue<Object> in) {
+    return AggregatedDiscoveryServiceGrpc.newStub(channel)
+        .streamAggregatedResources(XdsTestClient.sink(in));
+  }
+
+  private static DiscoveryRequest.Builder sds(Node node) {
+    DiscoveryRequest.Builder b =
+        DiscoveryRequest.newBuilder()
+            .setTypeUrl(Resources.V3.SECRET_TYPE_URL)
+            .addResourceNames(CRED);
+    return node == null ? b : b.setNode(node);
+  }
+
+  private static void secretReader(KubernetesClient client, String ns, String sa) {
+    client
+        .resource(
+            new RoleBuilder()
+                .withNewMetadata()
+                .withNamespace(ns)
+                .withName(sa + "-sds")
+                .endMetadata()
+                .addNewRule()
+                .withApiGroups("")
+                .withResources("secrets")
+                .withVerbs("get", "watch", "list")
+                .endRule()
+                .build())
+        .create();
+    client
+        .resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withNamespace(ns)
+                .withName(sa + "-sds")
+                .endMetadata()
+                .withNewRoleRef()
+                .withApiGroup("rbac.authorization.k8s.io")
+                .withKind("Role")
+                .withName(sa + "-sds")
+                .endRoleRef()
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName(sa)
+                .withNamespace(ns)
+                .endSubject()
+                .build())
+        .create();
+  }
+
+  private static io.fabric8.istio.api.networking.v1.Gateway gateway(String ns) {
+    return new GatewayBuilder()
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName("gw")
+        .endMetadata()
+        .withNewSpec()
+        .addToSelector("istio", "ingressgateway")
+        .addNewServer()
+        .withNewPort()
+        .withNumber(443L)
+        .withName("https")
+        .withProtocol("HTTPS")
+        .endPort()
+        .withHosts("*")
+        .withNewTls()
+        .withMode(ServerTLSSettingsTLSmode.SIMPLE)
+        .withCredentialName("gw-cred")
+        .endTls()
+        .endServer()
+        .endSpec()
+        .build();
+  }
+
+  private static io.fabric8.kubernetes.api.model.Secret secret(String ns, String cert) {
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName("gw-cred")
+        .endMetadata()
+        .withType("kubernetes.io/tls")
+        .addToData("tls.crt", b64(cert))
+        .addToData("tls.key", b64("KEY"))
+        .build();
+  }
+
+  private static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String certificate(DiscoveryResponse r) throws Exception {
+    assertThat(r.getResourcesList()).hasSize(1);
+    Secret s = r.getResources(0).unpack(Secret.class);
+    assertThat(s.getName()).isEqualTo(CRED);
+    return s.getTlsCertificate().getCertificateChain().getInlineBytes().toStringUtf8();
+  }
+
+  /** The gateway's node id; {@code NAMESPACE} metadata as the caller claims it. */
+  private static Node router(String ns, String claimedNamespace) {
+    return Node.newBuilder()
+        .setId("router~10.1.0.50~gw-1." + ns + "~" + ns + ".svc.cluster.local")
+        .setMetadata(
+            Struct.newBuilder()
+                .putFields("NAMESPACE", Value.newBuilder().setStringValue(claimedNamespace).build())
+                .putFields(
+                    "LABELS",
+                    Value.newBuilder()
+                        .setStructValue(
+                            Struct.newBuilder()
+                                .putFields(
+                                    "istio",
+                                    Value.newBuilder().setStringValue("ingressgateway").build()))
+                        .build()))
+        .build();
+  }
+
+  private static Node sidecar(String ns) {
+    return Node.newBuilder()
+        .setId("sidecar~10.1.0.60~app-1." + ns + "~" + ns + ".svc.cluster.local")
+        .build();
+  }
+
+  private static DiscoveryResponse response(BlockingQueue<Object> in) throws Exception {
+    Object got = in.poll(20, TimeUnit.SECONDS);
+    assertThat(got).as("a response").isInstanceOf(DiscoveryResponse.class);
+    return (DiscoveryResponse) got;
+  }
+}
