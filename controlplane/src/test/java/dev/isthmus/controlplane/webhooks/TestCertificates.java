@@ -60,4 +60,18 @@ record TestCertificates(KeyPair keys, X509Certificate cert, String pem) {
   ServingTls servingTls() {
     return ServingTls.fixed(keys.getPrivate(), cert);
   }
+
+  /** A client TLS context that trusts this certificate. */
+  javax.net.ssl.SSLContext trusting() throws Exception {
+    var ks = java.security.KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setCertificateEntry("ca", cert);
+    var tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ks);
+    var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
+  }
 }

@@ -601,15 +601,6 @@ class WebhooksIT {
   }
 
   private javax.net.ssl.SSLContext trusting() throws Exception {
-    var ks = java.security.KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setCertificateEntry("ca", certs.cert());
-    var tmf =
-        javax.net.ssl.TrustManagerFactory.getInstance(
-            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
+    return certs.trusting();
   }
 }
