@@ -73,6 +73,20 @@ class HostileCaRootIT {
         .serverSideApply();
   }
 
+  private static void assertStillPluggedIn(
+      KubernetesClient client,
+      Citadel citadel,
+      SigningAuthority root,
+      X509Certificate inter,
+      String ns,
+      String workload) {
+    String pluggedPem = Pem.encode(root.root());
+    assertThat(citadel.signingAuthority().source()).isEqualTo(SigningAuthority.Source.PLUGGED_IN);
+    assertThat(citadel.signingAuthority().chain()).containsExactly(inter, root.root());
+    assertThat(rootCm(client, workload)).isEqualTo(pluggedPem);
+    assertThat(rootCm(client, ns)).isEqualTo(pluggedPem);
+  }
+
   @Test
   void deletedIstioCaSecretIsWrittenBackWithTheSameRoot(KubernetesClient client) throws Exception {
     String ns = CaServer.namespace(client, "ca-lost");
@@ -150,17 +164,15 @@ class HostileCaRootIT {
       assertThat(secret(client, ns, "istio-ca-secret")).isNotNull();
 
       client.secrets().inNamespace(ns).withName("cacerts").delete();
+      Thread.sleep(SETTLE_MILLIS);
+      assertStillPluggedIn(client, ca.citadel, root, inter, ns, workload);
       CaServer.await(
           "a Warning event about cacerts",
           () -> !warnings(client, ns, "PluggedInCASecretMissing").isEmpty());
+
       client.secrets().inNamespace(ns).withName("istio-ca-secret").delete();
       Thread.sleep(SETTLE_MILLIS);
-
-      assertThat(ca.citadel.signingAuthority().source())
-          .isEqualTo(SigningAuthority.Source.PLUGGED_IN);
-      assertThat(ca.citadel.signingAuthority().chain()).containsExactly(inter, root.root());
-      assertThat(rootCm(client, workload)).isEqualTo(pluggedPem);
-      assertThat(rootCm(client, ns)).isEqualTo(pluggedPem);
+      assertStillPluggedIn(client, ca.citadel, root, inter, ns, workload);
       // Neither Secret is written: cacerts belongs to whoever plugged it in, and an
       // istio-ca-secret holding the intermediate would be loaded as a root on the next start.
       assertThat(secret(client, ns, "cacerts")).isNull();
