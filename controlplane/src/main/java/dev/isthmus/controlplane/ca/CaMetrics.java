@@ -15,6 +15,8 @@ public final class CaMetrics {
   final LongAdder csrParsingError = new LongAdder();
   final LongAdder idExtractionError = new LongAdder();
   final LongAdder signError = new LongAdder();
+  final LongAdder rootSecretRestored = new LongAdder();
+  final LongAdder pluggedInSecretMissing = new LongAdder();
   private final Supplier<SigningAuthority> ca;
 
   CaMetrics(Supplier<SigningAuthority> ca) {
@@ -34,6 +36,22 @@ public final class CaMetrics {
   /** {@code citadel_server_authentication_failure_count}: requests without a valid identity. */
   public long authenticationFailureCount() {
     return authnFailure.sum();
+  }
+
+  /**
+   * {@code citadel_server_root_secret_restored_count}: times Secret {@code istio-ca-secret} was
+   * found deleted while its root was in use and was written back from memory.
+   */
+  public long rootSecretRestoredCount() {
+    return rootSecretRestored.sum();
+  }
+
+  /**
+   * {@code citadel_server_plugged_in_secret_missing_count}: times Secret {@code cacerts} was found
+   * deleted while its CA was in use (the CA keeps signing with it from memory).
+   */
+  public long pluggedInSecretMissingCount() {
+    return pluggedInSecretMissing.sum();
   }
 
   /** {@code citadel_server_root_cert_expiry_seconds}: seconds until the root expires. */
@@ -74,6 +92,17 @@ public final class CaMetrics {
         "citadel_server_csr_sign_err_count",
         "The number of errors occurred when signing the CSR.",
         signError.sum());
+    counter(
+        out,
+        "citadel_server_root_secret_restored_count",
+        "The number of times istio-ca-secret was deleted while in use and written back from"
+            + " memory.",
+        rootSecretRestored.sum());
+    counter(
+        out,
+        "citadel_server_plugged_in_secret_missing_count",
+        "The number of times cacerts was deleted while its CA was in use.",
+        pluggedInSecretMissing.sum());
     out.append("# HELP citadel_server_root_cert_expiry_seconds")
         .append(" The time remaining, in seconds, before the root cert will expire.\n")
         .append("# TYPE citadel_server_root_cert_expiry_seconds gauge\n")

@@ -30,6 +30,15 @@ import org.slf4j.LoggerFactory;
  * {@code cacerts} (a plugged-in CA) wins over Secret {@code istio-ca-secret} (the self-signed
  * root), which is created with a fresh key on first start. It also re-issues a self-signed root
  * from the same key when it enters its grace period.
+ *
+ * <p>A root is generated only when the CA has none yet. Once running, losing a Secret never
+ * replaces the root, because every workload certificate and every namespace's {@code
+ * istio-ca-root-cert} depends on it: a deleted {@code istio-ca-secret} is written back from memory
+ * (same key, same certificate), and a deleted {@code cacerts} leaves the plugged-in chain in use
+ * from memory until {@code cacerts} is back or the control plane restarts. {@code cacerts} is not
+ * written back, nor is its key copied into {@code istio-ca-secret}: that material belongs to
+ * whoever plugged it in, and a self-signed Secret holding an intermediate would be taken for a root
+ * on the next start. Either loss is a Warning Event and a {@link CaMetrics} counter.
  */
 final class CaSecrets {
   static final String SELF_SIGNED_SECRET = "istio-ca-secret";
@@ -44,27 +53,49 @@ final class CaSecrets {
 
   private final KubernetesClient client;
   private final CaConfig config;
+  private final CaMetrics metrics;
+  private final CaEvents events;
 
-  CaSecrets(KubernetesClient client, CaConfig config) {
+  /** The content of istio-ca-secret behind the self-signed authority last returned, for restore. */
+  private Map<String, String> selfSignedData;
+
+  private boolean pluggedInLossReported;
+
+  CaSecrets(KubernetesClient client, CaConfig config, CaMetrics metrics) {
     this.client = client;
     this.config = config;
+    this.metrics = metrics;
+    this.events = new CaEvents(client, config.namespace());
   }
 
-  /** The current signing authority, creating or rotating the self-signed root when needed. */
-  SigningAuthority load() {
+  /**
+   * The signing authority to use next, creating or rotating the self-signed root when needed.
+   *
+   * @param current the authority in use, or null on first start; it is kept (and written back if
+   *     self-signed) when its Secret has disappeared
+   */
+  SigningAuthority load(SigningAuthority current) {
     Secret plugged = get(PLUGGED_IN_SECRET);
     if (plugged != null) {
+      pluggedInLossReported = false;
       return pluggedIn(data(plugged), config.namespace() + "/" + PLUGGED_IN_SECRET);
+    }
+    if (current != null && current.source() == SigningAuthority.Source.PLUGGED_IN) {
+      return keepPluggedIn(current);
     }
     for (int attempt = 0; ; attempt++) {
       Secret existing = get(SELF_SIGNED_SECRET);
       try {
         if (existing == null) {
-          return create();
+          return current == null ? create() : restore(current);
         }
-        SigningAuthority ca =
-            selfSigned(data(existing), config.namespace() + "/" + SELF_SIGNED_SECRET);
-        return rotationDue(ca) ? rotate(existing, ca) : ca;
+        Map<String, String> data = data(existing);
+        SigningAuthority ca = selfSigned(data, config.namespace() + "/" + SELF_SIGNED_SECRET);
+        if (rotationDue(ca)) {
+          return rotate(existing, ca);
+        }
+        selfSignedData = data;
+        return ca;
       } catch (KubernetesClientException e) {
         // Another replica created or rotated the secret first: read theirs.
         if (e.getCode() != 409 || attempt >= 3) {
@@ -83,16 +114,11 @@ final class CaSecrets {
   private SigningAuthority create() {
     KeyPair keys = config.keyType().generate();
     X509Certificate root = CertIssuer.selfSignedRoot(keys, config.trustDomain(), config.rootTtl());
-    Secret secret =
-        new SecretBuilder()
-            .withNewMetadata()
-            .withName(SELF_SIGNED_SECRET)
-            .withNamespace(config.namespace())
-            .endMetadata()
-            .withType(SECRET_TYPE)
-            .withData(encode(Map.of(CA_CERT, Pem.encode(root), CA_KEY, Pem.encode(keys))))
-            .build();
-    client.secrets().inNamespace(config.namespace()).resource(secret).create();
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put(CA_CERT, Pem.encode(root));
+    data.put(CA_KEY, Pem.encode(keys));
+    createSelfSignedSecret(data);
+    selfSignedData = data;
     LOG.info(
         "created self-signed {} root {} in Secret {}/{}",
         config.keyType(),
@@ -103,6 +129,75 @@ final class CaSecrets {
         keys.getPrivate(), List.of(root), List.of(root), SigningAuthority.Source.SELF_SIGNED);
   }
 
+  /** Writes {@code current}, whose istio-ca-secret was deleted, back into a new istio-ca-secret. */
+  private SigningAuthority restore(SigningAuthority current) {
+    Map<String, String> data = selfSignedData;
+    if (data == null || !Pem.encode(current.root()).equals(data.get(CA_CERT))) {
+      data = new LinkedHashMap<>();
+      data.put(CA_CERT, Pem.encode(current.root()));
+      data.put(CA_KEY, Pem.encodePkcs8(current.key()));
+    }
+    Secret created = createSelfSignedSecret(data);
+    selfSignedData = data;
+    metrics.rootSecretRestored.increment();
+    String serial = current.root().getSerialNumber().toString(16);
+    LOG.warn(
+        "Secret {}/{} was deleted while its root {} was in use: wrote it back from memory",
+        config.namespace(),
+        SELF_SIGNED_SECRET,
+        serial);
+    events.warning(
+        SELF_SIGNED_SECRET,
+        created,
+        "CARootSecretRestored",
+        "Secret "
+            + SELF_SIGNED_SECRET
+            + " was deleted while the CA was using its root (serial "
+            + serial
+            + "); it was recreated from memory with the same key and certificate. A new root would"
+            + " have invalidated every workload certificate in the mesh.");
+    return current;
+  }
+
+  /** Keeps serving {@code current} although Secret cacerts is gone; reports the loss once. */
+  private SigningAuthority keepPluggedIn(SigningAuthority current) {
+    if (!pluggedInLossReported) {
+      pluggedInLossReported = true;
+      metrics.pluggedInSecretMissing.increment();
+      String subject = current.signingCert().getSubjectX500Principal().getName();
+      LOG.warn(
+          "Secret {}/{} was deleted: still signing with the plugged-in CA {} from memory;"
+              + " restore the Secret before the control plane restarts",
+          config.namespace(),
+          PLUGGED_IN_SECRET,
+          subject);
+      events.warning(
+          PLUGGED_IN_SECRET,
+          null,
+          "PluggedInCASecretMissing",
+          "Secret "
+              + PLUGGED_IN_SECRET
+              + " was deleted while the CA was using it; still signing with "
+              + subject
+              + " from memory. Restore the Secret: a control plane started without it uses a"
+              + " different root.");
+    }
+    return current;
+  }
+
+  private Secret createSelfSignedSecret(Map<String, String> data) {
+    Secret secret =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName(SELF_SIGNED_SECRET)
+            .withNamespace(config.namespace())
+            .endMetadata()
+            .withType(SECRET_TYPE)
+            .withData(encode(data))
+            .build();
+    return client.secrets().inNamespace(config.namespace()).resource(secret).create();
+  }
+
   private SigningAuthority rotate(Secret existing, SigningAuthority ca) {
     X509Certificate root = CertIssuer.reissueRoot(ca.root(), ca.key(), config.rootTtl());
     Map<String, String> data = new LinkedHashMap<>(data(existing));
@@ -111,6 +206,7 @@ final class CaSecrets {
         new SecretBuilder(existing).withData(encode(data)).withStringData(null).build();
     // resourceVersion is kept, so a concurrent rotation by another replica fails with 409.
     client.secrets().inNamespace(config.namespace()).resource(updated).update();
+    selfSignedData = data;
     LOG.info(
         "re-issued self-signed root from the same key: serial {}, expires {}",
         root.getSerialNumber().toString(16),

@@ -3,6 +3,7 @@ package dev.isthmus.controlplane.ca;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;
+import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.grpc.Status;
@@ -29,9 +30,18 @@ import java.util.stream.Collectors;
  * spiffe://<trustDomain>/ns/<ns>/sa/<sa>}).
  */
 public final class CallerAuthenticator {
-  private static final String SA_PREFIX = "system:serviceaccount:";
+  /** The group the API server puts every service account in. */
+  static final String SA_GROUP = "system:serviceaccounts";
 
-  private final KubernetesClient client;
+  private static final String SA_USER = "system:serviceaccount";
+
+  /** Creates a TokenReview and returns the API server's answer. */
+  @FunctionalInterface
+  interface TokenReviewer {
+    TokenReview create(TokenReview review);
+  }
+
+  private final TokenReviewer reviewer;
   private final CaConfig config;
   private final Supplier<SigningAuthority> ca;
 
@@ -40,7 +50,18 @@ public final class CallerAuthenticator {
    */
   public CallerAuthenticator(
       KubernetesClient client, CaConfig config, Supplier<SigningAuthority> ca) {
-    this.client = client;
+    this(review -> client.authentication().v1().tokenReviews().create(review), config, ca);
+  }
+
+  /** An authenticator whose TokenReviews go to {@code reviewer} instead of an API server. */
+  static CallerAuthenticator reviewedBy(
+      TokenReviewer reviewer, CaConfig config, Supplier<SigningAuthority> ca) {
+    return new CallerAuthenticator(reviewer, config, ca);
+  }
+
+  private CallerAuthenticator(
+      TokenReviewer reviewer, CaConfig config, Supplier<SigningAuthority> ca) {
+    this.reviewer = reviewer;
     this.config = config;
     this.ca = ca;
   }
@@ -87,10 +108,15 @@ public final class CallerAuthenticator {
             .build();
     TokenReviewStatus status;
     try {
-      status = client.authentication().v1().tokenReviews().create(review).getStatus();
+      TokenReview answer = reviewer.create(review);
+      status = answer == null ? null : answer.getStatus();
     } catch (KubernetesClientException e) {
-      throw new CaException(
-          Status.Code.UNAVAILABLE, "token review failed: " + e.getStatus().getMessage());
+      // I/O errors carry no API status; either way the caller may retry, so not INTERNAL.
+      String why =
+          e.getStatus() != null && e.getStatus().getMessage() != null
+              ? e.getStatus().getMessage()
+              : String.valueOf(e.getCause() != null ? e.getCause() : e.getMessage());
+      throw new CaException(Status.Code.UNAVAILABLE, "token review failed: " + why);
     }
     if (status == null || !Boolean.TRUE.equals(status.getAuthenticated())) {
       String why = status == null || status.getError() == null ? "" : ": " + status.getError();
@@ -102,15 +128,22 @@ public final class CallerAuthenticator {
       throw unauthenticated(
           "token audiences " + status.getAudiences() + " do not include " + config.audiences());
     }
-    String user = status.getUser() == null ? null : status.getUser().getUsername();
-    if (user == null || !user.startsWith(SA_PREFIX)) {
-      throw unauthenticated("token is not a service-account token (user " + user + ")");
+    UserInfo user = status.getUser();
+    String name = user == null ? null : user.getUsername();
+    if (user == null || user.getGroups() == null || !user.getGroups().contains(SA_GROUP)) {
+      throw unauthenticated(
+          "token is not a service-account token (user " + name + " is not in " + SA_GROUP + ")");
     }
-    String[] nsAndSa = user.substring(SA_PREFIX.length()).split(":");
-    if (nsAndSa.length != 2 || nsAndSa[0].isEmpty() || nsAndSa[1].isEmpty()) {
-      throw unauthenticated("malformed service-account user name " + user);
+    // Exactly system:serviceaccount:<ns>:<sa>; split with limit -1 keeps trailing empty parts.
+    String[] parts = name == null ? new String[0] : name.split(":", -1);
+    if (parts.length != 4
+        || !(parts[0] + ":" + parts[1]).equals(SA_USER)
+        || parts[2].isEmpty()
+        || parts[3].isEmpty()) {
+      throw unauthenticated(
+          "malformed service-account user name " + name + ", expected " + SA_USER + ":<ns>:<sa>");
     }
-    return config.spiffeId(nsAndSa[0], nsAndSa[1]);
+    return config.spiffeId(parts[2], parts[3]);
   }
 
   private String fromCertificate(List<X509Certificate> chain) throws CaException {

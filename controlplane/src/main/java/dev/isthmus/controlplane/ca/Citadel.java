@@ -82,8 +82,8 @@ public final class Citadel implements SecureServing, AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    secrets = new CaSecrets(client, config);
-    authority.set(secrets.load());
+    secrets = new CaSecrets(client, config, metrics);
+    authority.set(secrets.load(null));
     serving.renewIfDue(authority.get());
     authenticator = new CallerAuthenticator(client, config, authority::get);
     service = new CertificateService(config, authenticator, authority::get, metrics);
@@ -128,7 +128,7 @@ public final class Citadel implements SecureServing, AutoCloseable {
     SigningAuthority old = authority.get();
     SigningAuthority next;
     try {
-      next = secrets.load();
+      next = secrets.load(old);
     } catch (RuntimeException e) {
       LOG.error("keeping the current CA: cannot load the new one: {}", e.getMessage());
       next = old;

@@ -15,6 +15,8 @@
  *
  * <p>Kubernetes permissions it needs: {@code create} on {@code tokenreviews}; {@code get, list,
  * watch, create, update} on {@code secrets} in its own namespace; {@code get, list, watch, create,
- * patch} on {@code configmaps} in all namespaces; {@code list, watch} on {@code namespaces}.
+ * patch} on {@code configmaps} in all namespaces; {@code list, watch} on {@code namespaces}; and
+ * {@code create} on {@code events} in its own namespace, for the Warning raised when a CA Secret
+ * disappears while in use (without it the refusal is logged and the metric still counts).
  */
 package dev.isthmus.controlplane.ca;
