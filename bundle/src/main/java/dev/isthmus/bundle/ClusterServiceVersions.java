@@ -18,8 +18,9 @@ import java.util.List;
 /**
  * {@code ClusterServiceVersions} builds the operator's ClusterServiceVersion from the objects the
  * operator module generates: the Deployment of {@link OperatorManifests#deployment}, the cluster
- * permissions of {@link OperatorRbac#rules(CrdPolicy)} (CRDs external), the owned CRDs of {@link
- * Crds#all()} and the images the default profile renders.
+ * permissions of {@link OperatorRbac#rules(CrdPolicy)} (CRDs external), the namespaced permissions
+ * of {@link OperatorRbac#namespacedRules()}, the owned CRDs of {@link Crds#all()} and the images
+ * the default profile renders.
  */
 public final class ClusterServiceVersions {
   /** CSV annotation listing CRD names that the console hides: the Istio configuration APIs. */
@@ -90,16 +91,23 @@ public final class ClusterServiceVersions {
     return csv;
   }
 
+  /** Install modes this bundle supports: one target namespace, the operator's own or another. */
+  public static final List<String> SUPPORTED_INSTALL_MODES =
+      List.of("OwnNamespace", "SingleNamespace");
+
   /**
-   * The operator watches every namespace unless it is started with {@code --namespaces}; the
-   * Deployment OLM runs does not pass OLM's target namespaces to it, so AllNamespaces is the one
-   * mode this bundle supports.
+   * The operator reconciles the IstioOperators of OLM's target namespace ({@code WATCH_NAMESPACE}
+   * from the {@code olm.targetNamespaces} annotation). Not AllNamespaces: OLM aggregates the
+   * IstioOperator kind into every namespace's {@code edit} and {@code admin} roles, and an
+   * IstioOperator makes the operator apply ClusterRoles, webhooks and a privileged DaemonSet, so
+   * any namespace editor would hold the operator's cluster-wide rights. Not MultiNamespace either:
+   * each target namespace widens who can do that.
    */
   private static ArrayNode installModes() {
     ArrayNode modes = NODES.arrayNode();
     for (String type :
         List.of("OwnNamespace", "SingleNamespace", "MultiNamespace", "AllNamespaces")) {
-      modes.addObject().put("type", type).put("supported", type.equals("AllNamespaces"));
+      modes.addObject().put("type", type).put("supported", SUPPORTED_INSTALL_MODES.contains(type));
     }
     return modes;
   }
@@ -113,6 +121,10 @@ public final class ClusterServiceVersions {
     // OLM installs the bundled CRDs, so the operator runs with --crds=external and needs no right
     // to create or patch CRDs
     permissions.set("rules", SORTED.valueToTree(OperatorRbac.rules(CrdPolicy.EXTERNAL)));
+    // OLM grants these with a Role in the operator's namespace and in the target namespace
+    ObjectNode namespaced = spec.putArray("permissions").addObject();
+    namespaced.put("serviceAccountName", OperatorManifests.NAME);
+    namespaced.set("rules", SORTED.valueToTree(OperatorRbac.namespacedRules()));
     // OLM sets the namespace; the one given here is dropped
     Deployment deployment =
         OperatorManifests.deployment("placeholder", info.operatorImage(), CrdPolicy.EXTERNAL);

@@ -103,7 +103,14 @@ class BundleInvariantsTest {
         .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch"));
     assertThat(rules).flatExtracting(PolicyRule::getVerbs).doesNotContain("*");
     assertThat(rules).flatExtracting(PolicyRule::getResources).doesNotContain("*");
-    assertThat(CSV.at("/spec/install/spec/permissions").isMissingNode()).isTrue();
+    JsonNode namespaced = CSV.at("/spec/install/spec/permissions");
+    assertThat(namespaced).hasSize(1);
+    assertThat(namespaced.get(0).path("serviceAccountName").asText())
+        .isEqualTo(OperatorManifests.NAME);
+    List<PolicyRule> namespacedRules =
+        Serialization.jsonMapper()
+            .convertValue(namespaced.get(0).path("rules"), new TypeReference<>() {});
+    assertThat(namespacedRules).isEqualTo(OperatorRbac.namespacedRules());
   }
 
   @Test
@@ -182,13 +189,11 @@ class BundleInvariantsTest {
     Map<String, Boolean> modes = new LinkedHashMap<>();
     list(CSV.at("/spec/installModes"))
         .forEach(m -> modes.put(m.path("type").asText(), m.path("supported").asBoolean()));
-    // the Deployment starts `isthmus operator` without --namespaces: it watches every namespace
-    // whatever the
-    // OperatorGroup targets, so only AllNamespaces is honest
+    // the Deployment watches the one namespace OLM targets (WATCH_NAMESPACE)
     assertThat(modes)
         .containsExactly(
-            Map.entry("OwnNamespace", false), Map.entry("SingleNamespace", false),
-            Map.entry("MultiNamespace", false), Map.entry("AllNamespaces", true));
+            Map.entry("OwnNamespace", true), Map.entry("SingleNamespace", true),
+            Map.entry("MultiNamespace", false), Map.entry("AllNamespaces", false));
   }
 
   @Test

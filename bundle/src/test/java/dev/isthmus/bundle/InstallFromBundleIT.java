@@ -24,6 +24,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentSpec;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -34,16 +36,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Installs the operator the way OLM installs this bundle — its CRDs, the CSV Deployment's
- * ServiceAccount, the clusterPermissions as a ClusterRole bound to that ServiceAccount — then runs
- * the operator in-process as that ServiceAccount (impersonation) and installs the default profile:
- * the CSV's permissions must be enough for everything the operator does, with no Forbidden
- * anywhere.
+ * Installs the operator the way OLM installs this bundle in SingleNamespace mode (operator in
+ * {@code operators}, OperatorGroup targeting {@code istio-system}) — its CRDs, the CSV Deployment's
+ * ServiceAccount, the clusterPermissions as a ClusterRole bound to that ServiceAccount, the
+ * permissions as a Role bound to it in the operator's namespace and in the target namespace — then
+ * runs the operator in-process as that ServiceAccount (impersonation), watching the target
+ * namespace as {@code WATCH_NAMESPACE} makes it, and installs the default profile: the CSV's
+ * permissions must be enough for everything the operator does, with no Forbidden anywhere.
  */
 @WithKubeApiServer
 class InstallFromBundleIT {
@@ -103,6 +108,48 @@ class InstallFromBundleIT {
                 .endSubject()
                 .build())
         .serverSideApply();
+    JsonNode namespaced = csv.at("/spec/install/spec/permissions/0");
+    assertThat(namespaced.path("serviceAccountName").asText()).isEqualTo(sa);
+    List<PolicyRule> namespacedRules =
+        Serialization.jsonMapper().convertValue(namespaced.path("rules"), new TypeReference<>() {});
+    for (String ns : List.of(OPERATOR_NS, ISTIO_NS)) {
+      Rollouts.namespace(admin, ns);
+      admin
+          .rbac()
+          .roles()
+          .inNamespace(ns)
+          .resource(
+              new RoleBuilder()
+                  .withNewMetadata()
+                  .withName(roleName)
+                  .withNamespace(ns)
+                  .endMetadata()
+                  .withRules(namespacedRules)
+                  .build())
+          .serverSideApply();
+      admin
+          .rbac()
+          .roleBindings()
+          .inNamespace(ns)
+          .resource(
+              new RoleBindingBuilder()
+                  .withNewMetadata()
+                  .withName(roleName)
+                  .withNamespace(ns)
+                  .endMetadata()
+                  .withNewRoleRef()
+                  .withApiGroup("rbac.authorization.k8s.io")
+                  .withKind("Role")
+                  .withName(roleName)
+                  .endRoleRef()
+                  .addNewSubject()
+                  .withKind("ServiceAccount")
+                  .withName(sa)
+                  .withNamespace(OPERATOR_NS)
+                  .endSubject()
+                  .build())
+          .serverSideApply();
+    }
     // the CSV Deployment is a valid Deployment for this API server (it gets no pods: there is no
     // kubelet)
     DeploymentSpec spec =
@@ -137,6 +184,10 @@ class InstallFromBundleIT {
       assertThatThrownBy(() -> operatorClient.pods().inAnyNamespace().list())
           .isInstanceOf(KubernetesClientException.class)
           .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
+      // Secrets only where OLM bound the CSV's permissions
+      assertThatThrownBy(() -> operatorClient.secrets().inNamespace("default").list())
+          .isInstanceOf(KubernetesClientException.class)
+          .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
 
       // and OLM owns the CRDs: the ServiceAccount cannot write one
       var crd =
@@ -166,7 +217,10 @@ class InstallFromBundleIT {
       // led stops (exitOnStopLeading), which an in-process test cannot survive
       IsthmusOperator operator =
           IsthmusOperator.start(
-              operatorClient, IsthmusOperator.Config.defaults().withCrds(CrdPolicy.EXTERNAL));
+              operatorClient,
+              IsthmusOperator.Config.defaults()
+                  .withWatchedNamespaces(Set.of(ISTIO_NS))
+                  .withCrds(CrdPolicy.EXTERNAL));
       try {
         Rollouts.namespace(admin, ISTIO_NS);
         IstioOperator iop = BundleResources.defaultIstioOperator();

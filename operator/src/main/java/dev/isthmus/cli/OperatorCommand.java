@@ -2,21 +2,23 @@ package dev.isthmus.cli;
 
 import dev.isthmus.operator.CrdPolicy;
 import dev.isthmus.operator.IsthmusOperator;
+import dev.isthmus.operator.WatchedNamespaces;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.quarkus.runtime.Quarkus;
 import java.io.PrintStream;
-import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * {@code isthmus operator [--namespaces NS,...] [--leader-election-namespace NS] [--http-port N]
  * [--crds apply|external]}: runs the IstioOperator controller against the current kubeconfig (or
- * the in-cluster service account) until stopped. {@code --crds=external} is for OLM, which installs
- * the CRDs from the bundle: the operator then only checks them.
+ * the in-cluster service account) until stopped. It reconciles IstioOperators only in the given
+ * namespaces, by default OLM's {@code WATCH_NAMESPACE} or its own namespace ({@link
+ * WatchedNamespaces}); there is no all-namespaces mode. {@code --crds=external} is for OLM, which
+ * installs the CRDs from the bundle: the operator then only checks them.
  */
 final class OperatorCommand {
   private static volatile IsthmusOperator running;
@@ -28,7 +30,7 @@ final class OperatorCommand {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    Set<String> namespaces = new TreeSet<>();
+    String namespacesFlag = null;
     String leaderNamespace = System.getenv("POD_NAMESPACE");
     int port = 8383;
     CrdPolicy crds = CrdPolicy.APPLY;
@@ -39,10 +41,7 @@ final class OperatorCommand {
             err.println("isthmus operator: --namespaces needs a value");
             return 1;
           }
-          Arrays.stream(args[i].split(","))
-              .map(String::trim)
-              .filter(n -> !n.isEmpty())
-              .forEach(namespaces::add);
+          namespacesFlag = args[i];
         }
         case "--leader-election-namespace" -> {
           if (++i >= args.length) {
@@ -85,6 +84,13 @@ final class OperatorCommand {
         }
       }
     }
+    Set<String> namespaces;
+    try {
+      namespaces = WatchedNamespaces.resolve(namespacesFlag, System.getenv());
+    } catch (IllegalArgumentException e) {
+      err.println("isthmus operator: " + e.getMessage());
+      return 1;
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     IsthmusOperator.Config config =
@@ -97,7 +103,7 @@ final class OperatorCommand {
     }
     out.println(
         "isthmus operator: watching "
-            + (namespaces.isEmpty() ? "all namespaces" : namespaces)
+            + String.join(", ", new TreeSet<>(namespaces))
             + " on "
             + client.getMasterUrl());
     try (OperatorEndpoints endpoints =

@@ -4,6 +4,7 @@ import dev.isthmus.api.Crds;
 import dev.isthmus.local.LocalMesh;
 import dev.isthmus.local.WorkloadCertificate;
 import dev.isthmus.operator.OperatorManifests;
+import dev.isthmus.operator.WatchedNamespaces;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -17,6 +18,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * {@code isthmus up [--embedded] [-f FILE]}: with no cluster configured (or with {@code
@@ -74,7 +76,7 @@ final class UpCommand {
               + " at "
               + client.getMasterUrl());
       mesh.installCrds();
-      mesh.startOperator();
+      mesh.startOperator(Set.of(LocalMesh.namespaceOf(iopYaml)));
       mesh.install(iopYaml, Duration.ofMinutes(3));
       mesh.deployDemo();
       WorkloadCertificate.Issued cert = mesh.certificate();
@@ -139,7 +141,9 @@ final class UpCommand {
           .namespaces()
           .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
           .serverSideApply();
-      for (HasMetadata o : OperatorManifests.all(ns, OperatorManifests.DEFAULT_IMAGE)) {
+      String watched = WatchedNamespaces.DEFAULT;
+      for (HasMetadata o :
+          OperatorManifests.all(ns, OperatorManifests.DEFAULT_IMAGE, Set.of(watched))) {
         client.resource(o).fieldManager("isthmus").forceConflicts().serverSideApply();
       }
       out.println(
@@ -149,9 +153,12 @@ final class UpCommand {
               + OperatorManifests.NAME
               + " ("
               + OperatorManifests.DEFAULT_IMAGE
-              + ")");
+              + "), watching namespace "
+              + watched);
       out.println(
-          "Apply an IstioOperator to install the mesh, e.g. kubectl apply --server-side -f iop.yaml");
+          "Apply an IstioOperator in namespace "
+              + watched
+              + " to install the mesh, e.g. kubectl apply --server-side -f iop.yaml");
       return 0;
     }
   }

@@ -5,6 +5,7 @@ import dev.isthmus.api.v1alpha1.InstallStatus;
 import dev.isthmus.api.v1alpha1.IstioOperator;
 import dev.isthmus.controlplane.Istiod;
 import dev.isthmus.operator.IsthmusOperator;
+import dev.isthmus.operator.WatchedNamespaces;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.istio.api.networking.v1.ServiceEntryBuilder;
@@ -23,6 +24,8 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,6 +64,7 @@ public final class LocalMesh implements AutoCloseable {
   private final PrintStream out;
   private final LocalRuntime runtime;
   private IsthmusOperator operator;
+  private Set<String> watched = Set.of();
   private Server v1;
   private Server v2;
   private ManagedChannel channel;
@@ -82,22 +86,38 @@ public final class LocalMesh implements AutoCloseable {
     out.println("✔ CRDs (" + Crds.all().size() + ")");
   }
 
-  /** Starts the operator with the local runtime. */
+  /** Starts the operator with the local runtime, watching {@code istio-system}. */
   public void startOperator() {
+    startOperator(Set.of(WatchedNamespaces.DEFAULT));
+  }
+
+  /** Starts the operator with the local runtime, watching {@code namespaces}. */
+  public void startOperator(Set<String> namespaces) {
     operator =
         IsthmusOperator.start(
-            client, IsthmusOperator.Config.defaults().withListeners(List.of(runtime)));
-    out.println("✔ operator started");
+            client,
+            IsthmusOperator.Config.defaults()
+                .withWatchedNamespaces(namespaces)
+                .withListeners(List.of(runtime)));
+    watched = Set.copyOf(namespaces);
+    out.println("✔ operator started (watching " + String.join(", ", new TreeSet<>(watched)) + ")");
+  }
+
+  /** The namespace an IstioOperator in YAML is installed from: its own, else istio-system. */
+  public static String namespaceOf(String iopYaml) {
+    String ns = Serialization.unmarshal(iopYaml, IstioOperator.class).getMetadata().getNamespace();
+    return ns == null || ns.isEmpty() ? WatchedNamespaces.DEFAULT : ns;
   }
 
   /** Applies the IstioOperator and waits until its status is HEALTHY. */
   public IstioOperator install(String iopYaml, Duration timeout) throws InterruptedException {
     IstioOperator iop = Serialization.unmarshal(iopYaml, IstioOperator.class);
-    String ns =
-        iop.getMetadata().getNamespace() == null
-            ? "istio-system"
-            : iop.getMetadata().getNamespace();
+    String ns = namespaceOf(iopYaml);
     iop.getMetadata().setNamespace(ns);
+    if (!watched.contains(ns)) {
+      throw new IllegalStateException(
+          "IstioOperator namespace " + ns + " is not watched by the operator (" + watched + ")");
+    }
     client
         .namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())

@@ -39,10 +39,13 @@ public final class IsthmusOperator implements AutoCloseable {
       Function<IstioOperator, RenderResult> renderer,
       List<IstioOperatorReconciler.InstallListener> listeners,
       MeterRegistry registry) {
-    /** All namespaces, no leader election, the real renderer. */
+    /**
+     * Watches {@value WatchedNamespaces#DEFAULT} only, no leader election, the real renderer. There
+     * is no all-namespaces setting: see {@link WatchedNamespaces}.
+     */
     public static Config defaults() {
       return new Config(
-          Set.of(),
+          Set.of(WatchedNamespaces.DEFAULT),
           Optional.empty(),
           IstioOperatorReconciler.OperatorSettings.defaults(),
           Duration.ofMinutes(10),
@@ -96,14 +99,22 @@ public final class IsthmusOperator implements AutoCloseable {
           registry);
     }
 
+    /** The namespaces whose IstioOperators are reconciled; at least one. */
     public Config withWatchedNamespaces(Set<String> namespaces) {
+      if (namespaces.isEmpty()) {
+        throw new IllegalArgumentException("the operator needs at least one namespace to watch");
+      }
       return new Config(
-          namespaces, leaderElection, settings, resync, renderer, listeners, registry);
+          Set.copyOf(namespaces), leaderElection, settings, resync, renderer, listeners, registry);
     }
   }
 
   /** Starts the controller; the client stays the caller's. */
   public static IsthmusOperator start(KubernetesClient client, Config config) {
+    if (config.watchedNamespaces().isEmpty()) {
+      // an empty set would mean every namespace to JOSDK
+      throw new IllegalArgumentException("the operator needs at least one namespace to watch");
+    }
     Operator operator =
         new Operator(
             o -> {
@@ -120,16 +131,14 @@ public final class IsthmusOperator implements AutoCloseable {
             config.settings(),
             Clock.systemUTC(),
             config.listeners(),
-            new OperatorMetrics(config.registry()));
+            new OperatorMetrics(config.registry()),
+            config.watchedNamespaces());
     operator.register(
         reconciler,
         o -> {
-          o.withFinalizer(OwnerLabels.FINALIZER).withReconciliationMaxInterval(config.resync());
-          if (config.watchedNamespaces().isEmpty()) {
-            o.watchingAllNamespaces();
-          } else {
-            o.settingNamespaces(config.watchedNamespaces());
-          }
+          o.withFinalizer(OwnerLabels.FINALIZER)
+              .withReconciliationMaxInterval(config.resync())
+              .settingNamespaces(config.watchedNamespaces());
         });
     operator.start();
     return new IsthmusOperator(operator);

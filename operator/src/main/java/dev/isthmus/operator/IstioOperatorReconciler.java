@@ -1,5 +1,6 @@
 package dev.isthmus.operator;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.api.v1alpha1.ComponentStatus;
 import dev.isthmus.api.v1alpha1.InstallStatus;
 import dev.isthmus.api.v1alpha1.IstioOperator;
@@ -8,6 +9,7 @@ import dev.isthmus.patch.PatchException;
 import dev.isthmus.translate.ComponentManifest;
 import dev.isthmus.translate.RenderResult;
 import dev.isthmus.translate.ValidationException;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -46,29 +48,45 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
   private final Map<String, RenderResult> lastGood = new ConcurrentHashMap<>();
   private final List<InstallListener> listeners;
   private final OperatorMetrics metrics;
+  private final Set<String> namespaces;
+  private final Backoff backoff;
 
+  /**
+   * A reconciler for the IstioOperators in {@code namespaces} (the controller watches the same set;
+   * IstioOperators elsewhere are neither reconciled nor considered when uninstalling).
+   */
   public IstioOperatorReconciler(
       Function<IstioOperator, RenderResult> renderer,
       OperatorSettings settings,
       Clock clock,
       List<InstallListener> listeners,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics,
+      Set<String> namespaces) {
+    if (namespaces.isEmpty()) {
+      throw new IllegalArgumentException("the operator needs at least one namespace to watch");
+    }
+    this.namespaces = Set.copyOf(namespaces);
     this.metrics = metrics;
     this.renderer = renderer;
     this.settings = settings;
     this.clock = clock;
     this.statuses = new StatusBuilder(clock);
     this.listeners = List.copyOf(listeners);
+    this.backoff = new Backoff(settings.requeueAfter(), settings.maxRequeueAfter());
   }
 
   @Override
   public List<EventSource<?, IstioOperator>> prepareEventSources(
       EventSourceContext<IstioOperator> context) {
-    return OwnedResourceEventSources.create(context);
+    return OwnedResourceEventSources.create(context, namespaces);
   }
 
   @Override
   public UpdateControl<IstioOperator> reconcile(IstioOperator iop, Context<IstioOperator> context) {
+    if (!namespaces.contains(iop.getMetadata().getNamespace())) {
+      // the controller only watches these namespaces; this is the second lock on the same door
+      return UpdateControl.noUpdate();
+    }
     var sample = metrics.start();
     UpdateControl<IstioOperator> control = null;
     try {
@@ -110,7 +128,10 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
         notes.addAll(applier.apply(iop, component).stream().map(s -> "skipped " + s).toList());
         component.objects().forEach(o -> desired.add(Objects.key(o)));
       }
-      pruned = new Pruner(client, cache).prune(iop, desired, false);
+      pruned =
+          new Pruner(client, cache, namespaces)
+              .prune(iop, desired, false, rendered.objects())
+              .deleted();
       metrics.applied(desired.size());
       metrics.pruned(pruned.size());
     } catch (KubernetesClientException | IllegalStateException e) {
@@ -126,8 +147,10 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
       if (StatusBuilder.changed(previous, failed)) {
         events.warning(iop, "ApplyFailed", message);
       }
-      return patchIfChanged(iop, previous, failed).rescheduleAfter(settings.requeueAfter());
+      // a persistent error (a webhook rejecting, a quota, RBAC) is retried less and less often
+      return patchIfChanged(iop, previous, failed).rescheduleAfter(backoff.failed(key));
     }
+    backoff.succeeded(key);
     lastGood.put(key, rendered);
     boolean newGeneration =
         previous == null
@@ -168,9 +191,22 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
             && "true"
                 .equalsIgnoreCase(
                     iop.getMetadata().getAnnotations().get(OwnerLabels.PURGE_CRDS_ANNOTATION));
+    EventRecorder events = new EventRecorder(client, clock);
+    String key = iop.getMetadata().getNamespace() + "/" + iop.getMetadata().getName();
     Set<String> handedOver = handOverShared(client, iop);
-    List<String> deleted = new Pruner(client).prune(iop, handedOver, purgeCrds);
-    lastGood.remove(iop.getMetadata().getNamespace() + "/" + iop.getMetadata().getName());
+    Pruner.Outcome outcome =
+        new Pruner(client, namespaces).prune(iop, handedOver, purgeCrds, renderedObjects(iop, key));
+    List<String> deleted = outcome.deleted();
+    for (String kind : outcome.notServed()) {
+      // its objects went with its API (a deleted CRD): nothing is left to delete, and waiting for
+      // the API to come back would keep the IstioOperator's finalizer forever
+      events.warning(
+          iop,
+          "KindNotServed",
+          "Uninstall skipped " + kind + ": the API server does not serve this kind");
+    }
+    lastGood.remove(key);
+    backoff.succeeded(key);
     listeners.forEach(l -> l.uninstalled(iop));
     LOG.info(
         "uninstalled "
@@ -180,9 +216,26 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
             + ": deleted "
             + deleted.size()
             + " objects");
-    new EventRecorder(client, clock)
-        .normal(iop, "Uninstalled", "Deleted " + deleted.size() + " objects");
+    events.normal(iop, "Uninstalled", "Deleted " + deleted.size() + " objects");
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * What this IstioOperator renders now and rendered last time it was applied: uninstall looks for
+   * objects of these kinds too, beyond {@link ManagedKinds}.
+   */
+  private List<ObjectNode> renderedObjects(IstioOperator iop, String key) {
+    List<ObjectNode> objects = new ArrayList<>();
+    RenderResult previous = lastGood.get(key);
+    if (previous != null) {
+      objects.addAll(previous.objects());
+    }
+    try {
+      objects.addAll(renderer.apply(iop).objects());
+    } catch (RuntimeException e) {
+      // an invalid spec renders nothing: the managed kinds and the last good render remain
+    }
+    return objects;
   }
 
   /**
@@ -192,8 +245,11 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
    */
   private Set<String> handOverShared(KubernetesClient client, IstioOperator leaving) {
     Set<String> kept = new HashSet<>();
-    for (IstioOperator other :
-        client.resources(IstioOperator.class).inAnyNamespace().list().getItems()) {
+    List<IstioOperator> others = new ArrayList<>();
+    for (String ns : namespaces) {
+      others.addAll(client.resources(IstioOperator.class).inNamespace(ns).list().getItems());
+    }
+    for (IstioOperator other : others) {
       boolean same =
           other.getMetadata().getUid() != null
               && other.getMetadata().getUid().equals(leaving.getMetadata().getUid());
@@ -211,7 +267,13 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
           continue;
         }
         for (var object : Objects.toResources(client, component.objects())) {
-          var live = client.resource(object).get();
+          GenericKubernetesResource live;
+          try {
+            live = client.resource(object).get();
+          } catch (KubernetesClientException e) {
+            LOG.warning("cannot read " + Objects.describe(object) + ": " + e.getMessage());
+            continue; // its kind may no longer be served: there is nothing to hand over
+          }
           boolean ours =
               live != null && OwnerLabels.owner(live).map(o -> o.is(leaving)).orElse(false);
           if (ours && kept.add(Objects.key(object))) {
@@ -308,15 +370,23 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
     return UpdateControl.patchStatus(patch);
   }
 
-  /** Settings the reconciler needs. */
+  /**
+   * Settings the reconciler needs. {@code requeueAfter} is how soon an installation that is not yet
+   * healthy is looked at again, and the first retry after a failed apply; retries after further
+   * consecutive failures double up to {@code maxRequeueAfter}.
+   */
   public record OperatorSettings(
-      Duration requeueAfter, Duration crdEstablishTimeout, CrdPolicy crds) {
+      Duration requeueAfter,
+      Duration maxRequeueAfter,
+      Duration crdEstablishTimeout,
+      CrdPolicy crds) {
     public static OperatorSettings defaults() {
-      return new OperatorSettings(Duration.ofSeconds(5), Duration.ofSeconds(30), CrdPolicy.APPLY);
+      return new OperatorSettings(
+          Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), CrdPolicy.APPLY);
     }
 
     public OperatorSettings withCrds(CrdPolicy policy) {
-      return new OperatorSettings(requeueAfter, crdEstablishTimeout, policy);
+      return new OperatorSettings(requeueAfter, maxRequeueAfter, crdEstablishTimeout, policy);
     }
   }
 

@@ -24,6 +24,14 @@ public final class ManagedKinds {
           "customresourcedefinitions",
           false);
 
+  public static final Kind SECRET = new Kind("", "v1", "Secret", "secrets", true);
+
+  /**
+   * Kinds the operator reads and writes only in the namespaces it watches: its rights on them are
+   * namespaced Roles there ({@link OperatorRbac#namespacedRules()}), not cluster-wide.
+   */
+  public static final java.util.Set<Kind> WATCHED_NAMESPACES_ONLY = java.util.Set.of(SECRET);
+
   public static final List<Kind> ALL =
       List.of(
           new Kind(
@@ -56,7 +64,7 @@ public final class ManagedKinds {
           new Kind("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false),
           new Kind("", "v1", "ServiceAccount", "serviceaccounts", true),
           new Kind("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true),
-          new Kind("", "v1", "Secret", "secrets", true),
+          SECRET,
           CRD);
 
   private ManagedKinds() {}

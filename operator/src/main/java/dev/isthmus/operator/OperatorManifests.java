@@ -7,13 +7,18 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * {@code OperatorManifests} renders what installs the operator itself in a cluster: ServiceAccount,
- * the generated ClusterRole ({@link OperatorRbac}), its binding, and the Deployment running {@code
- * isthmus operator} with leader election, health probes on {@code /q/health} and metrics on {@code
+ * the generated ClusterRole ({@link OperatorRbac}), its binding, a Role and RoleBinding in the
+ * operator's namespace and in each watched namespace, and the Deployment running {@code isthmus
+ * operator} with leader election, health probes on {@code /q/health} and metrics on {@code
  * /q/metrics} (port 8383). The OLM bundle is built from the same objects.
  */
 public final class OperatorManifests {
@@ -24,9 +29,24 @@ public final class OperatorManifests {
 
   /**
    * The operator's Deployment spec in {@code namespace} running {@code image:tag}, started with
-   * {@code --crds=<policy>}.
+   * {@code --crds=<policy>} and no {@code --namespaces}: it watches OLM's target namespaces ({@code
+   * WATCH_NAMESPACE}, from the pod's {@code olm.targetNamespaces} annotation) or else its own.
    */
   public static Deployment deployment(String namespace, String image, CrdPolicy crds) {
+    return deployment(namespace, image, crds, Set.of());
+  }
+
+  /**
+   * The operator's Deployment, watching {@code watched} ({@code --namespaces}), or as {@link
+   * #deployment(String, String, CrdPolicy)} when {@code watched} is empty.
+   */
+  public static Deployment deployment(
+      String namespace, String image, CrdPolicy crds, Set<String> watched) {
+    List<String> args = new ArrayList<>(List.of("operator", "--crds=" + crds.flag()));
+    if (!watched.isEmpty()) {
+      args.add("--namespaces");
+      args.add(String.join(",", new TreeSet<>(watched)));
+    }
     Map<String, String> labels = Map.of("app.kubernetes.io/name", NAME);
     return new DeploymentBuilder()
         .withNewMetadata()
@@ -48,12 +68,20 @@ public final class OperatorManifests {
         .addNewContainer()
         .withName("operator")
         .withImage(image)
-        .withArgs("operator", "--crds=" + crds.flag())
+        .withArgs(args)
         .addNewEnv()
-        .withName("POD_NAMESPACE")
+        .withName(WatchedNamespaces.POD_NAMESPACE)
         .withNewValueFrom()
         .withNewFieldRef()
         .withFieldPath("metadata.namespace")
+        .endFieldRef()
+        .endValueFrom()
+        .endEnv()
+        .addNewEnv()
+        .withName(WatchedNamespaces.WATCH_NAMESPACE)
+        .withNewValueFrom()
+        .withNewFieldRef()
+        .withFieldPath("metadata.annotations['olm.targetNamespaces']")
         .endFieldRef()
         .endValueFrom()
         .endEnv()
@@ -95,34 +123,69 @@ public final class OperatorManifests {
   }
 
   /**
-   * ServiceAccount, ClusterRole, ClusterRoleBinding and Deployment, in apply order, for an operator
-   * that applies the CRDs itself ({@link CrdPolicy#APPLY}).
+   * The objects of {@link #all(String, String, Set)} for an operator watching {@value
+   * WatchedNamespaces#DEFAULT}.
    */
   public static List<HasMetadata> all(String namespace, String image) {
+    return all(namespace, image, Set.of(WatchedNamespaces.DEFAULT));
+  }
+
+  /**
+   * ServiceAccount, ClusterRole, ClusterRoleBinding, a Role and RoleBinding in {@code namespace}
+   * and in each of {@code watched}, and the Deployment, in apply order, for an operator in {@code
+   * namespace} that applies the CRDs itself ({@link CrdPolicy#APPLY}) and reconciles the
+   * IstioOperators of {@code watched}.
+   */
+  public static List<HasMetadata> all(String namespace, String image, Set<String> watched) {
     CrdPolicy crds = CrdPolicy.APPLY;
-    return List.of(
-        new ServiceAccountBuilder()
-            .withNewMetadata()
-            .withName(NAME)
-            .withNamespace(namespace)
-            .endMetadata()
-            .build(),
-        OperatorRbac.clusterRole(crds),
-        new ClusterRoleBindingBuilder()
-            .withNewMetadata()
-            .withName(NAME)
-            .endMetadata()
-            .withNewRoleRef()
-            .withApiGroup("rbac.authorization.k8s.io")
-            .withKind("ClusterRole")
-            .withName(NAME)
-            .endRoleRef()
-            .addNewSubject()
-            .withKind("ServiceAccount")
-            .withName(NAME)
-            .withNamespace(namespace)
-            .endSubject()
-            .build(),
-        deployment(namespace, image, crds));
+    Set<String> roleNamespaces = new TreeSet<>(watched);
+    roleNamespaces.add(namespace);
+    List<HasMetadata> out = new ArrayList<>();
+    out.addAll(
+        List.of(
+            new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName(NAME)
+                .withNamespace(namespace)
+                .endMetadata()
+                .build(),
+            OperatorRbac.clusterRole(crds),
+            new ClusterRoleBindingBuilder()
+                .withNewMetadata()
+                .withName(NAME)
+                .endMetadata()
+                .withNewRoleRef()
+                .withApiGroup("rbac.authorization.k8s.io")
+                .withKind("ClusterRole")
+                .withName(NAME)
+                .endRoleRef()
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName(NAME)
+                .withNamespace(namespace)
+                .endSubject()
+                .build()));
+    for (String ns : roleNamespaces) {
+      out.add(OperatorRbac.role(ns));
+      out.add(
+          new RoleBindingBuilder()
+              .withNewMetadata()
+              .withName(NAME)
+              .withNamespace(ns)
+              .endMetadata()
+              .withNewRoleRef()
+              .withApiGroup("rbac.authorization.k8s.io")
+              .withKind("Role")
+              .withName(NAME)
+              .endRoleRef()
+              .addNewSubject()
+              .withKind("ServiceAccount")
+              .withName(NAME)
+              .withNamespace(namespace)
+              .endSubject()
+              .build());
+    }
+    out.add(deployment(namespace, image, crds, watched));
+    return out;
   }
 }

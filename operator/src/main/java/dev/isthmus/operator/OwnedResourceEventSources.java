@@ -22,16 +22,27 @@ import java.util.Set;
 final class OwnedResourceEventSources {
   private OwnedResourceEventSources() {}
 
-  static List<EventSource<?, IstioOperator>> create(EventSourceContext<IstioOperator> context) {
+  /**
+   * One informer per managed kind, in every namespace except for the kinds the operator may only
+   * touch in the namespaces it watches ({@link ManagedKinds#WATCHED_NAMESPACES_ONLY}).
+   */
+  static List<EventSource<?, IstioOperator>> create(
+      EventSourceContext<IstioOperator> context, Set<String> namespaces) {
     List<EventSource<?, IstioOperator>> sources = new ArrayList<>();
     for (ManagedKinds.Kind kind : ManagedKinds.ALL) {
-      InformerEventSourceConfiguration<GenericKubernetesResource> config =
+      var builder =
           InformerEventSourceConfiguration.from(
                   new GroupVersionKind(kind.group(), kind.version(), kind.kind()),
                   IstioOperator.class)
               .withName("owned-" + kind.plural())
-              .withLabelSelector(OwnerLabels.MANAGED + "=" + OwnerLabels.MANAGED_VALUE)
-              .withWatchAllNamespaces()
+              .withLabelSelector(OwnerLabels.MANAGED + "=" + OwnerLabels.MANAGED_VALUE);
+      if (ManagedKinds.WATCHED_NAMESPACES_ONLY.contains(kind)) {
+        builder.withNamespaces(namespaces);
+      } else {
+        builder.withWatchAllNamespaces();
+      }
+      InformerEventSourceConfiguration<GenericKubernetesResource> config =
+          builder
               .withSecondaryToPrimaryMapper(
                   r -> {
                     Set<ResourceID> ids = new HashSet<>();

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +39,7 @@ class ExternalCrdsIT {
     String vsVersion = crdVersion(client, vsCrd);
     IsthmusOperator.Config config =
         IsthmusOperator.Config.defaults()
+            .withWatchedNamespaces(Set.of(NS))
             .withCrds(CrdPolicy.EXTERNAL)
             .withRenderer(iop -> withExtraCrd(Translator.render(iop)));
     try (IsthmusOperator operator = IsthmusOperator.start(client, config)) {

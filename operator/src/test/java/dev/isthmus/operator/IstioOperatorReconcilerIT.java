@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -387,7 +388,7 @@ class IstioOperatorReconcilerIT {
                 assertThat(OperatorFixture.versions(client, expected))
                     .doesNotContainValue("<missing>"));
     int owned = 0;
-    Pruner pruner = new Pruner(client);
+    Pruner pruner = new Pruner(client, Set.of(NS));
     for (ManagedKinds.Kind kind : ManagedKinds.ALL) {
       owned += pruner.owned(created, kind).size();
     }

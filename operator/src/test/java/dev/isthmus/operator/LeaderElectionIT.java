@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -86,6 +87,7 @@ class LeaderElectionIT {
     return IsthmusOperator.start(
         client,
         IsthmusOperator.Config.defaults()
+            .withWatchedNamespaces(Set.of(NS))
             .withListeners(List.of(counter))
             .withLeaderElection(election));
   }

@@ -18,7 +18,11 @@ class OperatorRbacTest {
   @Test
   void everyManagedKindCanBeAppliedWatchedAndPruned() {
     for (ManagedKinds.Kind k : ManagedKinds.ALL) {
-      assertThat(OperatorRbac.rules())
+      var rules =
+          ManagedKinds.WATCHED_NAMESPACES_ONLY.contains(k)
+              ? OperatorRbac.namespacedRules()
+              : OperatorRbac.rules();
+      assertThat(rules)
           .as(k.kind())
           .anyMatch(
               r ->
@@ -46,6 +50,33 @@ class OperatorRbacTest {
             OperatorRbac.rules(CrdPolicy.APPLY).stream()
                 .filter(r -> !r.getResources().contains("customresourcedefinitions"))
                 .toList());
+  }
+
+  @Test
+  void secretsAreNamespacedOnly() {
+    assertThat(OperatorRbac.rules()).noneMatch(r -> r.getResources().contains("secrets"));
+    assertThat(OperatorRbac.namespacedRules()).anyMatch(r -> r.getResources().contains("secrets"));
+  }
+
+  @Test
+  void bindAndEscalateNameWhatTheDefaultAndDemoProfilesRender() {
+    // read off translate's golden files profile-default.yaml and profile-demo.yaml
+    assertThat(OperatorRbac.renderedRoleNames("ClusterRole"))
+        .contains(
+            "istio-reader-clusterrole-istio-system",
+            "istiod-clusterrole-istio-system",
+            "istiod-gateway-controller-istio-system");
+    assertThat(OperatorRbac.renderedRoleNames("Role"))
+        .contains("istiod", "istio-ingressgateway-sds", "istio-egressgateway-sds");
+    assertThat(OperatorRbac.rules())
+        .filteredOn(r -> r.getVerbs().contains("bind") || r.getVerbs().contains("escalate"))
+        .hasSize(2)
+        .allSatisfy(
+            r -> {
+              assertThat(r.getResources()).hasSize(1);
+              String kind = r.getResources().get(0).equals("roles") ? "Role" : "ClusterRole";
+              assertThat(r.getResourceNames()).isEqualTo(OperatorRbac.renderedRoleNames(kind));
+            });
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.isthmus.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +25,8 @@ class RenderWarningsIT {
   void renderWarningsBecomeOneWarningEventPerGeneration(KubernetesClient client) {
     OperatorFixture.namespace(client, NS);
     try (IsthmusOperator operator =
-        IsthmusOperator.start(client, IsthmusOperator.Config.defaults())) {
+        IsthmusOperator.start(
+            client, IsthmusOperator.Config.defaults().withWatchedNamespaces(Set.of(NS)))) {
       IstioOperator iop = OperatorFixture.baseOnly("compat", NS);
       iop.getSpec().compatibilityVersion = "1.25";
       var res = client.resources(IstioOperator.class).inNamespace(NS).resource(iop);
