@@ -82,6 +82,7 @@ class HostileSlowClientsTest {
       for (int i = 0; i < SLOW; i++) {
         SSLSocket s = (SSLSocket) tls.createSocket("127.0.0.1", server.port());
         slow.add(s);
+        s.setSoTimeout(5000); // a server that cannot take the handshake fails the test
         s.startHandshake();
         OutputStream out = s.getOutputStream();
         out.write(

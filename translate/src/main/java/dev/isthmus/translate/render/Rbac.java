@@ -192,6 +192,8 @@ public final class Rbac {
         rule(List.of("networking.istio.io"), List.of("gateways"), "create"),
         rule(List.of(""), List.of("secrets"), "create", "get", "watch", "list", "update", "delete"),
         rule(List.of(""), List.of("configmaps"), "delete"),
+        // a Warning event when a CA Secret is lost and written back
+        rule(List.of(""), List.of("events"), "create", "patch"),
         rule(
             List.of("coordination.k8s.io"), List.of("leases"), "get", "update", "patch", "create"));
   }
