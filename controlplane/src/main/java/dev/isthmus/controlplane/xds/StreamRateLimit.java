@@ -47,7 +47,8 @@ public final class StreamRateLimit implements ServerInterceptor {
    */
   synchronized long reserve() {
     long now = clock.getAsLong();
-    long start = Math.max(nextFree, now - burstNanos);
+    // a quiet period saves up at most one second of turns: the last of them starts now
+    long start = Math.max(nextFree, now - burstNanos + intervalNanos);
     long wait = Math.max(0, start - now);
     if (wait > MAX_WAIT_NANOS) {
       return -1;
