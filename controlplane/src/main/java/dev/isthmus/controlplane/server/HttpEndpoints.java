@@ -1,18 +1,13 @@
 package dev.isthmus.controlplane.server;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -65,41 +60,22 @@ public final class HttpEndpoints implements AutoCloseable {
   /**
    * @param port port to bind (0 for ephemeral), on all addresses
    * @param routes path to route
+   * @throws IOException when the port cannot be bound
    */
-  public HttpEndpoints(int port, Map<String, Route> routes) {
+  public HttpEndpoints(int port, Map<String, Route> routes) throws IOException {
     this(new InetSocketAddress(port), routes);
   }
 
   /**
    * @param address address and port to bind (port 0 for ephemeral)
    * @param routes path to route
+   * @throws IOException when the address cannot be bound
    */
-  public HttpEndpoints(InetSocketAddress address, Map<String, Route> routes) {
-    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
-    server =
-        vertx.createHttpServer(
-            new HttpServerOptions()
-                .setIdleTimeout(IDLE_SECONDS)
-                .setIdleTimeoutUnit(TimeUnit.SECONDS)
-                .setMaxInitialLineLength(4096)
-                .setMaxHeaderSize(16 * 1024));
+  public HttpEndpoints(InetSocketAddress address, Map<String, Route> routes) throws IOException {
+    vertx = VertxHttp.vertx(1, 4);
+    server = vertx.createHttpServer(VertxHttp.options(IDLE_SECONDS));
     server.requestHandler(req -> serve(req, routes.get(req.path())));
-    try {
-      server
-          .listen(address.getPort(), address.getAddress().getHostAddress())
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      vertx.close();
-      throw new IllegalStateException("interrupted while binding " + address, e);
-    } catch (ExecutionException | TimeoutException e) {
-      vertx.close();
-      throw new IllegalStateException(
-          "cannot bind " + address + ": " + (e.getCause() == null ? e : e.getCause()).toString(),
-          e);
-    }
+    VertxHttp.listen(vertx, server, address);
   }
 
   /** A {@code /ready} route answering 200 when ready, 503 otherwise. */
@@ -162,13 +138,6 @@ public final class HttpEndpoints implements AutoCloseable {
 
   @Override
   public void close() {
-    CompletableFuture<Void> done = vertx.close().toCompletionStage().toCompletableFuture();
-    try {
-      done.get(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      // closing anyway
-    }
+    VertxHttp.close(vertx);
   }
 }

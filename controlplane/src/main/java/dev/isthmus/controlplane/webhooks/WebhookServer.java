@@ -1,10 +1,9 @@
 package dev.isthmus.controlplane.webhooks;
 
+import dev.isthmus.controlplane.server.VertxHttp;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.KeyCertOptions;
 import java.io.IOException;
@@ -13,9 +12,7 @@ import java.net.Socket;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
@@ -50,16 +47,12 @@ public final class WebhookServer implements AutoCloseable {
    */
   public WebhookServer(InetSocketAddress address, ServingTls tls, AdmissionHandler handler)
       throws IOException {
-    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(8));
+    vertx = VertxHttp.vertx(2, 8);
     server =
         vertx.createHttpServer(
-            new HttpServerOptions()
+            VertxHttp.options(IDLE_SECONDS)
                 .setSsl(true)
-                .setKeyCertOptions(KeyCertOptions.wrap(new RotatingKeyManager(tls)))
-                .setIdleTimeout(IDLE_SECONDS)
-                .setIdleTimeoutUnit(TimeUnit.SECONDS)
-                .setMaxInitialLineLength(4096)
-                .setMaxHeaderSize(16 * 1024));
+                .setKeyCertOptions(KeyCertOptions.wrap(new RotatingKeyManager(tls))));
     server.requestHandler(
         req -> {
           if (matches(req.path(), "/inject")) {
@@ -70,21 +63,7 @@ public final class WebhookServer implements AutoCloseable {
             req.response().setStatusCode(404).end("no handler for " + req.path());
           }
         });
-    try {
-      server
-          .listen(address.getPort(), address.getAddress().getHostAddress())
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      vertx.close();
-      throw new IOException("interrupted while binding " + address, e);
-    } catch (ExecutionException | TimeoutException e) {
-      vertx.close();
-      throw new IOException(
-          "cannot bind " + address + ": " + (e.getCause() == null ? e : e.getCause()), e);
-    }
+    VertxHttp.listen(vertx, server, address);
   }
 
   /** The bound port. */
@@ -169,13 +148,7 @@ public final class WebhookServer implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      // closing anyway
-    }
+    VertxHttp.close(vertx);
   }
 
   /** Delegates each call to the key manager {@link ServingTls} currently returns. */

@@ -2,8 +2,6 @@ package dev.isthmus.controlplane.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import dev.isthmus.controlplane.ControlPlane;
 import dev.isthmus.controlplane.ControlPlaneConfig;
 import dev.isthmus.testing.WithKubeApiServer;
@@ -11,20 +9,14 @@ import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsTLSmode;
-import io.fabric8.istio.api.networking.v1.GatewayBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 @WithKubeApiServer
 class GatewayCredentialsIT {
-  static final String CRED = "kubernetes://gw-cred";
+  static final String CRED = CredentialFixtures.CRED;
 
   @Test
   void theAuthenticatedGatewayGetsItsCredentialAndItsUpdates(KubernetesClient client)
@@ -48,64 +40,9 @@ class GatewayCredentialsIT {
     CaServer.serviceAccount(client, gwNs, "ingress");
     CaServer.serviceAccount(client, gwNs, "app");
     // as the gateway charts do: the gateway's service account may read its namespace's Secrets
-    client
-        .resource(
-            new io.fabric8.kubernetes.api.model.rbac.RoleBuilder()
-                .withNewMetadata()
-                .withNamespace(gwNs)
-                .withName("ingress-sds")
-                .endMetadata()
-                .addNewRule()
-                .withApiGroups("")
-                .withResources("secrets")
-                .withVerbs("get", "watch", "list")
-                .endRule()
-                .build())
-        .create();
-    client
-        .resource(
-            new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder()
-                .withNewMetadata()
-                .withNamespace(gwNs)
-                .withName("ingress-sds")
-                .endMetadata()
-                .withNewRoleRef()
-                .withApiGroup("rbac.authorization.k8s.io")
-                .withKind("Role")
-                .withName("ingress-sds")
-                .endRoleRef()
-                .addNewSubject()
-                .withKind("ServiceAccount")
-                .withName("ingress")
-                .withNamespace(gwNs)
-                .endSubject()
-                .build())
-        .create();
-    client.resource(secret(gwNs, "CERT-1")).create();
-    client
-        .resource(
-            new GatewayBuilder()
-                .withNewMetadata()
-                .withNamespace(gwNs)
-                .withName("gw")
-                .endMetadata()
-                .withNewSpec()
-                .addToSelector("istio", "ingressgateway")
-                .addNewServer()
-                .withNewPort()
-                .withNumber(443L)
-                .withName("https")
-                .withProtocol("HTTPS")
-                .endPort()
-                .withHosts("*")
-                .withNewTls()
-                .withMode(ServerTLSSettingsTLSmode.SIMPLE)
-                .withCredentialName("gw-cred")
-                .endTls()
-                .endServer()
-                .endSpec()
-                .build())
-        .create();
+    CredentialFixtures.secretReader(client, gwNs, "ingress");
+    client.resource(CredentialFixtures.secret(gwNs, "CERT-1")).create();
+    client.resource(CredentialFixtures.gateway(gwNs)).create();
     String token = CaServer.token(client, gwNs, "ingress", "istio-ca");
     try (Citadel citadel = new Citadel(CaConfig.defaults(ns))) {
       citadel.start(client);
@@ -124,7 +61,9 @@ class GatewayCredentialsIT {
           StreamObserver<DiscoveryRequest> out =
               AggregatedDiscoveryServiceGrpc.newStub(secure)
                   .streamAggregatedResources(XdsTestClient.sink(in));
-          out.onNext(request(router(gwNs), Resources.V3.LISTENER_TYPE_URL).build());
+          out.onNext(
+              request(CredentialFixtures.router(gwNs, gwNs), Resources.V3.LISTENER_TYPE_URL)
+                  .build());
           DiscoveryResponse lds = next(in);
           Listener https = null;
           for (var any : lds.getResourcesList()) {
@@ -148,7 +87,7 @@ class GatewayCredentialsIT {
           out.onNext(request(null, Resources.V3.SECRET_TYPE_URL).addResourceNames(CRED).build());
           DiscoveryResponse first = next(in);
           assertThat(first.getTypeUrl()).isEqualTo(Resources.V3.SECRET_TYPE_URL);
-          assertThat(certificate(first)).isEqualTo("CERT-1");
+          assertThat(CredentialFixtures.certificate(first)).isEqualTo("CERT-1");
 
           out.onNext(
               request(null, Resources.V3.SECRET_TYPE_URL)
@@ -156,9 +95,11 @@ class GatewayCredentialsIT {
                   .setVersionInfo(first.getVersionInfo())
                   .setResponseNonce(first.getNonce())
                   .build());
-          client.resource(secret(gwNs, "CERT-2")).update();
+          client.resource(CredentialFixtures.secret(gwNs, "CERT-2")).update();
           DiscoveryResponse rotated = next(in);
-          assertThat(certificate(rotated)).as("the rotated Secret is pushed").isEqualTo("CERT-2");
+          assertThat(CredentialFixtures.certificate(rotated))
+              .as("the rotated Secret is pushed")
+              .isEqualTo("CERT-2");
           out.onCompleted();
         } finally {
           secure.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -174,7 +115,7 @@ class GatewayCredentialsIT {
                   .streamAggregatedResources(XdsTestClient.sink(in));
           out.onNext(
               request(
-                      router(gwNs).toBuilder()
+                      CredentialFixtures.router(gwNs, gwNs).toBuilder()
                           .setId(
                               "router~10.1.0.51~gw-2." + gwNs + "~" + gwNs + ".svc.cluster.local")
                           .build(),
@@ -201,7 +142,9 @@ class GatewayCredentialsIT {
               AggregatedDiscoveryServiceGrpc.newStub(plain)
                   .streamAggregatedResources(XdsTestClient.sink(in));
           out.onNext(
-              request(router(gwNs), Resources.V3.SECRET_TYPE_URL).addResourceNames(CRED).build());
+              request(CredentialFixtures.router(gwNs, gwNs), Resources.V3.SECRET_TYPE_URL)
+                  .addResourceNames(CRED)
+                  .build());
           Object got = in.poll(3, TimeUnit.SECONDS);
           if (got instanceof DiscoveryResponse r) {
             assertThat(r.getResourcesList()).as("no credentials over plaintext").isEmpty();
@@ -214,52 +157,12 @@ class GatewayCredentialsIT {
     }
   }
 
-  private static io.fabric8.kubernetes.api.model.Secret secret(String ns, String cert) {
-    return new SecretBuilder()
-        .withNewMetadata()
-        .withNamespace(ns)
-        .withName("gw-cred")
-        .endMetadata()
-        .withType("kubernetes.io/tls")
-        .addToData("tls.crt", b64(cert))
-        .addToData("tls.key", b64("KEY"))
-        .build();
-  }
-
-  private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String certificate(DiscoveryResponse r) throws Exception {
-    assertThat(r.getResourcesList()).hasSize(1);
-    Secret s = r.getResources(0).unpack(Secret.class);
-    assertThat(s.getName()).isEqualTo(CRED);
-    return s.getTlsCertificate().getCertificateChain().getInlineBytes().toStringUtf8();
-  }
-
   private static DiscoveryRequest.Builder request(Node node, String type) {
     DiscoveryRequest.Builder b = DiscoveryRequest.newBuilder().setTypeUrl(type);
     if (node != null) {
       b.setNode(node);
     }
     return b;
-  }
-
-  private static Node router(String ns) {
-    return Node.newBuilder()
-        .setId("router~10.1.0.50~gw-1." + ns + "~" + ns + ".svc.cluster.local")
-        .setMetadata(
-            Struct.newBuilder()
-                .putFields(
-                    "LABELS",
-                    Value.newBuilder()
-                        .setStructValue(
-                            Struct.newBuilder()
-                                .putFields(
-                                    "istio",
-                                    Value.newBuilder().setStringValue("ingressgateway").build()))
-                        .build()))
-        .build();
   }
 
   private static DiscoveryResponse next(BlockingQueue<Object> in) throws Exception {

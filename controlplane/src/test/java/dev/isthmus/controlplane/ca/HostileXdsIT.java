@@ -1,32 +1,27 @@
 package dev.isthmus.controlplane.ca;
 
+import static dev.isthmus.controlplane.ca.CredentialFixtures.certificate;
+import static dev.isthmus.controlplane.ca.CredentialFixtures.gateway;
+import static dev.isthmus.controlplane.ca.CredentialFixtures.router;
+import static dev.isthmus.controlplane.ca.CredentialFixtures.secret;
+import static dev.isthmus.controlplane.ca.CredentialFixtures.secretReader;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import dev.isthmus.controlplane.ControlPlane;
 import dev.isthmus.controlplane.ControlPlaneConfig;
 import dev.isthmus.testing.WithKubeApiServer;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsTLSmode;
-import io.fabric8.istio.api.networking.v1.GatewayBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +38,7 @@ import org.junit.jupiter.api.Test;
 @WithKubeApiServer
 @Tag("hostile")
 class HostileXdsIT {
-  static final String CRED = "kubernetes://gw-cred";
+  static final String CRED = CredentialFixtures.CRED;
 
   @Test
   void noStreamReadsAnotherStreamsCredentials(KubernetesClient client) throws Exception {
@@ -153,108 +148,6 @@ class HostileXdsIT {
             .setTypeUrl(Resources.V3.SECRET_TYPE_URL)
             .addResourceNames(CRED);
     return node == null ? b : b.setNode(node);
-  }
-
-  private static void secretReader(KubernetesClient client, String ns, String sa) {
-    client
-        .resource(
-            new RoleBuilder()
-                .withNewMetadata()
-                .withNamespace(ns)
-                .withName(sa + "-sds")
-                .endMetadata()
-                .addNewRule()
-                .withApiGroups("")
-                .withResources("secrets")
-                .withVerbs("get", "watch", "list")
-                .endRule()
-                .build())
-        .create();
-    client
-        .resource(
-            new RoleBindingBuilder()
-                .withNewMetadata()
-                .withNamespace(ns)
-                .withName(sa + "-sds")
-                .endMetadata()
-                .withNewRoleRef()
-                .withApiGroup("rbac.authorization.k8s.io")
-                .withKind("Role")
-                .withName(sa + "-sds")
-                .endRoleRef()
-                .addNewSubject()
-                .withKind("ServiceAccount")
-                .withName(sa)
-                .withNamespace(ns)
-                .endSubject()
-                .build())
-        .create();
-  }
-
-  private static io.fabric8.istio.api.networking.v1.Gateway gateway(String ns) {
-    return new GatewayBuilder()
-        .withNewMetadata()
-        .withNamespace(ns)
-        .withName("gw")
-        .endMetadata()
-        .withNewSpec()
-        .addToSelector("istio", "ingressgateway")
-        .addNewServer()
-        .withNewPort()
-        .withNumber(443L)
-        .withName("https")
-        .withProtocol("HTTPS")
-        .endPort()
-        .withHosts("*")
-        .withNewTls()
-        .withMode(ServerTLSSettingsTLSmode.SIMPLE)
-        .withCredentialName("gw-cred")
-        .endTls()
-        .endServer()
-        .endSpec()
-        .build();
-  }
-
-  private static io.fabric8.kubernetes.api.model.Secret secret(String ns, String cert) {
-    return new SecretBuilder()
-        .withNewMetadata()
-        .withNamespace(ns)
-        .withName("gw-cred")
-        .endMetadata()
-        .withType("kubernetes.io/tls")
-        .addToData("tls.crt", b64(cert))
-        .addToData("tls.key", b64("KEY"))
-        .build();
-  }
-
-  private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String certificate(DiscoveryResponse r) throws Exception {
-    assertThat(r.getResourcesList()).hasSize(1);
-    Secret s = r.getResources(0).unpack(Secret.class);
-    assertThat(s.getName()).isEqualTo(CRED);
-    return s.getTlsCertificate().getCertificateChain().getInlineBytes().toStringUtf8();
-  }
-
-  /** The gateway's node id; {@code NAMESPACE} metadata as the caller claims it. */
-  private static Node router(String ns, String claimedNamespace) {
-    return Node.newBuilder()
-        .setId("router~10.1.0.50~gw-1." + ns + "~" + ns + ".svc.cluster.local")
-        .setMetadata(
-            Struct.newBuilder()
-                .putFields("NAMESPACE", Value.newBuilder().setStringValue(claimedNamespace).build())
-                .putFields(
-                    "LABELS",
-                    Value.newBuilder()
-                        .setStructValue(
-                            Struct.newBuilder()
-                                .putFields(
-                                    "istio",
-                                    Value.newBuilder().setStringValue("ingressgateway").build()))
-                        .build()))
-        .build();
   }
 
   private static Node sidecar(String ns) {
