@@ -56,6 +56,8 @@ final class DebugViews {
     m.put("Gateway", entries(mesh.gateways()));
     m.put("Sidecar", entries(mesh.sidecars()));
     m.put("PeerAuthentication", entries(mesh.peerAuthentications()));
+    m.put("AuthorizationPolicy", entries(mesh.policies().authorizationPolicies()));
+    m.put("RequestAuthentication", entries(mesh.policies().requestAuthentications()));
     m.put("rejected", new TreeMap<>(mesh.rejected()));
     return write(m);
   }

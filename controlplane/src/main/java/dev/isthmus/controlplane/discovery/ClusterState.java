@@ -6,7 +6,9 @@ import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.istio.api.networking.v1.Sidecar;
 import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.istio.api.networking.v1.WorkloadEntry;
+import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import io.fabric8.istio.api.security.v1.PeerAuthentication;
+import io.fabric8.istio.api.security.v1.RequestAuthentication;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -28,6 +30,8 @@ import java.util.List;
  * @param gateways Gateways
  * @param sidecars Sidecars
  * @param peerAuthentications PeerAuthentications
+ * @param authorizationPolicies AuthorizationPolicies
+ * @param requestAuthentications RequestAuthentications
  */
 public record ClusterState(
     List<Service> services,
@@ -40,7 +44,38 @@ public record ClusterState(
     List<DestinationRule> destinationRules,
     List<Gateway> gateways,
     List<Sidecar> sidecars,
-    List<PeerAuthentication> peerAuthentications) {
+    List<PeerAuthentication> peerAuthentications,
+    List<AuthorizationPolicy> authorizationPolicies,
+    List<RequestAuthentication> requestAuthentications) {
+
+  /** A state without security policies. */
+  public ClusterState(
+      List<Service> services,
+      List<EndpointSlice> endpointSlices,
+      List<Pod> pods,
+      List<Node> nodes,
+      List<ServiceEntry> serviceEntries,
+      List<WorkloadEntry> workloadEntries,
+      List<VirtualService> virtualServices,
+      List<DestinationRule> destinationRules,
+      List<Gateway> gateways,
+      List<Sidecar> sidecars,
+      List<PeerAuthentication> peerAuthentications) {
+    this(
+        services,
+        endpointSlices,
+        pods,
+        nodes,
+        serviceEntries,
+        workloadEntries,
+        virtualServices,
+        destinationRules,
+        gateways,
+        sidecars,
+        peerAuthentications,
+        List.of(),
+        List.of());
+  }
 
   /** A state with nothing in it. */
   public static ClusterState empty() {
@@ -88,6 +123,16 @@ public record ClusterState(
     return with(c -> c.sidecars = v);
   }
 
+  /** Copy with other AuthorizationPolicies. */
+  public ClusterState withAuthorizationPolicies(List<AuthorizationPolicy> v) {
+    return with(c -> c.authorizationPolicies = v);
+  }
+
+  /** Copy with other RequestAuthentications. */
+  public ClusterState withRequestAuthentications(List<RequestAuthentication> v) {
+    return with(c -> c.requestAuthentications = v);
+  }
+
   /** Copy with other peerAuthentications. */
   public ClusterState withPeerAuthentications(List<PeerAuthentication> v) {
     return with(c -> c.peerAuthentications = v);
@@ -113,6 +158,8 @@ public record ClusterState(
     List<Gateway> gateways;
     List<Sidecar> sidecars;
     List<PeerAuthentication> peerAuthentications;
+    List<AuthorizationPolicy> authorizationPolicies;
+    List<RequestAuthentication> requestAuthentications;
 
     Copy(ClusterState from) {
       this.services = from.services;
@@ -126,6 +173,8 @@ public record ClusterState(
       this.gateways = from.gateways;
       this.sidecars = from.sidecars;
       this.peerAuthentications = from.peerAuthentications;
+      this.authorizationPolicies = from.authorizationPolicies;
+      this.requestAuthentications = from.requestAuthentications;
     }
 
     ClusterState build() {
@@ -140,7 +189,9 @@ public record ClusterState(
           destinationRules,
           gateways,
           sidecars,
-          peerAuthentications);
+          peerAuthentications,
+          authorizationPolicies,
+          requestAuthentications);
     }
   }
 }

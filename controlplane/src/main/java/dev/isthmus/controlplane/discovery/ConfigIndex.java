@@ -1,11 +1,15 @@
 package dev.isthmus.controlplane.discovery;
 
+import dev.isthmus.controlplane.model.Annotated;
+import dev.isthmus.controlplane.model.SecurityPolicies;
 import dev.isthmus.controlplane.xds.ConfigKey;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.Sidecar;
 import io.fabric8.istio.api.networking.v1.VirtualService;
+import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import io.fabric8.istio.api.security.v1.PeerAuthentication;
+import io.fabric8.istio.api.security.v1.RequestAuthentication;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,6 +34,13 @@ final class ConfigIndex {
   final ConfigStore<
           PeerAuthentication, io.fabric8.istio.api.api.security.v1beta1.PeerAuthentication>
       peerAuthentications;
+  final ConfigStore<
+          AuthorizationPolicy,
+          Annotated<io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy>>
+      authorizationPolicies;
+  final ConfigStore<
+          RequestAuthentication, io.fabric8.istio.api.api.security.v1beta1.RequestAuthentication>
+      requestAuthentications;
 
   ConfigIndex(MeshModelBuilder rules) {
     virtualServices =
@@ -42,6 +53,28 @@ final class ConfigIndex {
     sidecars = new ConfigStore<>("Sidecar", Sidecar::getSpec, x -> List.of(), rules);
     peerAuthentications =
         new ConfigStore<>("PeerAuthentication", PeerAuthentication::getSpec, x -> List.of(), rules);
+    authorizationPolicies =
+        new ConfigStore<>(
+            "AuthorizationPolicy", ConfigIndex::authorizationSpec, x -> List.of(), rules);
+    requestAuthentications =
+        new ConfigStore<>(
+            "RequestAuthentication", RequestAuthentication::getSpec, x -> List.of(), rules);
+  }
+
+  /**
+   * An AuthorizationPolicy's spec with its dry-run annotation, the only annotation that changes
+   * what it does; null without a spec (Istio reads a missing spec as an empty one, which the
+   * validation of the store refuses).
+   */
+  static Annotated<io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy> authorizationSpec(
+      AuthorizationPolicy o) {
+    if (o.getSpec() == null) {
+      return null;
+    }
+    Map<String, String> a = o.getMetadata().getAnnotations();
+    String dryRun = a == null ? null : a.get(SecurityPolicies.DRY_RUN);
+    return new Annotated<>(
+        dryRun == null ? Map.of() : Map.of(SecurityPolicies.DRY_RUN, dryRun), o.getSpec());
   }
 
   /** Whether the object is configuration this index keeps. */
@@ -50,7 +83,9 @@ final class ConfigIndex {
         || o instanceof DestinationRule
         || o instanceof Gateway
         || o instanceof Sidecar
-        || o instanceof PeerAuthentication;
+        || o instanceof PeerAuthentication
+        || o instanceof AuthorizationPolicy
+        || o instanceof RequestAuthentication;
   }
 
   /**
@@ -74,6 +109,24 @@ final class ConfigIndex {
           ConfigKey.Kind.PEER_AUTHENTICATION,
           key,
           pa,
+          delete,
+          rejected,
+          x -> Set.of());
+    } else if (o instanceof AuthorizationPolicy ap) {
+      return config(
+          authorizationPolicies,
+          ConfigKey.Kind.AUTHORIZATION_POLICY,
+          key,
+          ap,
+          delete,
+          rejected,
+          x -> Set.of());
+    } else if (o instanceof RequestAuthentication ra) {
+      return config(
+          requestAuthentications,
+          ConfigKey.Kind.REQUEST_AUTHENTICATION,
+          key,
+          ra,
           delete,
           rejected,
           x -> Set.of());
@@ -121,19 +174,39 @@ final class ConfigIndex {
     return new ConfigKey(kind, ns, o.getMetadata().getName(), hosts, selectors(versions));
   }
 
-  /** Workload selectors of Sidecar versions; empty when one of them covers its namespace. */
+  /**
+   * Workload selectors of the versions of a Sidecar, AuthorizationPolicy or RequestAuthentication;
+   * empty when one of them covers its whole namespace (or, for a policy, targets by reference).
+   */
   private static List<Map<String, String>> selectors(List<? extends HasMetadata> versions) {
     List<Map<String, String>> out = new ArrayList<>();
     for (HasMetadata v : versions) {
-      if (!(v instanceof Sidecar sc)) {
+      Map<String, String> labels = selectorOf(v);
+      if (labels == null || labels.isEmpty()) {
         return List.of();
       }
-      var sel = sc.getSpec() == null ? null : sc.getSpec().getWorkloadSelector();
-      if (sel == null || sel.getLabels() == null || sel.getLabels().isEmpty()) {
-        return List.of();
-      }
-      out.add(sel.getLabels());
+      out.add(labels);
     }
     return out;
+  }
+
+  private static Map<String, String> selectorOf(HasMetadata v) {
+    if (v instanceof Sidecar sc) {
+      var sel = sc.getSpec() == null ? null : sc.getSpec().getWorkloadSelector();
+      return sel == null ? null : sel.getLabels();
+    } else if (v instanceof AuthorizationPolicy ap && ap.getSpec() != null) {
+      boolean targeted =
+          ap.getSpec().getTargetRef() != null
+              || (ap.getSpec().getTargetRefs() != null && !ap.getSpec().getTargetRefs().isEmpty());
+      var sel = ap.getSpec().getSelector();
+      return targeted || sel == null ? null : sel.getMatchLabels();
+    } else if (v instanceof RequestAuthentication ra && ra.getSpec() != null) {
+      boolean targeted =
+          ra.getSpec().getTargetRef() != null
+              || (ra.getSpec().getTargetRefs() != null && !ra.getSpec().getTargetRefs().isEmpty());
+      var sel = ra.getSpec().getSelector();
+      return targeted || sel == null ? null : sel.getMatchLabels();
+    }
+    return null;
   }
 }

@@ -7,7 +7,9 @@ import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.istio.api.networking.v1.Sidecar;
 import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.istio.api.networking.v1.WorkloadEntry;
+import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import io.fabric8.istio.api.security.v1.PeerAuthentication;
+import io.fabric8.istio.api.security.v1.RequestAuthentication;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
@@ -51,6 +53,8 @@ public final class KubeDiscovery implements AutoCloseable {
   private SharedIndexInformer<Gateway> gateways;
   private SharedIndexInformer<Sidecar> sidecars;
   private SharedIndexInformer<PeerAuthentication> peerAuthentications;
+  private SharedIndexInformer<AuthorizationPolicy> authorizationPolicies;
+  private SharedIndexInformer<RequestAuthentication> requestAuthentications;
 
   /**
    * @param client cluster access
@@ -84,6 +88,8 @@ public final class KubeDiscovery implements AutoCloseable {
     gateways = inform(Gateway.class);
     sidecars = inform(Sidecar.class);
     peerAuthentications = inform(PeerAuthentication.class);
+    authorizationPolicies = inform(AuthorizationPolicy.class);
+    requestAuthentications = inform(RequestAuthentication.class);
   }
 
   private <T extends HasMetadata> SharedIndexInformer<T> inform(Class<T> type) {
@@ -151,7 +157,9 @@ public final class KubeDiscovery implements AutoCloseable {
         list(destinationRules),
         list(gateways),
         list(sidecars),
-        list(peerAuthentications));
+        list(peerAuthentications),
+        list(authorizationPolicies),
+        list(requestAuthentications));
   }
 
   private static <T> List<T> list(SharedIndexInformer<T> inf) {

@@ -3,6 +3,7 @@ package dev.isthmus.controlplane.discovery;
 import dev.isthmus.controlplane.model.MeshEndpoint;
 import dev.isthmus.controlplane.model.MeshService;
 import dev.isthmus.controlplane.model.MeshSnapshot;
+import dev.isthmus.controlplane.model.SecurityPolicies;
 import dev.isthmus.controlplane.model.Workload;
 import dev.isthmus.controlplane.xds.ConfigKey;
 import dev.isthmus.controlplane.xds.PushController.Change;
@@ -90,6 +91,8 @@ public final class MeshIndex {
     all.addAll(s.gateways());
     all.addAll(s.sidecars());
     all.addAll(s.peerAuthentications());
+    all.addAll(s.authorizationPolicies());
+    all.addAll(s.requestAuthentications());
     all.forEach(i::upsert);
     return i;
   }
@@ -386,9 +389,19 @@ public final class MeshIndex {
             config.peerAuthentications.list(),
             rejectedChanged ? rejected : p.rejected(),
             p.clusterDomain(),
-            p.rootNamespace());
+            p.rootNamespace(),
+            policies(p.policies()));
     rejectedChanged = false;
     return last;
+  }
+
+  /** The security policies, the previous instance when neither kind changed. */
+  private SecurityPolicies policies(SecurityPolicies previous) {
+    var ap = config.authorizationPolicies.list();
+    var ra = config.requestAuthentications.list();
+    return ap == previous.authorizationPolicies() && ra == previous.requestAuthentications()
+        ? previous
+        : new SecurityPolicies(ap, ra);
   }
 
   private String kubeKeyOf(String host) {

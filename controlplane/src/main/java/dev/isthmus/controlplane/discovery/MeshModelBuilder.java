@@ -4,6 +4,7 @@ import dev.isthmus.controlplane.model.ConfigEntry;
 import dev.isthmus.controlplane.model.MeshEndpoint;
 import dev.isthmus.controlplane.model.MeshService;
 import dev.isthmus.controlplane.model.MeshSnapshot;
+import dev.isthmus.controlplane.model.SecurityPolicies;
 import dev.isthmus.controlplane.model.ServicePort;
 import dev.isthmus.controlplane.model.Workload;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
@@ -130,8 +131,33 @@ public final class MeshModelBuilder {
             o -> o.getSpec(),
             x -> List.of(),
             rejected);
+    var ap =
+        valid(
+            "AuthorizationPolicy",
+            s.authorizationPolicies(),
+            ConfigIndex::authorizationSpec,
+            x -> List.of(),
+            rejected);
+    var ra =
+        valid(
+            "RequestAuthentication",
+            s.requestAuthentications(),
+            o -> o.getSpec(),
+            x -> List.of(),
+            rejected);
     return new MeshSnapshot(
-        services, endpoints, workloads, vs, dr, gw, sc, pa, rejected, clusterDomain, rootNamespace);
+        services,
+        endpoints,
+        workloads,
+        vs,
+        dr,
+        gw,
+        sc,
+        pa,
+        rejected,
+        clusterDomain,
+        rootNamespace,
+        new SecurityPolicies(ap, ra));
   }
 
   /** The workload of a pod, or null while it has no address. */

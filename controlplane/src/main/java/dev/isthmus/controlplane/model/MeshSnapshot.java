@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param rejected configuration skipped as invalid: {@code Kind ns/name} to the reason
  * @param clusterDomain cluster DNS domain, e.g. {@code cluster.local}
  * @param rootNamespace Istio root namespace (mesh-wide policies live here)
+ * @param policies AuthorizationPolicies and RequestAuthentications
  */
 public record MeshSnapshot(
     Map<String, MeshService> services,
@@ -37,7 +38,8 @@ public record MeshSnapshot(
     List<ConfigEntry<PeerAuthentication>> peerAuthentications,
     Map<String, String> rejected,
     String clusterDomain,
-    String rootNamespace) {
+    String rootNamespace,
+    SecurityPolicies policies) {
 
   public MeshSnapshot {
     services = Map.copyOf(services);
@@ -49,6 +51,35 @@ public record MeshSnapshot(
     sidecars = List.copyOf(sidecars);
     peerAuthentications = List.copyOf(peerAuthentications);
     rejected = Map.copyOf(rejected);
+    policies = policies == null ? SecurityPolicies.NONE : policies;
+  }
+
+  /** A snapshot without security policies. */
+  public MeshSnapshot(
+      Map<String, MeshService> services,
+      Map<String, List<MeshEndpoint>> endpoints,
+      Map<String, Workload> workloads,
+      List<ConfigEntry<VirtualService>> virtualServices,
+      List<ConfigEntry<DestinationRule>> destinationRules,
+      List<ConfigEntry<Gateway>> gateways,
+      List<ConfigEntry<Sidecar>> sidecars,
+      List<ConfigEntry<PeerAuthentication>> peerAuthentications,
+      Map<String, String> rejected,
+      String clusterDomain,
+      String rootNamespace) {
+    this(
+        services,
+        endpoints,
+        workloads,
+        virtualServices,
+        destinationRules,
+        gateways,
+        sidecars,
+        peerAuthentications,
+        rejected,
+        clusterDomain,
+        rootNamespace,
+        SecurityPolicies.NONE);
   }
 
   /** An empty mesh. */

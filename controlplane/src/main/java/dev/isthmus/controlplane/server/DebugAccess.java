@@ -71,7 +71,10 @@ public final class DebugAccess implements HttpEndpoints.Guard {
     String ns = XdsAuthorization.namespaceOf(identity);
     if (!namespace.equals(ns)) {
       LOG.warn(
-          "debug request from {} as {} refused: only namespace {} may read", remote, identity, namespace);
+          "debug request from {} as {} refused: only namespace {} may read",
+          remote,
+          identity,
+          namespace);
       return new HttpEndpoints.Refusal(
           403, "identity " + identity + " may not read debug endpoints of namespace " + namespace);
     }

@@ -70,6 +70,10 @@ final class AffectedProxies {
               || c.namespace().equals(proxy.namespace()) && selects(c, proxy);
       case PEER_AUTHENTICATION ->
           c.namespace().equals(root) || c.namespace().equals(proxy.namespace());
+      // a policy in the root namespace applies to matching workloads of every namespace
+      case AUTHORIZATION_POLICY, REQUEST_AUTHENTICATION ->
+          (c.namespace().equals(root) || c.namespace().equals(proxy.namespace()))
+              && selects(c, proxy);
       case WORKLOAD -> c.name().equals(proxy.ip());
       case MESH -> true;
     };

@@ -35,6 +35,8 @@ public record ConfigKey(
     GATEWAY,
     SIDECAR,
     PEER_AUTHENTICATION,
+    AUTHORIZATION_POLICY,
+    REQUEST_AUTHENTICATION,
     /** Anything the push controller cannot scope: every proxy is recomputed. */
     MESH
   }

@@ -18,8 +18,12 @@ import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.istio.api.networking.v1.VirtualServiceBuilder;
 import io.fabric8.istio.api.networking.v1.WorkloadEntry;
 import io.fabric8.istio.api.networking.v1.WorkloadEntryBuilder;
+import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
+import io.fabric8.istio.api.security.v1.AuthorizationPolicyBuilder;
 import io.fabric8.istio.api.security.v1.PeerAuthentication;
 import io.fabric8.istio.api.security.v1.PeerAuthenticationBuilder;
+import io.fabric8.istio.api.security.v1.RequestAuthentication;
+import io.fabric8.istio.api.security.v1.RequestAuthenticationBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -288,6 +292,49 @@ class MeshIndexTest {
         .build();
   }
 
+  AuthorizationPolicy authorizationPolicy() {
+    var b =
+        new AuthorizationPolicyBuilder()
+            .withNewMetadata()
+            .withNamespace(pick(List.of("default", "istio-system")))
+            .withName("ap" + rnd.nextInt(2))
+            .withCreationTimestamp(created())
+            .endMetadata();
+    if (rnd.nextBoolean()) {
+      b.editMetadata()
+          .addToAnnotations("istio.io/dry-run", pick(List.of("true", "false")))
+          .endMetadata();
+    }
+    return b.withNewSpec()
+        .withNewSelector()
+        .addToMatchLabels(rnd.nextBoolean() ? Map.of("app", "a") : Map.of())
+        .endSelector()
+        .addNewRule()
+        .addNewTo()
+        .withNewOperation()
+        .withPaths(pick(List.of("/a", "/b*")))
+        .endOperation()
+        .endTo()
+        .endRule()
+        .endSpec()
+        .build();
+  }
+
+  RequestAuthentication requestAuthentication() {
+    return new RequestAuthenticationBuilder()
+        .withNewMetadata()
+        .withNamespace(pick(NS))
+        .withName("ra" + rnd.nextInt(2))
+        .withCreationTimestamp(created())
+        .endMetadata()
+        .withNewSpec()
+        .addNewJwtRule()
+        .withIssuer(pick(List.of("https://a", "https://b")))
+        .endJwtRule()
+        .endSpec()
+        .build();
+  }
+
   List<Function<MeshIndexTest, HasMetadata>> generators() {
     return List.of(
         MeshIndexTest::service,
@@ -302,7 +349,9 @@ class MeshIndexTest {
         MeshIndexTest::destinationRule,
         MeshIndexTest::gateway,
         MeshIndexTest::sidecar,
-        MeshIndexTest::peerAuthentication);
+        MeshIndexTest::peerAuthentication,
+        MeshIndexTest::authorizationPolicy,
+        MeshIndexTest::requestAuthentication);
   }
 
   static String id(HasMetadata o) {
@@ -322,7 +371,9 @@ class MeshIndexTest {
         of(all, DestinationRule.class),
         of(all, Gateway.class),
         of(all, Sidecar.class),
-        of(all, PeerAuthentication.class));
+        of(all, PeerAuthentication.class),
+        of(all, AuthorizationPolicy.class),
+        of(all, RequestAuthentication.class));
   }
 
   static <T> List<T> of(List<HasMetadata> all, Class<T> type) {
@@ -405,6 +456,18 @@ class MeshIndexTest {
         before.peerAuthentications(),
         after.peerAuthentications(),
         ConfigKey.Kind.PEER_AUTHENTICATION,
+        what);
+    kind(
+        c,
+        before.policies().authorizationPolicies(),
+        after.policies().authorizationPolicies(),
+        ConfigKey.Kind.AUTHORIZATION_POLICY,
+        what);
+    kind(
+        c,
+        before.policies().requestAuthentications(),
+        after.policies().requestAuthentications(),
+        ConfigKey.Kind.REQUEST_AUTHENTICATION,
         what);
   }
 

@@ -188,4 +188,45 @@ class AffectedProxiesTest {
 
     assertThat(String.join(" ", got)).isEqualTo(expected);
   }
+
+  static Stream<Arguments> policyCases() {
+    return Stream.of(
+        Arguments.of(ConfigKey.Kind.AUTHORIZATION_POLICY, "scoped", List.of(), "db scoped"),
+        Arguments.of(
+            ConfigKey.Kind.AUTHORIZATION_POLICY, "scoped", List.of(Map.of("app", "db")), "db"),
+        Arguments.of(
+            ConfigKey.Kind.AUTHORIZATION_POLICY, "default", List.of(Map.of("app", "db")), ""),
+        Arguments.of(ConfigKey.Kind.AUTHORIZATION_POLICY, "istio-system", List.of(), "db scoped"),
+        // unlike a Sidecar, a root-namespace policy with a selector reaches every namespace
+        Arguments.of(
+            ConfigKey.Kind.AUTHORIZATION_POLICY,
+            "istio-system",
+            List.of(Map.of("app", "db")),
+            "db"),
+        Arguments.of(
+            ConfigKey.Kind.REQUEST_AUTHENTICATION, "scoped", List.of(Map.of("app", "web")), ""),
+        Arguments.of(
+            ConfigKey.Kind.REQUEST_AUTHENTICATION,
+            "istio-system",
+            List.of(Map.of("app", "db")),
+            "db"));
+  }
+
+  @ParameterizedTest(name = "{0} in {1} selecting {2} -> {3}")
+  @MethodSource("policyCases")
+  void policyChangeConcernsTheWorkloadsItSelectsInItsNamespaceOrTheMesh(
+      ConfigKey.Kind kind, String ns, List<Map<String, String>> selectors, String expected) {
+    AffectedProxies affected = new AffectedProxies(BEFORE, AFTER);
+    ConfigKey change = new ConfigKey(kind, ns, "p", Set.of(), selectors);
+    Set<String> got = new TreeSet<>();
+    Map.of("scoped", SCOPED, "db", DB)
+        .forEach(
+            (name, p) -> {
+              if (affected.affects(p, Set.of(change))) {
+                got.add(name);
+              }
+            });
+
+    assertThat(String.join(" ", got)).isEqualTo(expected);
+  }
 }
