@@ -401,7 +401,7 @@ public final class MeshIndex {
     var ra = config.requestAuthentications.list();
     return ap == previous.authorizationPolicies() && ra == previous.requestAuthentications()
         ? previous
-        : new SecurityPolicies(ap, ra);
+        : new SecurityPolicies(ap, ra, previous.settings());
   }
 
   private String kubeKeyOf(String host) {

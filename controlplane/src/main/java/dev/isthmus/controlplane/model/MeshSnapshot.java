@@ -98,6 +98,23 @@ public record MeshSnapshot(
         rootNamespace);
   }
 
+  /** The same snapshot with other security policies or settings. */
+  public MeshSnapshot withPolicies(SecurityPolicies p) {
+    return new MeshSnapshot(
+        services,
+        endpoints,
+        workloads,
+        virtualServices,
+        destinationRules,
+        gateways,
+        sidecars,
+        peerAuthentications,
+        rejected,
+        clusterDomain,
+        rootNamespace,
+        p);
+  }
+
   /** Endpoints of a host, empty when unknown. */
   public List<MeshEndpoint> endpointsOf(String hostname) {
     return endpoints.getOrDefault(hostname, List.of());

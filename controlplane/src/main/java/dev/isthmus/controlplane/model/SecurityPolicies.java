@@ -11,10 +11,12 @@ import java.util.List;
  *
  * @param authorizationPolicies AuthorizationPolicies
  * @param requestAuthentications RequestAuthentications
+ * @param settings trust domains, ext_authz providers and resolved key sets
  */
 public record SecurityPolicies(
     List<ConfigEntry<Annotated<AuthorizationPolicy>>> authorizationPolicies,
-    List<ConfigEntry<RequestAuthentication>> requestAuthentications) {
+    List<ConfigEntry<RequestAuthentication>> requestAuthentications,
+    SecuritySettings settings) {
 
   /** The annotation that turns an AuthorizationPolicy into a dry run. */
   public static final String DRY_RUN = "istio.io/dry-run";
@@ -25,5 +27,18 @@ public record SecurityPolicies(
   public SecurityPolicies {
     authorizationPolicies = List.copyOf(authorizationPolicies);
     requestAuthentications = List.copyOf(requestAuthentications);
+    settings = settings == null ? SecuritySettings.DEFAULTS : settings;
+  }
+
+  /** Policies with the default settings. */
+  public SecurityPolicies(
+      List<ConfigEntry<Annotated<AuthorizationPolicy>>> authorizationPolicies,
+      List<ConfigEntry<RequestAuthentication>> requestAuthentications) {
+    this(authorizationPolicies, requestAuthentications, SecuritySettings.DEFAULTS);
+  }
+
+  /** The same policies with other settings. */
+  public SecurityPolicies withSettings(SecuritySettings s) {
+    return new SecurityPolicies(authorizationPolicies, requestAuthentications, s);
   }
 }

@@ -116,10 +116,17 @@ final class GatewayListenerGenerator {
       }
     }
     List<Listener> out = new ArrayList<>();
+    SecurityFilters security = SecurityFilters.of(lookup.mesh(), proxy);
     // A listener without filter chains is rejected by Envoy; Istio leaves such ports out.
-    byPort.values().stream()
-        .filter(l -> l.getFilterChainsCount() > 0)
-        .forEach(l -> out.add(l.build()));
+    for (Listener.Builder l : byPort.values()) {
+      if (l.getFilterChainsCount() == 0) {
+        continue;
+      }
+      for (int i = 0; i < l.getFilterChainsCount(); i++) {
+        l.setFilterChains(i, security.applyTo(l.getFilterChains(i)));
+      }
+      out.add(l.build());
+    }
     return out;
   }
 

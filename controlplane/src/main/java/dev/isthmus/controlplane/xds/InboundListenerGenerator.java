@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -57,10 +58,14 @@ final class InboundListenerGenerator {
                 ListenerFilter.newBuilder()
                     .setName("envoy.filters.listener.tls_inspector")
                     .setTypedConfig(Any.pack(TlsInspector.getDefaultInstance())));
+    SecurityFilters security = SecurityFilters.of(lookup.mesh(), proxy);
     for (ServicePort p : ClusterGenerator.inboundPorts(lookup, proxy)) {
       String cluster = Names.inboundCluster(p.targetPort());
-      Filter filter = p.protocol().isHttp() ? httpFilter(p, cluster) : tcp(cluster, cluster);
-      chains(l, cluster, p.targetPort(), p.protocol().isHttp(), pa.mode(p.targetPort()), filter);
+      List<Filter> filters =
+          p.protocol().isHttp()
+              ? List.of(httpFilter(p, cluster, security))
+              : withTcpSecurity(security, tcp(cluster, cluster));
+      chains(l, cluster, p.targetPort(), p.protocol().isHttp(), pa.mode(p.targetPort()), filters);
     }
     chains(
         l,
@@ -68,8 +73,15 @@ final class InboundListenerGenerator {
         0,
         false,
         pa.defaultMode(),
-        tcp("InboundPassthroughCluster", Names.PASSTHROUGH));
+        withTcpSecurity(security, tcp("InboundPassthroughCluster", Names.PASSTHROUGH)));
     return l.build();
+  }
+
+  /** The network RBAC and ext_authz filters of the proxy's policies, then {@code terminal}. */
+  private static List<Filter> withTcpSecurity(SecurityFilters security, Filter terminal) {
+    List<Filter> out = new ArrayList<>(security.tcp());
+    out.add(terminal);
+    return out;
   }
 
   /** Adds the chains for one port ({@code 0}: any port) in the given mode. */
@@ -79,7 +91,7 @@ final class InboundListenerGenerator {
       int port,
       boolean http,
       PeerAuthentications.Mode mode,
-      Filter filter) {
+      List<Filter> filter) {
     FilterChainMatch.Builder base = FilterChainMatch.newBuilder();
     if (port > 0) {
       base.setDestinationPort(UInt32Value.of(port));
@@ -108,8 +120,9 @@ final class InboundListenerGenerator {
     }
   }
 
-  private static FilterChain.Builder chain(String name, FilterChainMatch.Builder m, Filter f) {
-    FilterChain.Builder fc = FilterChain.newBuilder().setName(name).addFilters(f);
+  private static FilterChain.Builder chain(
+      String name, FilterChainMatch.Builder m, List<Filter> f) {
+    FilterChain.Builder fc = FilterChain.newBuilder().setName(name).addAllFilters(f);
     if (!m.build().equals(FilterChainMatch.getDefaultInstance())) {
       fc.setFilterChainMatch(m);
     }
@@ -117,7 +130,7 @@ final class InboundListenerGenerator {
   }
 
   private static FilterChain.Builder mtls(
-      String name, FilterChainMatch.Builder m, boolean http, Filter f) {
+      String name, FilterChainMatch.Builder m, boolean http, List<Filter> f) {
     var ctx =
         http
             ? TlsContexts.istioMutual(false, "h2", "http/1.1")
@@ -129,7 +142,7 @@ final class InboundListenerGenerator {
     return ListenerGenerator.tcpProxy(statPrefix, cluster);
   }
 
-  private static Filter httpFilter(ServicePort p, String cluster) {
+  private static Filter httpFilter(ServicePort p, String cluster, SecurityFilters security) {
     RouteConfiguration rc =
         RouteConfiguration.newBuilder()
             .setName(cluster)
@@ -143,10 +156,11 @@ final class InboundListenerGenerator {
                             .setMatch(RouteMatch.newBuilder().setPrefix("/"))
                             .setRoute(RouteAction.newBuilder().setCluster(cluster))))
             .build();
-    return ListenerGenerator.filter(
-        ListenerGenerator.HCM,
-        ListenerGenerator.hcm("inbound_0.0.0.0_" + p.targetPort(), false)
-            .setRouteConfig(rc)
-            .build());
+    var hcm = ListenerGenerator.hcm("inbound_0.0.0.0_" + p.targetPort(), false).setRouteConfig(rc);
+    // authentication and authorization run before every other filter, as in Istio
+    for (int i = security.http().size() - 1; i >= 0; i--) {
+      hcm.addHttpFilters(0, security.http().get(i));
+    }
+    return ListenerGenerator.filter(ListenerGenerator.HCM, hcm.build());
   }
 }

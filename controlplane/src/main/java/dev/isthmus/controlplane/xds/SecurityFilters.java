@@ -1,0 +1,170 @@
+package dev.isthmus.controlplane.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.isthmus.controlplane.authz.AuthzBuilder;
+import dev.isthmus.controlplane.authz.AuthzOptions;
+import dev.isthmus.controlplane.authz.AuthzPolicy;
+import dev.isthmus.controlplane.authz.AuthzResult;
+import dev.isthmus.controlplane.model.Annotated;
+import dev.isthmus.controlplane.model.ConfigEntry;
+import dev.isthmus.controlplane.model.MeshSnapshot;
+import dev.isthmus.controlplane.model.SecuritySettings;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.rbac.v3.RBAC;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code SecurityFilters} are the request-level security filters of one proxy's inbound side: the
+ * RBAC and ext_authz filters of the AuthorizationPolicies that select it (HTTP filters for HTTP
+ * ports, network filters for the others), as Istio places them ahead of the rest of the chain.
+ *
+ * <p>Translation never fails a push: a policy the builder cannot translate is left out as Istio
+ * leaves out an invalid rule (an ALLOW policy left without rules allows nothing), and an unexpected
+ * error while translating makes the proxy deny every request rather than enforce nothing.
+ */
+final class SecurityFilters {
+  private static final Logger LOG = LoggerFactory.getLogger(SecurityFilters.class);
+  static final String DENY_ALL = "isthmus-deny-all-untranslatable-policies";
+
+  private final List<HttpFilter> http;
+  private final List<Filter> tcp;
+
+  private SecurityFilters(List<HttpFilter> http, List<Filter> tcp) {
+    this.http = List.copyOf(http);
+    this.tcp = List.copyOf(tcp);
+  }
+
+  /** No policy applies. */
+  static final SecurityFilters NONE = new SecurityFilters(List.of(), List.of());
+
+  /** The filters of the policies that select {@code proxy}. */
+  static SecurityFilters of(MeshSnapshot mesh, ProxyNode proxy) {
+    List<ConfigEntry<Annotated<AuthorizationPolicy>>> selected =
+        PolicySelection.authorization(mesh, proxy);
+    if (selected.isEmpty()) {
+      return NONE;
+    }
+    List<AuthzPolicy> policies = new ArrayList<>();
+    for (var e : selected) {
+      policies.add(
+          new AuthzPolicy(e.namespace(), e.name(), e.spec().annotations(), e.spec().spec()));
+    }
+    AuthzOptions options = options(mesh.policies().settings());
+    try {
+      AuthzResult<HttpFilter> h = AuthzBuilder.http(policies, options);
+      AuthzResult<Filter> t = AuthzBuilder.tcp(policies, options);
+      report(proxy, h.problems());
+      report(proxy, t.problems());
+      return new SecurityFilters(h.filters(), t.filters());
+    } catch (RuntimeException e) {
+      LOG.error(
+          "cannot translate the AuthorizationPolicies of {}; it denies every request until they"
+              + " change",
+          proxy.id(),
+          e);
+      return denyAll();
+    }
+  }
+
+  static AuthzOptions options(SecuritySettings s) {
+    return new AuthzOptions(
+        s.trustDomain(), s.trustDomainAliases(), s.extensionProviders(), null, false);
+  }
+
+  private static void report(ProxyNode proxy, List<String> problems) {
+    for (String p : problems) {
+      LOG.debug("policy of {} left out: {}", proxy.id(), p);
+    }
+  }
+
+  private static SecurityFilters denyAll() {
+    // an ALLOW RBAC without policies matches nothing, so everything is denied
+    RBAC none = RBAC.newBuilder().setAction(RBAC.Action.ALLOW).build();
+    HttpFilter h =
+        HttpFilter.newBuilder()
+            .setName("envoy.filters.http.rbac")
+            .setTypedConfig(
+                Any.pack(
+                    io.envoyproxy
+                        .envoy
+                        .extensions
+                        .filters
+                        .http
+                        .rbac
+                        .v3
+                        .RBAC
+                        .newBuilder()
+                        .setRules(none)
+                        .build()))
+            .build();
+    Filter t =
+        Filter.newBuilder()
+            .setName("envoy.filters.network.rbac")
+            .setTypedConfig(
+                Any.pack(
+                    io.envoyproxy
+                        .envoy
+                        .extensions
+                        .filters
+                        .network
+                        .rbac
+                        .v3
+                        .RBAC
+                        .newBuilder()
+                        .setRules(none)
+                        .setStatPrefix("tcp.")
+                        .build()))
+            .build();
+    return new SecurityFilters(List.of(h), List.of(t));
+  }
+
+  /**
+   * The chain with these filters in front: inside its HTTP connection manager when it has one,
+   * before its other network filters otherwise.
+   */
+  FilterChain applyTo(FilterChain fc) {
+    if (http.isEmpty() && tcp.isEmpty()) {
+      return fc;
+    }
+    FilterChain.Builder b = fc.toBuilder().clearFilters();
+    boolean hasHcm = fc.getFiltersList().stream().anyMatch(f -> f.getName().equals(HCM_NAME));
+    if (!hasHcm) {
+      b.addAllFilters(tcp);
+    }
+    for (Filter f : fc.getFiltersList()) {
+      if (f.getName().equals(HCM_NAME)) {
+        try {
+          HttpConnectionManager hcm = f.getTypedConfig().unpack(HttpConnectionManager.class);
+          HttpConnectionManager.Builder hb =
+              hcm.toBuilder().clearHttpFilters().addAllHttpFilters(http);
+          hb.addAllHttpFilters(hcm.getHttpFiltersList());
+          f = f.toBuilder().setTypedConfig(Any.pack(hb.build())).build();
+        } catch (InvalidProtocolBufferException e) {
+          throw new IllegalStateException("connection manager of chain " + fc.getName(), e);
+        }
+      }
+      b.addFilters(f);
+    }
+    return b.build();
+  }
+
+  private static final String HCM_NAME = ListenerGenerator.HCM;
+
+  /** HTTP filters to put first in an inbound connection manager. */
+  List<HttpFilter> http() {
+    return http;
+  }
+
+  /** Network filters to put before an inbound chain's terminal filter. */
+  List<Filter> tcp() {
+    return tcp;
+  }
+}

@@ -1,0 +1,102 @@
+package dev.isthmus.controlplane.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.isthmus.controlplane.discovery.ClusterState;
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.rbac.v3.RBAC;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
+import io.fabric8.istio.api.security.v1.AuthorizationPolicyBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * AuthorizationPolicies reach the inbound side of the proxies they select: an RBAC HTTP filter
+ * first in the connection manager of HTTP ports, a network RBAC filter before the TCP proxy of the
+ * others and of the passthrough chain, nothing on proxies they do not select.
+ */
+class AuthorizationPolicyListenerTest {
+  static AuthorizationPolicy denyAdmin(Map<String, String> selector) {
+    return new AuthorizationPolicyBuilder()
+        .withNewMetadata()
+        .withNamespace("default")
+        .withName("deny-admin")
+        .endMetadata()
+        .withNewSpec()
+        .withAction(io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicyAction.DENY)
+        .withNewSelector()
+        .withMatchLabels(selector)
+        .endSelector()
+        .addNewRule()
+        .addNewTo()
+        .withNewOperation()
+        .withPaths("/admin*")
+        .endOperation()
+        .endTo()
+        .endRule()
+        .endSpec()
+        .build();
+  }
+
+  static Listener inbound(List<AuthorizationPolicy> policies) {
+    ClusterState s =
+        ListenerGenerationTest.with(List.of(), List.of(), List.of(), false)
+            .withAuthorizationPolicies(policies);
+    ProxyResources r =
+        ResourceGenerator.generate(
+            Fixtures.build(s), Fixtures.sidecar("10.1.0.9", "productpage", "default"));
+    return (Listener) r.messages(Resources.V3.LISTENER_TYPE_URL).get(Names.VIRTUAL_INBOUND);
+  }
+
+  static List<String> httpFilters(FilterChain fc) throws Exception {
+    HttpConnectionManager hcm =
+        fc.getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+    List<String> out = new ArrayList<>();
+    hcm.getHttpFiltersList().forEach(f -> out.add(f.getName()));
+    return out;
+  }
+
+  @Test
+  void aDenyPolicyGuardsEveryInboundChainOfTheWorkloadItSelects() throws Exception {
+    Listener in = inbound(List.of(denyAdmin(Map.of("app", "productpage"))));
+    boolean sawHttp = false;
+    for (FilterChain fc : in.getFilterChainsList()) {
+      if (fc.getName().equals("virtualInbound-catchall-tcp")) {
+        assertThat(fc.getFilters(0).getName()).isEqualTo("envoy.filters.network.rbac");
+        assertThat(fc.getFilters(fc.getFiltersCount() - 1).getName())
+            .isEqualTo("envoy.filters.network.tcp_proxy");
+        continue;
+      }
+      sawHttp = true;
+      List<String> filters = httpFilters(fc);
+      assertThat(filters.get(0)).as(fc.getName()).isEqualTo("envoy.filters.http.rbac");
+      assertThat(filters.get(filters.size() - 1)).isEqualTo("envoy.filters.http.router");
+      var hcm = fc.getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+      RBAC rules =
+          hcm.getHttpFilters(0)
+              .getTypedConfig()
+              .unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)
+              .getRules();
+      assertThat(rules.getAction()).isEqualTo(RBAC.Action.DENY);
+      assertThat(rules.getPoliciesMap()).containsOnlyKeys("ns[default]-policy[deny-admin]-rule[0]");
+    }
+    assertThat(sawHttp).as("the HTTP port's chains were checked").isTrue();
+  }
+
+  @Test
+  void aPolicyOfAnotherWorkloadChangesNothing() throws Exception {
+    Listener none = inbound(List.of());
+    Listener other = inbound(List.of(denyAdmin(Map.of("app", "reviews"))));
+    assertThat(other).isEqualTo(none);
+    for (FilterChain fc : none.getFilterChainsList()) {
+      if (!fc.getName().equals("virtualInbound-catchall-tcp")) {
+        assertThat(httpFilters(fc)).doesNotContain("envoy.filters.http.rbac");
+      }
+    }
+  }
+}
