@@ -1,6 +1,7 @@
 package dev.isthmus.controlplane;
 
 import dev.isthmus.controlplane.discovery.KubeDiscovery;
+import dev.isthmus.controlplane.discovery.MeshConfigWatch;
 import dev.isthmus.controlplane.discovery.MeshIndex;
 import dev.isthmus.controlplane.discovery.MeshModelBuilder;
 import dev.isthmus.controlplane.model.MeshSnapshot;
@@ -15,6 +16,7 @@ import dev.isthmus.controlplane.xds.AdsService;
 import dev.isthmus.controlplane.xds.CredentialSecrets;
 import dev.isthmus.controlplane.xds.CredentialStore;
 import dev.isthmus.controlplane.xds.PushController;
+import dev.isthmus.controlplane.xds.PushController.Change;
 import dev.isthmus.controlplane.xds.SecretAccess;
 import dev.isthmus.controlplane.xds.StreamRateLimit;
 import dev.isthmus.controlplane.xds.XdsAuthorization;
@@ -65,6 +67,7 @@ public final class ControlPlane implements AutoCloseable {
   private volatile boolean ready;
   private final KubernetesClient client;
   private CredentialStore credentials;
+  private final MeshConfigWatch meshConfig;
 
   private ControlPlane(ControlPlaneConfig config, KubernetesClient client) {
     this.config = config;
@@ -77,7 +80,14 @@ public final class ControlPlane implements AutoCloseable {
     PushController[] ref = new PushController[1];
     MeshIndex index = new MeshIndex(builder);
     this.discovery = new KubeDiscovery(client, index, c -> ref[0].onChange(c));
-    Supplier<MeshSnapshot> source = index::snapshot;
+    this.meshConfig =
+        new MeshConfigWatch(config.trustDomain(), () -> ref[0].onChange(Change.config()));
+    // the settings are part of the snapshot so that generation stays a function of it
+    Supplier<MeshSnapshot> source =
+        () -> {
+          MeshSnapshot m = index.snapshot();
+          return m.withPolicies(m.policies().withSettings(meshConfig.settings()));
+        };
     this.cache = new XdsCache(p -> ref[0].generate(p));
     this.pushes =
         new PushController(source, cache, metrics, config.debounceQuiet(), config.debounceMax());
@@ -109,6 +119,7 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   private void open(SecureServing secureServing) throws IOException {
+    meshConfig.start(client, config.namespace(), meshConfigMap(config.revision()));
     discovery.start();
     pushes.initialize();
     if (secureServing.xdsAuthenticator().isPresent()) {
@@ -217,6 +228,13 @@ public final class ControlPlane implements AutoCloseable {
   static final int MAX_STREAMS_PER_CONNECTION = 100;
   static final int MAX_INBOUND_MESSAGE_BYTES = 4 * 1024 * 1024;
 
+  /** The mesh config ConfigMap of a revision: {@code istio}, or {@code istio-<rev>}. */
+  static String meshConfigMap(String revision) {
+    return revision == null || revision.isEmpty() || revision.equals("default")
+        ? "istio"
+        : "istio-" + revision;
+  }
+
   /** Bound plaintext xDS port. */
   public int xdsPort() {
     return plain.getPort();
@@ -270,6 +288,7 @@ public final class ControlPlane implements AutoCloseable {
     }
     pushes.close();
     discovery.close();
+    meshConfig.close();
     if (credentials != null) {
       credentials.close();
     }
