@@ -1,8 +1,10 @@
 package dev.isthmus.controlplane.authn;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,10 +54,11 @@ public final class JwksResolver implements AutoCloseable {
    */
   public static final String FAIL_CLOSED_JWKS =
       "{\"keys\":[{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\""
-          + "29aCKiaKnjmY2yeAclTbLBEMNSUU7aScdh8ACM06OwdZ1HBh-6-nTPy-J8oT6L7UpyTHDgrH9lyPe3r0gwGylmJl"
-          + "ao4HcWrTVnpn_ewPMJ38awws0FiToxZUZa9p_pikozB9tEirMpMLfzZ0HGSxBwM-6tHr1TJN5pkArdln7cy49E1B"
-          + "Z6KLzkgZmiy-Lgw53_p3qQW1T1OJh_eo6i3_gpLYiAaQFRippv7WRd6-Zem6woEXjaCIuMrg9wutKwwEtbTaK5EO"
-          + "eHnhppF35HIwKFZqCa4lDZ-eC0Dp_q_rZK5O2vT0YcDf3CzxzXF5OTXZW2hhQ4oKK7iaRQicF7Y9Qw"
+          + "29aCKiaKnjmY2yeAclTbLBEMNSUU7aScdh8ACM06OwdZ1HBh-6-nTPy-J8oT6L7UpyTHDgrH9lyPe3r0"
+          + "gwGylmJlao4HcWrTVnpn_ewPMJ38awws0FiToxZUZa9p_pikozB9tEirMpMLfzZ0HGSxBwM-6tHr1TJN"
+          + "5pkArdln7cy49E1BZ6KLzkgZmiy-Lgw53_p3qQW1T1OJh_eo6i3_gpLYiAaQFRippv7WRd6-Zem6woEX"
+          + "jaCIuMrg9wutKwwEtbTaK5EOeHnhppF35HIwKFZqCa4lDZ-eC0Dp_q_rZK5O2vT0YcDf3CzxzXF5OTXZ"
+          + "W2hhQ4oKK7iaRQicF7Y9Qw"
           + "\"}]}";
 
   static final String DISCOVERY_SUFFIX = "/.well-known/openid-configuration";
@@ -231,7 +234,7 @@ public final class JwksResolver implements AutoCloseable {
       LOG.warn(
           "JWKS from {} could not be fetched, tokens are rejected until it is: {}",
           key.describe(),
-          e.getMessage());
+          reason(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -249,7 +252,14 @@ public final class JwksResolver implements AutoCloseable {
   }
 
   /** Runs one refresh of every cached key set now, as the background job does. */
-  synchronized void refreshOnce() {
+  void refreshOnce() {
+    // Listeners run outside the lock: one that pushes may ask for key sets again.
+    if (refreshAll()) {
+      notifyListeners();
+    }
+  }
+
+  private synchronized boolean refreshAll() {
     Instant now = clock.instant();
     boolean failed = false;
     boolean changed = false;
@@ -289,10 +299,10 @@ public final class JwksResolver implements AutoCloseable {
             "Refreshing JWKS from {} failed, keeping the {}: {}",
             key.describe(),
             e.keySet() != null ? "last fetched set" : "fail-closed set",
-            ex.getMessage());
+            reason(ex));
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
-        return;
+        return changed;
       }
     }
     if (failed) {
@@ -305,9 +315,7 @@ public final class JwksResolver implements AutoCloseable {
       nextRefresh = settings.refreshInterval();
     }
     lastRefreshFailed = failed;
-    if (changed) {
-      notifyListeners();
-    }
+    return changed;
   }
 
   /** The delay before the next background refresh. */
@@ -322,7 +330,13 @@ public final class JwksResolver implements AutoCloseable {
     scheduler.shutdownNow();
   }
 
-  private synchronized void fetchMissing() {
+  private void fetchMissing() {
+    if (fetchAllMissing()) {
+      notifyListeners();
+    }
+  }
+
+  private synchronized boolean fetchAllMissing() {
     boolean changed = false;
     for (Map.Entry<Key, Entry> cached : List.copyOf(entries.entrySet())) {
       if (cached.getValue().keySet() != null) {
@@ -337,15 +351,13 @@ public final class JwksResolver implements AutoCloseable {
         LOG.info("JWKS from {} fetched after an earlier failure", key.describe());
         changed = true;
       } catch (IOException e) {
-        LOG.warn("JWKS from {} still cannot be fetched: {}", key.describe(), e.getMessage());
+        LOG.warn("JWKS from {} still cannot be fetched: {}", key.describe(), reason(e));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        return changed;
       }
     }
-    if (changed) {
-      notifyListeners();
-    }
+    return changed;
   }
 
   private void refreshAndReschedule() {
@@ -423,7 +435,7 @@ public final class JwksResolver implements AutoCloseable {
     JsonNode doc;
     try {
       doc = JSON.readTree(get(url, timeout));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IOException(url + ": not JSON: " + e.getOriginalMessage(), e);
     }
     JsonNode jwksUri = doc == null ? null : doc.get("jwks_uri");
@@ -499,7 +511,7 @@ public final class JwksResolver implements AutoCloseable {
     JsonNode doc;
     try {
       doc = JSON.readTree(body);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IOException("not a JWKS: not JSON: " + e.getOriginalMessage(), e);
     }
     if (doc == null || !doc.isObject() || !doc.path("keys").isArray()) {
@@ -530,9 +542,14 @@ public final class JwksResolver implements AutoCloseable {
         Comparator.comparing((JsonNode k) -> k.path("kid").asText(""))
             .thenComparing(JsonNode::toString));
     JsonNode copy = doc.deepCopy();
-    ArrayNode array = ((com.fasterxml.jackson.databind.node.ObjectNode) copy).putArray("keys");
+    ArrayNode array = ((ObjectNode) copy).putArray("keys");
     sorted.forEach(array::add);
     return copy;
+  }
+
+  private static String reason(IOException e) {
+    // Connection failures often carry no message; their type says what went wrong.
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   private static Duration min(Duration a, Duration b) {
