@@ -172,7 +172,12 @@ public final class JwksResolver implements AutoCloseable {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
     // Redirects are not followed: the target of a redirect would escape the address check below.
-    this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    // The connect timeout is only a backstop; each request is bounded by its rule's timeout.
+    this.http =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -207,6 +212,10 @@ public final class JwksResolver implements AutoCloseable {
    * source fetches it, waiting at most {@code timeout}.
    */
   public String keySet(String issuer, String jwksUri, Duration timeout) {
+    Duration bound =
+        timeout == null || timeout.isZero() || timeout.isNegative()
+            ? JwtFilterBuilder.DEFAULT_FETCH_TIMEOUT
+            : timeout;
     Key key = key(issuer, jwksUri);
     if (key == null) {
       LOG.error("JWT rule has neither jwksUri nor issuer; its provider rejects every token");
@@ -222,14 +231,14 @@ public final class JwksResolver implements AutoCloseable {
                     e.created(),
                     e.lastSuccess(),
                     now.isAfter(e.lastUsed()) ? now : e.lastUsed(),
-                    timeout));
+                    bound));
     if (cached != null) {
       return cached.keySet() != null ? cached.keySet() : FAIL_CLOSED_JWKS;
     }
     String fetched = null;
     try {
       // No retries here: the caller is building configuration for a push and must not stall.
-      fetched = fetch(key, timeout, 0);
+      fetched = fetch(key, bound, 0);
     } catch (IOException e) {
       LOG.warn(
           "JWKS from {} could not be fetched, tokens are rejected until it is: {}",
@@ -238,7 +247,7 @@ public final class JwksResolver implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    Entry fresh = new Entry(fetched, now, fetched != null ? now : null, now, timeout);
+    Entry fresh = new Entry(fetched, now, fetched != null ? now : null, now, bound);
     Entry winner = entries.putIfAbsent(key, fresh);
     if (winner != null) {
       return winner.keySet() != null ? winner.keySet() : FAIL_CLOSED_JWKS;

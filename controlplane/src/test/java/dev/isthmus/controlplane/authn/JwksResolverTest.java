@@ -223,6 +223,14 @@ class JwksResolverTest {
   }
 
   @Test
+  void aRedirectIsNotFollowed() {
+    JwksResolver resolver = closeLater(new JwksResolver(FAST));
+
+    assertThat(resolver.keySet("", server.url() + "/moved", TIMEOUT))
+        .isEqualTo(JwksResolver.FAIL_CLOSED_JWKS);
+  }
+
+  @Test
   void aRuleWithNeitherJwksUriNorIssuerFailsClosed() {
     JwksResolver resolver = closeLater(new JwksResolver(FAST));
 

@@ -11,13 +11,26 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A key server on loopback: {@code /certs} serves the current key set (or an error status), and
  * {@code /.well-known/openid-configuration} points at it, as an OpenID provider whose issuer is
- * {@link #url()} would.
+ * {@link #url()} would; {@code /moved} redirects to {@code /certs}.
  */
 final class JwksServer implements AutoCloseable {
+  // Public halves of two RSA keys made for these tests; nothing verifies tokens against them here.
   static final String KEYS_A =
-      "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"a\",\"e\":\"AQAB\",\"n\":\"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw\"}]}";
+      "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"a\",\"e\":\"AQAB\",\"n\":\""
+          + "ohO6KsRQAD64wL2MvcIUhfcT6c_IbxKYJkcvD8NB_ZsWFmKMaUMAKjTyPhMrQwS8qcLBDgAEYWchyCF7"
+          + "eRhd1QT3gD0_wKwvv_GsuvVu-Ru_oOzRtluYQDwrFDIOXW-iuxWxnWHCPwxPqr3dGmwogdpEo5PwrKvZ"
+          + "G3FPpXUwqS6T7WA2p9SfoJfbOG07N_vEfcX3agLWwAjr0anMACu6gkSIh-UD2lVBGSWeahKI1OeC7fml"
+          + "7w4llcKgfjgCctzM5jhNu6FqY7Oqd7kmNYvdrTJY5E_NRIrQgmm4n-jwosUQpI3jrgQswM-xlxMQuLpv"
+          + "3YOUTjMgK1FOeK9rWPFx8Q"
+          + "\"}]}";
   static final String KEYS_B =
-      "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"b\",\"e\":\"AQAB\",\"n\":\"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw\"}]}";
+      "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"b\",\"e\":\"AQAB\",\"n\":\""
+          + "sukHlPHrWW8bCGqaFNl1yvvYQMmqe0B8SG5z5wZvSFUr9GJ1cN1wEoZaF-NYAUKo-LTqjGp70M6LMUWi"
+          + "Okg2bFZxvjujNPXzSni4SDXzy1Y293F2OrdN1IUnzi6JM7bKZwAMHqUQOiTbtJTlFAkG1pz3pGUX3Nrh"
+          + "8H4N-Qk-VA1jiUit_SO723Qr2sYjxGmjrpLnGMgz9WaBqsX_YEYm9yXW9ngUAhX8Q0ccHxXfkXoEYh_G"
+          + "Bc_mLZ62zekBbZL2aRGAU2MVqHp0E6rsBKR8WSdwZB8OSlW0l3aD6McMethJYK6Dd_nXTTFIEfhctgZV"
+          + "500ZhVzJ7yq84Gt3M0_ebw"
+          + "\"}]}";
 
   private final HttpServer server;
   private final AtomicReference<String> keys = new AtomicReference<>(KEYS_A);
@@ -31,6 +44,13 @@ final class JwksServer implements AutoCloseable {
         exchange -> {
           certRequests.incrementAndGet();
           respond(exchange, status.get(), status.get() == 200 ? keys.get() : "unavailable");
+        });
+    server.createContext(
+        "/moved",
+        exchange -> {
+          exchange.getResponseHeaders().set("Location", certsUrl());
+          exchange.sendResponseHeaders(302, -1);
+          exchange.close();
         });
     server.createContext(
         "/.well-known/openid-configuration",
