@@ -204,7 +204,7 @@ class JwksResolverTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("keySetComparisons")
   void keySetsCompareByTheirKeysNotTheirText(String name, String a, String b, boolean same) {
-    assertThat(JwksResolver.sameKeys(a, b)).isEqualTo(same);
+    assertThat(JwksFetcher.sameKeys(a, b)).isEqualTo(same);
   }
 
   @ParameterizedTest(name = "{0} refused: {1}")
@@ -219,7 +219,7 @@ class JwksResolverTest {
     "fd00:ec3::1, false",
   })
   void metadataAddressesAreRefused(String address, boolean refused) throws IOException {
-    assertThat(JwksResolver.isMetadataAddress(InetAddress.getByName(address))).isEqualTo(refused);
+    assertThat(JwksFetcher.isMetadataAddress(InetAddress.getByName(address))).isEqualTo(refused);
   }
 
   @Test
