@@ -1,10 +1,14 @@
 package dev.isthmus.controlplane;
 
+import dev.isthmus.controlplane.authn.JwksResolver;
+import dev.isthmus.controlplane.authn.JwtFilterBuilder;
 import dev.isthmus.controlplane.discovery.KubeDiscovery;
 import dev.isthmus.controlplane.discovery.MeshConfigWatch;
 import dev.isthmus.controlplane.discovery.MeshIndex;
 import dev.isthmus.controlplane.discovery.MeshModelBuilder;
+import dev.isthmus.controlplane.model.ConfigEntry;
 import dev.isthmus.controlplane.model.MeshSnapshot;
+import dev.isthmus.controlplane.model.SecuritySettings;
 import dev.isthmus.controlplane.server.DebugAccess;
 import dev.isthmus.controlplane.server.DynamicKeyManager;
 import dev.isthmus.controlplane.server.DynamicTrustManager;
@@ -22,6 +26,7 @@ import dev.isthmus.controlplane.xds.StreamRateLimit;
 import dev.isthmus.controlplane.xds.XdsAuthorization;
 import dev.isthmus.controlplane.xds.XdsCache;
 import dev.isthmus.controlplane.xds.XdsMetrics;
+import io.fabric8.istio.api.api.security.v1beta1.RequestAuthentication;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.BindableService;
@@ -37,6 +42,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +74,7 @@ public final class ControlPlane implements AutoCloseable {
   private final KubernetesClient client;
   private CredentialStore credentials;
   private final MeshConfigWatch meshConfig;
+  private final JwksResolver jwks;
 
   private ControlPlane(ControlPlaneConfig config, KubernetesClient client) {
     this.config = config;
@@ -83,10 +90,14 @@ public final class ControlPlane implements AutoCloseable {
     this.meshConfig =
         new MeshConfigWatch(config.trustDomain(), () -> ref[0].onChange(Change.config()));
     // the settings are part of the snapshot so that generation stays a function of it
+    this.jwks = new JwksResolver();
+    jwks.onChange(() -> ref[0].onChange(Change.config()));
     Supplier<MeshSnapshot> source =
         () -> {
           MeshSnapshot m = index.snapshot();
-          return m.withPolicies(m.policies().withSettings(meshConfig.settings()));
+          SecuritySettings settings =
+              meshConfig.settings().withKeySets(keySets(m.policies().requestAuthentications()));
+          return m.withPolicies(m.policies().withSettings(settings));
         };
     this.cache = new XdsCache(p -> ref[0].generate(p));
     this.pushes =
@@ -228,6 +239,31 @@ public final class ControlPlane implements AutoCloseable {
   static final int MAX_STREAMS_PER_CONNECTION = 100;
   static final int MAX_INBOUND_MESSAGE_BYTES = 4 * 1024 * 1024;
 
+  /**
+   * The key sets of the JWT rules without inline keys, resolved by this control plane (a source
+   * seen for the first time is fetched now; later ones come from the resolver's cache, refreshed in
+   * the background, which asks for a push when a set changes).
+   */
+  private Map<String, String> keySets(List<ConfigEntry<RequestAuthentication>> policies) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (ConfigEntry<RequestAuthentication> e : policies) {
+      if (e.spec().getJwtRules() == null) {
+        continue;
+      }
+      for (var rule : e.spec().getJwtRules()) {
+        if (rule.getJwks() != null && !rule.getJwks().isEmpty()) {
+          continue;
+        }
+        out.computeIfAbsent(
+            SecuritySettings.keySetKey(rule.getIssuer(), rule.getJwksUri()),
+            k ->
+                jwks.keySet(
+                    rule.getIssuer(), rule.getJwksUri(), JwtFilterBuilder.DEFAULT_FETCH_TIMEOUT));
+      }
+    }
+    return out;
+  }
+
   /** The mesh config ConfigMap of a revision: {@code istio}, or {@code istio-<rev>}. */
   static String meshConfigMap(String revision) {
     return revision == null || revision.isEmpty() || revision.equals("default")
@@ -289,6 +325,7 @@ public final class ControlPlane implements AutoCloseable {
     pushes.close();
     discovery.close();
     meshConfig.close();
+    jwks.close();
     if (credentials != null) {
       credentials.close();
     }

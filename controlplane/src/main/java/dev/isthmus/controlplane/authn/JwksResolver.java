@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * registered with {@link #onChange(Runnable)} run when a refresh changes a set, so the caller can
  * push new configuration.
  */
-public final class JwksResolver implements AutoCloseable {
+public final class JwksResolver implements KeySets, AutoCloseable {
   /**
    * {@code FAIL_CLOSED_JWKS} is a key set holding one RSA public key whose private key was
    * discarded when it was made. A token cannot verify against it, so a provider whose keys could

@@ -58,7 +58,7 @@ public final class JwtFilterBuilder {
    * @param policiesForWorkload the RequestAuthentications selecting the workload, in any order
    * @param jwks resolves {@code jwksUri} and issuer discovery into an inline key set
    */
-  public static Optional<HttpFilter> build(List<JwtPolicy> policiesForWorkload, JwksResolver jwks) {
+  public static Optional<HttpFilter> build(List<JwtPolicy> policiesForWorkload, KeySets jwks) {
     return build(policiesForWorkload, jwks, false);
   }
 
@@ -69,7 +69,7 @@ public final class JwtFilterBuilder {
    *     match on headers the filter adds; istiod sets it for gateways and waypoints, not sidecars
    */
   public static Optional<HttpFilter> build(
-      List<JwtPolicy> policiesForWorkload, JwksResolver jwks, boolean clearRouteCache) {
+      List<JwtPolicy> policiesForWorkload, KeySets jwks, boolean clearRouteCache) {
     return config(policiesForWorkload, jwks, clearRouteCache)
         .map(
             config ->
@@ -81,7 +81,7 @@ public final class JwtFilterBuilder {
 
   /** {@code config} returns the filter's typed configuration, or empty without JWT rules. */
   public static Optional<JwtAuthentication> config(
-      List<JwtPolicy> policiesForWorkload, JwksResolver jwks, boolean clearRouteCache) {
+      List<JwtPolicy> policiesForWorkload, KeySets jwks, boolean clearRouteCache) {
     List<Located> rules = sortedRules(policiesForWorkload);
     if (rules.isEmpty()) {
       return Optional.empty();
@@ -130,7 +130,7 @@ public final class JwtFilterBuilder {
         .build();
   }
 
-  private static JwtProvider provider(Located located, JwksResolver jwks, boolean clearRouteCache) {
+  private static JwtProvider provider(Located located, KeySets jwks, boolean clearRouteCache) {
     JWTRule rule = located.rule();
     JwtProvider.Builder p =
         JwtProvider.newBuilder()

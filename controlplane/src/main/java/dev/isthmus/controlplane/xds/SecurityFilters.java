@@ -2,6 +2,10 @@ package dev.isthmus.controlplane.xds;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.isthmus.controlplane.authn.JwksResolver;
+import dev.isthmus.controlplane.authn.JwtFilterBuilder;
+import dev.isthmus.controlplane.authn.JwtPolicy;
+import dev.isthmus.controlplane.authn.KeySets;
 import dev.isthmus.controlplane.authz.AuthzBuilder;
 import dev.isthmus.controlplane.authz.AuthzOptions;
 import dev.isthmus.controlplane.authz.AuthzPolicy;
@@ -10,12 +14,14 @@ import dev.isthmus.controlplane.model.Annotated;
 import dev.isthmus.controlplane.model.ConfigEntry;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import dev.isthmus.controlplane.model.SecuritySettings;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+import io.fabric8.istio.api.api.security.v1beta1.RequestAuthentication;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -23,8 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code SecurityFilters} are the request-level security filters of one proxy's inbound side: the
- * RBAC and ext_authz filters of the AuthorizationPolicies that select it (HTTP filters for HTTP
- * ports, network filters for the others), as Istio places them ahead of the rest of the chain.
+ * {@code jwt_authn} filter of the RequestAuthentications that select it, then the RBAC and
+ * ext_authz filters of its AuthorizationPolicies (HTTP filters for HTTP ports, network filters for
+ * the others), as Istio places them ahead of the rest of the chain.
  *
  * <p>Translation never fails a push: a policy the builder cannot translate is left out as Istio
  * leaves out an invalid rule (an ALLOW policy left without rules allows nothing), and an unexpected
@@ -49,8 +56,29 @@ final class SecurityFilters {
   static SecurityFilters of(MeshSnapshot mesh, ProxyNode proxy) {
     List<ConfigEntry<Annotated<AuthorizationPolicy>>> selected =
         PolicySelection.authorization(mesh, proxy);
-    if (selected.isEmpty()) {
+    List<ConfigEntry<RequestAuthentication>> authn = PolicySelection.authentication(mesh, proxy);
+    if (selected.isEmpty() && authn.isEmpty()) {
       return NONE;
+    }
+    List<HttpFilter> jwt = new ArrayList<>();
+    try {
+      List<JwtPolicy> jwtPolicies = new ArrayList<>();
+      authn.forEach(e -> jwtPolicies.add(new JwtPolicy(e.namespace(), e.name(), e.spec())));
+      JwtFilterBuilder.build(
+              jwtPolicies,
+              keySets(mesh.policies().settings()),
+              proxy.type() != ProxyNode.Type.SIDECAR)
+          .ifPresent(jwt::add);
+    } catch (RuntimeException e) {
+      LOG.error(
+          "cannot translate the RequestAuthentications of {}; it denies every request until they"
+              + " change",
+          proxy.id(),
+          e);
+      return denyAll();
+    }
+    if (selected.isEmpty()) {
+      return new SecurityFilters(jwt, List.of());
     }
     List<AuthzPolicy> policies = new ArrayList<>();
     for (var e : selected) {
@@ -63,7 +91,9 @@ final class SecurityFilters {
       AuthzResult<Filter> t = AuthzBuilder.tcp(policies, options);
       report(proxy, h.problems());
       report(proxy, t.problems());
-      return new SecurityFilters(h.filters(), t.filters());
+      List<HttpFilter> http = new ArrayList<>(jwt);
+      http.addAll(h.filters());
+      return new SecurityFilters(http, t.filters());
     } catch (RuntimeException e) {
       LOG.error(
           "cannot translate the AuthorizationPolicies of {}; it denies every request until they"
@@ -72,6 +102,22 @@ final class SecurityFilters {
           e);
       return denyAll();
     }
+  }
+
+  /**
+   * Key sets from the snapshot: the rule's inline set, else the one the control plane resolved,
+   * else a set that fails every token.
+   */
+  static KeySets keySets(SecuritySettings s) {
+    return (issuer, uri, inline, timeout) ->
+        DataSource.newBuilder()
+            .setInlineString(
+                inline != null && !inline.isEmpty()
+                    ? inline
+                    : s.keySets()
+                        .getOrDefault(
+                            SecuritySettings.keySetKey(issuer, uri), JwksResolver.FAIL_CLOSED_JWKS))
+            .build();
   }
 
   static AuthzOptions options(SecuritySettings s) {

@@ -99,4 +99,66 @@ class AuthorizationPolicyListenerTest {
       }
     }
   }
+
+  static Listener inboundWithJwt(Map<String, String> keySets) {
+    ClusterState s =
+        ListenerGenerationTest.with(List.of(), List.of(), List.of(), false)
+            .withAuthorizationPolicies(List.of(denyAdmin(Map.of("app", "productpage"))))
+            .withRequestAuthentications(
+                List.of(
+                    new io.fabric8.istio.api.security.v1.RequestAuthenticationBuilder()
+                        .withNewMetadata()
+                        .withNamespace("default")
+                        .withName("jwt")
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewJwtRule()
+                        .withIssuer("https://issuer.example")
+                        .withJwksUri("https://issuer.example/jwks")
+                        .endJwtRule()
+                        .endSpec()
+                        .build()));
+    var mesh = Fixtures.build(s);
+    mesh =
+        mesh.withPolicies(
+            mesh.policies().withSettings(mesh.policies().settings().withKeySets(keySets)));
+    ProxyResources r =
+        ResourceGenerator.generate(mesh, Fixtures.sidecar("10.1.0.9", "productpage", "default"));
+    return (Listener) r.messages(Resources.V3.LISTENER_TYPE_URL).get(Names.VIRTUAL_INBOUND);
+  }
+
+  static String inlineJwks(Listener in) throws Exception {
+    for (FilterChain fc : in.getFilterChainsList()) {
+      if (fc.getName().equals("virtualInbound-catchall-tcp")) {
+        continue;
+      }
+      var hcm = fc.getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+      assertThat(httpFilters(fc).subList(0, 2))
+          .as("authentication, then authorization, first")
+          .containsExactly("envoy.filters.http.jwt_authn", "envoy.filters.http.rbac");
+      var jwt =
+          hcm.getHttpFilters(0)
+              .getTypedConfig()
+              .unpack(
+                  io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication.class);
+      return jwt.getProvidersMap().values().iterator().next().getLocalJwks().getInlineString();
+    }
+    throw new AssertionError("no HTTP chain");
+  }
+
+  @Test
+  void aRequestAuthenticationInlinesTheResolvedKeySetOrOneThatFailsEveryToken() throws Exception {
+    String keys = "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}]}";
+    assertThat(
+            inlineJwks(
+                inboundWithJwt(
+                    Map.of(
+                        dev.isthmus.controlplane.model.SecuritySettings.keySetKey(
+                            "https://issuer.example", "https://issuer.example/jwks"),
+                        keys))))
+        .isEqualTo(keys);
+    assertThat(inlineJwks(inboundWithJwt(Map.of())))
+        .as("not resolved: fail closed")
+        .isEqualTo(dev.isthmus.controlplane.authn.JwksResolver.FAIL_CLOSED_JWKS);
+  }
 }
