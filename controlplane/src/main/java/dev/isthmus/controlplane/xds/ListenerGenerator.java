@@ -56,7 +56,7 @@ final class ListenerGenerator {
   }
 
   private List<Listener> proxyless(ProxyNode proxy) {
-    List<Listener> out = new ArrayList<>();
+    List<Listener> out = new ArrayList<>(ProxylessServerListeners.generate(lookup, proxy));
     for (MeshService svc : lookup.visibleServices(proxy)) {
       if (svc.hostname().contains("*")) {
         continue;

@@ -105,6 +105,46 @@ final class SecurityFilters {
   }
 
   /**
+   * The RBAC HTTP filters of a proxyless gRPC server, the only authorization filter gRPC
+   * implements: CUSTOM (ext_authz) policies cannot be enforced there, so a workload that one
+   * selects denies every request instead of ignoring it.
+   */
+  static List<HttpFilter> grpc(MeshSnapshot mesh, ProxyNode proxy) {
+    List<ConfigEntry<Annotated<AuthorizationPolicy>>> selected =
+        PolicySelection.authorization(mesh, proxy);
+    if (selected.isEmpty()) {
+      return List.of();
+    }
+    List<AuthzPolicy> policies = new ArrayList<>();
+    for (var e : selected) {
+      var action = e.spec().spec().getAction();
+      if (action != null && action.name().equals("CUSTOM")) {
+        LOG.warn(
+            "CUSTOM AuthorizationPolicy {}/{} cannot be enforced by the proxyless gRPC server {};"
+                + " it denies every request",
+            e.namespace(),
+            e.name(),
+            proxy.id());
+        return denyAll().http();
+      }
+      policies.add(
+          new AuthzPolicy(e.namespace(), e.name(), e.spec().annotations(), e.spec().spec()));
+    }
+    try {
+      AuthzResult<HttpFilter> h =
+          AuthzBuilder.http(policies, options(mesh.policies().settings()), AuthzBuilder.Part.RBAC);
+      report(proxy, h.problems());
+      return h.filters();
+    } catch (RuntimeException e) {
+      LOG.error(
+          "cannot translate the AuthorizationPolicies of {}; it denies every request",
+          proxy.id(),
+          e);
+      return denyAll().http();
+    }
+  }
+
+  /**
    * Key sets from the snapshot: the rule's inline set, else the one the control plane resolved,
    * else a set that fails every token.
    */
