@@ -27,7 +27,7 @@ public record AuthzOptions(
     extensionProviders = extensionProviders == null ? List.of() : List.copyOf(extensionProviders);
   }
 
-  /** {@code defaults} has a trust domain and nothing else. */
+  /** {@code of} gives options with a trust domain, no aliases and no providers. */
   public static AuthzOptions of(String trustDomain) {
     return new AuthzOptions(trustDomain, List.of(), List.of(), null, false);
   }
