@@ -99,6 +99,31 @@ class AuthzBuilderTest {
     assertThat(got).isEqualTo(JSON.readTree(want.replace('\'', '"')));
   }
 
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource({
+    "10.1.2.3, 10.1.2.3, 32",
+    "10.0.0.0/8, 10.0.0.0, 8",
+    "2001:0DB8::/32, 2001:db8::, 32",
+    "2001:db8:0:0:1:0:0:1, 2001:db8::1:0:0:1, 128",
+    "::, ::, 128",
+    "::ffff:1.2.3.4, ::ffff:1.2.3.4, 128",
+    "300.1.1.1, , ",
+    "01.1.1.1, , ",
+    "10.0.0.0/33, , ",
+    "1::2::3, , ",
+    "example.com, , "
+  })
+  void addressesBecomeCanonicalCidrRanges(String in, String prefix, Integer len) {
+    if (prefix == null) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> Matchers.cidr(in))
+          .isInstanceOf(IllegalArgumentException.class);
+      return;
+    }
+    var cidr = Matchers.cidr(in);
+    assertThat(cidr.getAddressPrefix()).isEqualTo(prefix);
+    assertThat(cidr.getPrefixLen().getValue()).isEqualTo(len);
+  }
+
   static Stream<Arguments> principals() {
     return Stream.of(
         // td, aliases, principal, expected principals

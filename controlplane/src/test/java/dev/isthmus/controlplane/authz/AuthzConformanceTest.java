@@ -335,10 +335,37 @@ class AuthzConformanceTest {
       JsonNode g = JSON.readTree(JsonFormat.printer().usingTypeRegistry(TYPES).print(got.get(i)));
       JsonNode w = golden(wants.get(i), c.tcp());
       if (!g.equals(w)) {
-        return wants.get(i).getFileName() + " differs; got " + g;
+        return wants.get(i).getFileName() + " differs at " + firstDifference("", g, w);
       }
     }
     return null;
+  }
+
+  /** The JSON pointer of the first place where two trees differ, with both values. */
+  static String firstDifference(String at, JsonNode got, JsonNode want) {
+    if (got != null
+        && want != null
+        && got.isContainerNode()
+        && got.getNodeType() == want.getNodeType()) {
+      java.util.Set<String> keys = new java.util.TreeSet<>();
+      if (got.isObject()) {
+        got.fieldNames().forEachRemaining(keys::add);
+        want.fieldNames().forEachRemaining(keys::add);
+      } else {
+        for (int i = 0; i < Math.max(got.size(), want.size()); i++) {
+          keys.add(String.format("%05d", i));
+        }
+      }
+      for (String k : keys) {
+        JsonNode g = got.isObject() ? got.get(k) : got.get(Integer.parseInt(k));
+        JsonNode w = want.isObject() ? want.get(k) : want.get(Integer.parseInt(k));
+        if (!java.util.Objects.equals(g, w)) {
+          String key = got.isObject() ? k : String.valueOf(Integer.parseInt(k));
+          return firstDifference(at + "/" + key, g, w);
+        }
+      }
+    }
+    return (at.isEmpty() ? "/" : at) + ": got " + got + ", want " + want;
   }
 
   /** Reads a golden through the proto parser so both sides are in canonical JSON form. */
