@@ -142,7 +142,10 @@ class AuthzBuilderTest {
         Arguments.of("td1", List.of("old"), "other/ns/a/sa/b", List.of("other/ns/a/sa/b")),
         // Any trust domain, or not a SPIFFE path at all: nothing to rewrite.
         Arguments.of("td1", List.of("old"), "*/ns/a/sa/b", List.of("*/ns/a/sa/b")),
-        Arguments.of("td1", List.of("old"), "principal-*", List.of("principal-*")));
+        Arguments.of("td1", List.of("old"), "principal-*", List.of("principal-*")),
+        // No trust domain configured: nothing to rewrite to, so the principal must not vanish.
+        Arguments.of(
+            null, List.of(), "cluster.local/ns/a/sa/b", List.of("cluster.local/ns/a/sa/b")));
   }
 
   @ParameterizedTest(name = "{2} in {0}+{1}")
