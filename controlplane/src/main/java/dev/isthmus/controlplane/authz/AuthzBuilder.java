@@ -1,7 +1,6 @@
 package dev.isthmus.controlplane.authz;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.Message;
 import dev.isthmus.controlplane.authz.Generators.RuleException;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.rbac.v3.Policy;
@@ -259,10 +258,22 @@ public final class AuthzBuilder {
         try {
           RuleModel m = RuleModel.of(p.namespace(), r);
           m.migrateTrustDomain(trustDomains);
-          Policy generated = m.generate(tcp, useAuthenticated, action);
+          Policy generated =
+              m.generate(
+                  tcp,
+                  useAuthenticated,
+                  action,
+                  why -> problems.add("ignored a value of rule " + name + ": " + why));
           into.putPolicies(name, generated);
-        } catch (RuleException | IllegalArgumentException e) {
-          problems.add("skipped rule " + name + ": " + e.getMessage());
+        } catch (RuleException e) {
+          // An ALLOW rule needing HTTP on a TCP chain is expected to match nothing there.
+          if (!(e.httpOnly && tcp)) {
+            problems.add("skipped rule " + name + ": " + e.getMessage());
+          }
+        } catch (RuntimeException e) {
+          // Malformed input (e.g. a null list element) must cost one rule, not the workload's
+          // config.
+          problems.add("skipped rule " + name + ": " + e);
         }
       }
       if (list.isEmpty()) {
@@ -283,10 +294,6 @@ public final class AuthzBuilder {
     }
   }
 
-  static Any pack(Message m) {
-    return Any.pack(m);
-  }
-
   private static final class HttpKind implements Kind<HttpFilter> {
     @Override
     public HttpFilter rbac(RBAC rules, RBAC shadow, String shadowPrefix) {
@@ -300,7 +307,7 @@ public final class AuthzBuilder {
       if (shadowPrefix != null) {
         b.setShadowRulesStatPrefix(shadowPrefix);
       }
-      return HttpFilter.newBuilder().setName(HTTP_RBAC).setTypedConfig(pack(b.build())).build();
+      return HttpFilter.newBuilder().setName(HTTP_RBAC).setTypedConfig(Any.pack(b.build())).build();
     }
 
     @Override
@@ -311,7 +318,7 @@ public final class AuthzBuilder {
                   ExtAuthzConfigs.enabledBy(
                       HTTP_RBAC, ExtAuthzConfigs.MATCH_PREFIX + "-" + provider))
               .build();
-      return HttpFilter.newBuilder().setName(HTTP_EXT_AUTHZ).setTypedConfig(pack(cfg)).build();
+      return HttpFilter.newBuilder().setName(HTTP_EXT_AUTHZ).setTypedConfig(Any.pack(cfg)).build();
     }
   }
 
@@ -338,7 +345,7 @@ public final class AuthzBuilder {
       if (shadowPrefix != null) {
         b.setShadowRulesStatPrefix(shadowPrefix);
       }
-      return Filter.newBuilder().setName(TCP_RBAC).setTypedConfig(pack(b.build())).build();
+      return Filter.newBuilder().setName(TCP_RBAC).setTypedConfig(Any.pack(b.build())).build();
     }
 
     @Override
@@ -352,7 +359,7 @@ public final class AuthzBuilder {
                   ExtAuthzConfigs.enabledBy(
                       TCP_RBAC, ExtAuthzConfigs.MATCH_PREFIX + "-" + provider))
               .build();
-      return Filter.newBuilder().setName(TCP_EXT_AUTHZ).setTypedConfig(pack(cfg)).build();
+      return Filter.newBuilder().setName(TCP_EXT_AUTHZ).setTypedConfig(Any.pack(cfg)).build();
     }
   }
 }

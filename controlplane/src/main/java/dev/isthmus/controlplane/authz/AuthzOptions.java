@@ -7,7 +7,7 @@ import java.util.Set;
 /**
  * {@code AuthzOptions} is the mesh-wide input to {@link AuthzBuilder}.
  *
- * @param trustDomain the mesh trust domain; null builds principals without trust domain rewriting
+ * @param trustDomain the mesh trust domain; null or empty leaves principals as written
  * @param trustDomainAliases other trust domains that principals are expanded to
  * @param extensionProviders the mesh's ext_authz providers, referenced by CUSTOM policies
  * @param services the service registry as hostname to the namespaces that define it, used to
@@ -27,7 +27,7 @@ public record AuthzOptions(
     extensionProviders = extensionProviders == null ? List.of() : List.copyOf(extensionProviders);
   }
 
-  /** {@code defaults} has a trust domain and nothing else. */
+  /** {@code of} gives options with a trust domain, no aliases and no providers. */
   public static AuthzOptions of(String trustDomain) {
     return new AuthzOptions(trustDomain, List.of(), List.of(), null, false);
   }

@@ -22,6 +22,13 @@ public record AuthzPolicy(
     annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
   }
 
+  /** {@code of} reads namespace, name and annotations from a v1beta1 resource's metadata. */
+  public static AuthzPolicy of(io.fabric8.istio.api.security.v1beta1.AuthorizationPolicy resource) {
+    var meta = resource.getMetadata();
+    return new AuthzPolicy(
+        meta.getNamespace(), meta.getName(), meta.getAnnotations(), resource.getSpec());
+  }
+
   /** {@code of} reads namespace, name and annotations from the resource's metadata. */
   public static AuthzPolicy of(io.fabric8.istio.api.security.v1.AuthorizationPolicy resource) {
     var meta = resource.getMetadata();

@@ -27,8 +27,16 @@ final class Generators {
 
   /** A rule cannot be expressed; the message names the attribute. */
   static final class RuleException extends RuntimeException {
+    /** True when the attribute is fine but needs HTTP, which a TCP filter chain lacks. */
+    final boolean httpOnly;
+
     RuleException(String message) {
+      this(message, false);
+    }
+
+    RuleException(String message, boolean httpOnly) {
       super(message);
+      this.httpOnly = httpOnly;
     }
   }
 
@@ -57,7 +65,7 @@ final class Generators {
 
   private static void httpOnly(String key, boolean tcp) {
     if (tcp) {
-      throw new RuleException("\"" + key + "\" is HTTP only");
+      throw new RuleException("\"" + key + "\" is HTTP only", true);
     }
   }
 

@@ -143,6 +143,114 @@ final class Matchers {
     return metadata(filter, keys, either);
   }
 
+  /**
+   * Canonical IPv6 text (RFC 5952: lowercase, no leading zeros, longest zero run as {@code ::}) so
+   * that the same address always yields the same config.
+   */
+  static String ipv6(String ip, String original) {
+    int[] w = parseIpv6(ip);
+    if (w == null) {
+      throw new IllegalArgumentException("invalid IP address " + original);
+    }
+    if (w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0xffff) {
+      return "::ffff:"
+          + (w[6] >> 8)
+          + "."
+          + (w[6] & 0xff)
+          + "."
+          + (w[7] >> 8)
+          + "."
+          + (w[7] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLen = 1;
+    for (int i = 0; i < 8; ) {
+      int j = i;
+      while (j < 8 && w[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLen) {
+        bestStart = i;
+        bestLen = j - i;
+      }
+      i = j == i ? i + 1 : j;
+    }
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        s.append("::");
+        i += bestLen - 1;
+        continue;
+      }
+      if (s.length() > 0 && s.charAt(s.length() - 1) != ':') {
+        s.append(':');
+      }
+      s.append(Integer.toHexString(w[i]));
+    }
+    return s.toString();
+  }
+
+  /** Parses IPv6 text into eight 16-bit words without ever touching DNS; null when invalid. */
+  private static int[] parseIpv6(String ip) {
+    String text = ip;
+    int[] tail = null;
+    int lastColon = text.lastIndexOf(':');
+    if (lastColon >= 0 && text.indexOf('.', lastColon) > 0) {
+      String v4 = text.substring(lastColon + 1);
+      if (!IPV4.matcher(v4).matches()) {
+        return null;
+      }
+      String[] o = v4.split("\\.");
+      tail = new int[2];
+      for (int i = 0; i < 4; i++) {
+        int x = Integer.parseInt(o[i]);
+        if (x > 255) {
+          return null;
+        }
+        tail[i / 2] |= i % 2 == 0 ? x << 8 : x;
+      }
+      text = text.substring(0, lastColon + 1) + "0:0";
+    }
+    int gap = text.indexOf("::");
+    if (gap >= 0 && text.indexOf("::", gap + 1) >= 0) {
+      return null;
+    }
+    List<String> head = words(gap < 0 ? text : text.substring(0, gap));
+    List<String> rest = gap < 0 ? List.of() : words(text.substring(gap + 2));
+    if (head == null || rest == null) {
+      return null;
+    }
+    int n = head.size() + rest.size();
+    if (gap < 0 ? n != 8 : n > 7) {
+      return null;
+    }
+    int[] w = new int[8];
+    for (int i = 0; i < head.size(); i++) {
+      w[i] = Integer.parseInt(head.get(i), 16);
+    }
+    for (int i = 0; i < rest.size(); i++) {
+      w[8 - rest.size() + i] = Integer.parseInt(rest.get(i), 16);
+    }
+    if (tail != null) {
+      w[6] = tail[0];
+      w[7] = tail[1];
+    }
+    return w;
+  }
+
+  private static List<String> words(String s) {
+    if (s.isEmpty()) {
+      return List.of();
+    }
+    List<String> out = List.of(s.split(":", -1));
+    for (String x : out) {
+      if (!x.matches("[0-9A-Fa-f]{1,4}")) {
+        return null;
+      }
+    }
+    return out;
+  }
+
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
   /** Parses an address or CIDR; a bare address becomes a /32 or /128. */
@@ -179,7 +287,7 @@ final class Matchers {
       throw new IllegalArgumentException("invalid prefix length in " + addr);
     }
     return CidrRange.newBuilder()
-        .setAddressPrefix(ip.toLowerCase(java.util.Locale.ROOT))
+        .setAddressPrefix(max == 32 ? ip : ipv6(ip, addr))
         .setPrefixLen(com.google.protobuf.UInt32Value.of(len))
         .build();
   }

@@ -14,6 +14,8 @@ import io.fabric8.istio.api.api.security.v1beta1.RuleTo;
 import io.fabric8.istio.api.api.security.v1beta1.Source;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@code RuleModel} is one rule of an authorization policy with its {@code when} conditions folded
@@ -216,37 +218,41 @@ final class RuleModel {
    * fails the whole rule, so the rule allows less; for DENY and AUDIT the attribute is dropped, so
    * the rule matches more.
    */
-  Policy generate(boolean tcp, boolean useAuthenticated, RBAC.Action action) {
+  Policy generate(
+      boolean tcp, boolean useAuthenticated, RBAC.Action action, Consumer<String> dropped) {
     Policy.Builder p = Policy.newBuilder();
     for (List<Attr> list : permissions) {
       List<Permission> and = new ArrayList<>();
       for (Attr a : list) {
-        and.addAll(permission(a, tcp, action));
+        and.addAll(permission(a, tcp, action, dropped));
       }
       p.addPermissions(Trees.permissionAnd(and.isEmpty() ? List.of(Trees.permissionAny()) : and));
     }
     for (List<Attr> list : principals) {
       List<Principal> and = new ArrayList<>();
       for (Attr a : list) {
-        and.addAll(principal(a, tcp, useAuthenticated, action));
+        and.addAll(principal(a, tcp, useAuthenticated, action, dropped));
       }
       p.addPrincipals(Trees.principalAnd(and.isEmpty() ? List.of(Trees.principalAny()) : and));
     }
     return p.build();
   }
 
-  private static List<Permission> permission(Attr a, boolean tcp, RBAC.Action action) {
+  private static List<Permission> permission(
+      Attr a, boolean tcp, RBAC.Action action, Consumer<String> dropped) {
     List<Permission> out = new ArrayList<>();
     if (a.gen.extended()) {
       Permission yes =
-          a.values.isEmpty() ? null : guard(action, () -> a.gen.permissions(a.key, a.values, tcp));
+          a.values.isEmpty()
+              ? null
+              : guard(action, dropped, () -> a.gen.permissions(a.key, a.values, tcp));
       if (yes != null) {
         out.add(yes);
       }
       Permission no =
           a.notValues.isEmpty()
               ? null
-              : guard(action, () -> a.gen.permissions(a.key, a.notValues, tcp));
+              : guard(action, dropped, () -> a.gen.permissions(a.key, a.notValues, tcp));
       if (no != null) {
         out.add(Trees.permissionNot(no));
       }
@@ -254,7 +260,7 @@ final class RuleModel {
     }
     List<Permission> or = new ArrayList<>();
     for (String v : a.values) {
-      Permission x = guard(action, () -> a.gen.permission(a.key, v, tcp));
+      Permission x = guard(action, dropped, () -> a.gen.permission(a.key, v, tcp));
       if (x != null) {
         or.add(x);
       }
@@ -264,7 +270,7 @@ final class RuleModel {
     }
     List<Permission> notOr = new ArrayList<>();
     for (String v : a.notValues) {
-      Permission x = guard(action, () -> a.gen.permission(a.key, v, tcp));
+      Permission x = guard(action, dropped, () -> a.gen.permission(a.key, v, tcp));
       if (x != null) {
         notOr.add(x);
       }
@@ -275,18 +281,21 @@ final class RuleModel {
     return out;
   }
 
-  private static List<Principal> principal(Attr a, boolean tcp, boolean authn, RBAC.Action action) {
+  private static List<Principal> principal(
+      Attr a, boolean tcp, boolean authn, RBAC.Action action, Consumer<String> dropped) {
     List<Principal> out = new ArrayList<>();
     if (a.gen.extended()) {
       Principal yes =
-          a.values.isEmpty() ? null : guard(action, () -> a.gen.principals(a.key, a.values, tcp));
+          a.values.isEmpty()
+              ? null
+              : guard(action, dropped, () -> a.gen.principals(a.key, a.values, tcp));
       if (yes != null) {
         out.add(yes);
       }
       Principal no =
           a.notValues.isEmpty()
               ? null
-              : guard(action, () -> a.gen.principals(a.key, a.notValues, tcp));
+              : guard(action, dropped, () -> a.gen.principals(a.key, a.notValues, tcp));
       if (no != null) {
         out.add(Trees.principalNot(no));
       }
@@ -294,7 +303,7 @@ final class RuleModel {
     }
     List<Principal> or = new ArrayList<>();
     for (String v : a.values) {
-      Principal x = guard(action, () -> a.gen.principal(a.key, v, tcp, authn));
+      Principal x = guard(action, dropped, () -> a.gen.principal(a.key, v, tcp, authn));
       if (x != null) {
         or.add(x);
       }
@@ -304,7 +313,7 @@ final class RuleModel {
     }
     List<Principal> notOr = new ArrayList<>();
     for (String v : a.notValues) {
-      Principal x = guard(action, () -> a.gen.principal(a.key, v, tcp, authn));
+      Principal x = guard(action, dropped, () -> a.gen.principal(a.key, v, tcp, authn));
       if (x != null) {
         notOr.add(x);
       }
@@ -315,13 +324,19 @@ final class RuleModel {
     return out;
   }
 
-  /** ALLOW propagates the failure (dropping the rule); DENY and AUDIT drop only this value. */
-  private static <T> T guard(RBAC.Action action, java.util.function.Supplier<T> f) {
+  /**
+   * ALLOW propagates the failure (dropping the rule); DENY and AUDIT drop only this value, and a
+   * value that is wrong (rather than merely HTTP-only on TCP) is reported.
+   */
+  private static <T> T guard(RBAC.Action action, Consumer<String> dropped, Supplier<T> f) {
     try {
       return f.get();
     } catch (RuleException e) {
       if (action == RBAC.Action.ALLOW) {
         throw e;
+      }
+      if (!e.httpOnly) {
+        dropped.accept(e.getMessage());
       }
       return null;
     }

@@ -16,8 +16,7 @@ final class TrustDomains {
 
   TrustDomains(String trustDomain, List<String> aliases) {
     List<String> all = new ArrayList<>();
-    // Without a trust domain there is nothing to rewrite to; Istio's empty bundle behaves the same.
-    if (trustDomain != null) {
+    if (trustDomain != null && !trustDomain.isEmpty()) {
       all.add(trustDomain);
       if (aliases != null) {
         all.addAll(aliases);
@@ -30,8 +29,15 @@ final class TrustDomains {
     return domains;
   }
 
-  /** Rewrites {@code td/ns/x/sa/y} principals for every trust domain they belong to. */
+  /**
+   * Rewrites {@code td/ns/x/sa/y} principals for every trust domain they belong to. Without a trust
+   * domain the principals stay as written: Istio's empty bundle would drop {@code cluster.local}
+   * principals, which turns an ALLOW from one identity into an ALLOW for every identity.
+   */
   List<String> replaceAliases(List<String> principals) {
+    if (domains.isEmpty()) {
+      return principals;
+    }
     List<String> out = new ArrayList<>();
     for (String principal : principals) {
       String[] parts = principal.split("/", -1);
