@@ -79,6 +79,9 @@ public final class AuthzBuilder {
       List<AuthzPolicy> policies, AuthzOptions o, Part part, boolean tcp, Kind<T> kind) {
     List<String> problems = new ArrayList<>();
     List<T> filters = new ArrayList<>();
+    if (o == null) {
+      o = AuthzOptions.of(null);
+    }
     Map<AuthorizationPolicyAction, List<AuthzPolicy>> byAction = new TreeMap<>();
     for (AuthzPolicy p : policies == null ? List.<AuthzPolicy>of() : policies) {
       if (p == null || p.spec() == null) {
