@@ -19,6 +19,7 @@ import dev.isthmus.controlplane.server.SelfSignedMaterial;
 import dev.isthmus.controlplane.xds.AdsService;
 import dev.isthmus.controlplane.xds.CredentialSecrets;
 import dev.isthmus.controlplane.xds.CredentialStore;
+import dev.isthmus.controlplane.xds.PolicyProblems;
 import dev.isthmus.controlplane.xds.PushController;
 import dev.isthmus.controlplane.xds.PushController.Change;
 import dev.isthmus.controlplane.xds.SecretAccess;
@@ -75,6 +76,7 @@ public final class ControlPlane implements AutoCloseable {
   private CredentialStore credentials;
   private final MeshConfigWatch meshConfig;
   private final JwksResolver jwks;
+  private final PolicyProblems problems;
 
   private ControlPlane(ControlPlaneConfig config, KubernetesClient client) {
     this.config = config;
@@ -91,13 +93,16 @@ public final class ControlPlane implements AutoCloseable {
         new MeshConfigWatch(config.trustDomain(), () -> ref[0].onChange(Change.config()));
     // the settings are part of the snapshot so that generation stays a function of it
     this.jwks = new JwksResolver();
+    this.problems = new PolicyProblems(client, metrics::configRejected);
     jwks.onChange(() -> ref[0].onChange(Change.config()));
     Supplier<MeshSnapshot> source =
         () -> {
           MeshSnapshot m = index.snapshot();
           SecuritySettings settings =
               meshConfig.settings().withKeySets(keySets(m.policies().requestAuthentications()));
-          return m.withPolicies(m.policies().withSettings(settings));
+          MeshSnapshot decorated = m.withPolicies(m.policies().withSettings(settings));
+          problems.check(decorated.policies());
+          return decorated;
         };
     this.cache = new XdsCache(p -> ref[0].generate(p));
     this.pushes =
@@ -326,6 +331,7 @@ public final class ControlPlane implements AutoCloseable {
     discovery.close();
     meshConfig.close();
     jwks.close();
+    problems.close();
     if (credentials != null) {
       credentials.close();
     }

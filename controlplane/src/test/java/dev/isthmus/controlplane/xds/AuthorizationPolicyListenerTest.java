@@ -161,4 +161,57 @@ class AuthorizationPolicyListenerTest {
         .as("not resolved: fail closed")
         .isEqualTo(dev.isthmus.controlplane.authn.JwksResolver.FAIL_CLOSED_JWKS);
   }
+
+  static AuthorizationPolicy badWhen() {
+    // a condition key the webhook refuses, written while it was down
+    return new AuthorizationPolicyBuilder()
+        .withNewMetadata()
+        .withNamespace("default")
+        .withName("bad")
+        .endMetadata()
+        .withNewSpec()
+        .withAction(io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicyAction.DENY)
+        .withNewSelector()
+        .withMatchLabels(Map.of("app", "productpage"))
+        .endSelector()
+        .addNewRule()
+        .addNewWhen()
+        .withKey("request.no.such.key")
+        .withValues("x")
+        .endWhen()
+        .endRule()
+        .endSpec()
+        .build();
+  }
+
+  @Test
+  void anUntranslatablePolicyNeverBreaksThePushAndIsReportedOncePerVersion() throws Exception {
+    Listener in = inbound(List.of(badWhen(), denyAdmin(Map.of("app", "productpage"))));
+    FilterChain http =
+        in.getFilterChainsList().stream()
+            .filter(fc -> !fc.getName().equals("virtualInbound-catchall-tcp"))
+            .findFirst()
+            .orElseThrow();
+    var hcm = http.getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+    RBAC rules =
+        hcm.getHttpFilters(0)
+            .getTypedConfig()
+            .unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)
+            .getRules();
+    assertThat(rules.getPoliciesMap())
+        .as("the valid policy is enforced; the bad rule is left out")
+        .containsOnlyKeys("ns[default]-policy[deny-admin]-rule[0]");
+
+    List<String> counted = new ArrayList<>();
+    try (PolicyProblems problems = new PolicyProblems(null, counted::add)) {
+      var mesh =
+          Fixtures.build(
+              ListenerGenerationTest.with(List.of(), List.of(), List.of(), false)
+                  .withAuthorizationPolicies(
+                      List.of(badWhen(), denyAdmin(Map.of("app", "productpage")))));
+      problems.check(mesh.policies());
+      problems.check(mesh.policies());
+      assertThat(counted).as("one report for one version of one bad policy").hasSize(1);
+    }
+  }
 }

@@ -118,6 +118,8 @@ public final class Rbac {
             "watch"),
         rule(List.of("networking.k8s.io"), List.of("ingresses/status"), "*"),
         rule(List.of(""), List.of("configmaps"), "create", "get", "list", "watch", "update"),
+        // Warning events: a lost CA Secret written back, an AuthorizationPolicy partly left out
+        rule(List.of(""), List.of("events"), "create", "patch"),
         rule(List.of("authentication.k8s.io"), List.of("tokenreviews"), "create"),
         rule(List.of("authorization.k8s.io"), List.of("subjectaccessreviews"), "create"),
         rule(
@@ -192,8 +194,6 @@ public final class Rbac {
         rule(List.of("networking.istio.io"), List.of("gateways"), "create"),
         rule(List.of(""), List.of("secrets"), "create", "get", "watch", "list", "update", "delete"),
         rule(List.of(""), List.of("configmaps"), "delete"),
-        // a Warning event when a CA Secret is lost and written back
-        rule(List.of(""), List.of("events"), "create", "patch"),
         rule(
             List.of("coordination.k8s.io"), List.of("leases"), "get", "update", "patch", "create"));
   }
