@@ -29,7 +29,6 @@ import dev.isthmus.controlplane.xds.XdsCache;
 import dev.isthmus.controlplane.xds.XdsMetrics;
 import io.fabric8.istio.api.api.security.v1beta1.RequestAuthentication;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.BindableService;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
@@ -41,11 +40,9 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -345,98 +342,6 @@ public final class ControlPlane implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    }
-  }
-
-  /**
-   * Runs until the JVM stops, against the kubeconfig of the environment. Options: {@code
-   * --namespace}, {@code --revision}, {@code --xds-port}, {@code --secure-xds-port}, {@code
-   * --monitoring-port}, {@code --readiness-port}, {@code --cluster-domain}, {@code
-   * --debounce-after} (ms), {@code --debounce-max} (ms), {@code --trust-domain}, {@code
-   * --debug-open} (true/false), {@code --xds-streams-per-second}.
-   */
-  public static void main(String[] args) throws InterruptedException {
-    ControlPlaneConfig config = parse(args);
-    try (KubernetesClient client = new KubernetesClientBuilder().build()) {
-      run(config, client);
-    }
-  }
-
-  /** Starts and blocks until the JVM shuts down. */
-  public static void run(ControlPlaneConfig config, KubernetesClient client)
-      throws InterruptedException {
-    CountDownLatch stop = new CountDownLatch(1);
-    try (ControlPlane cp = start(config, client)) {
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "controlplane-stop"));
-      stop.await();
-    }
-  }
-
-  static ControlPlaneConfig parse(String[] args) {
-    ControlPlaneConfig d = ControlPlaneConfig.defaults();
-    Map<String, String> o = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--")) {
-        throw new IllegalArgumentException("unexpected argument '" + a + "'");
-      }
-      String k = a.substring(2);
-      String v;
-      int eq = k.indexOf('=');
-      if (eq >= 0) {
-        v = k.substring(eq + 1);
-        k = k.substring(0, eq);
-      } else if (i + 1 < args.length) {
-        v = args[++i];
-      } else {
-        throw new IllegalArgumentException("--" + k + ": missing value");
-      }
-      o.put(k, v);
-    }
-    ControlPlaneConfig c =
-        new ControlPlaneConfig(
-            o.getOrDefault("namespace", d.namespace()),
-            o.getOrDefault("revision", d.revision()),
-            intOpt(o, "xds-port", d.xdsPort()),
-            intOpt(o, "secure-xds-port", d.secureXdsPort()),
-            intOpt(o, "monitoring-port", d.monitoringPort()),
-            intOpt(o, "readiness-port", d.readinessPort()),
-            o.getOrDefault("cluster-domain", d.clusterDomain()),
-            Duration.ofMillis(intOpt(o, "debounce-after", (int) d.debounceQuiet().toMillis())),
-            Duration.ofMillis(intOpt(o, "debounce-max", (int) d.debounceMax().toMillis())),
-            o.getOrDefault("trust-domain", d.trustDomain()),
-            Boolean.parseBoolean(o.getOrDefault("debug-open", String.valueOf(d.debugOpen()))),
-            intOpt(o, "xds-streams-per-second", (int) d.xdsStreamsPerSecond()));
-    o.keySet()
-        .removeAll(
-            java.util.Set.of(
-                "namespace",
-                "revision",
-                "xds-port",
-                "secure-xds-port",
-                "monitoring-port",
-                "readiness-port",
-                "cluster-domain",
-                "debounce-after",
-                "debounce-max",
-                "trust-domain",
-                "debug-open",
-                "xds-streams-per-second"));
-    if (!o.isEmpty()) {
-      throw new IllegalArgumentException("unknown option --" + o.keySet().iterator().next());
-    }
-    return c;
-  }
-
-  private static int intOpt(Map<String, String> o, String k, int def) {
-    String v = o.get(k);
-    if (v == null) {
-      return def;
-    }
-    try {
-      return Integer.parseInt(v);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + k + ": expected a number, got '" + v + "'");
     }
   }
 }

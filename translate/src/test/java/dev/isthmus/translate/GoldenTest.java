@@ -51,10 +51,13 @@ class GoldenTest {
     RenderResult r = Translator.render(List.of(input), sets, revision, false);
     String actual = summarize(r);
     Path golden = GOLDEN.resolve(name + ".yaml");
-    if (Boolean.getBoolean("golden.refresh") || !Files.exists(golden)) {
+    if (Boolean.getBoolean("golden.refresh")) {
       Files.createDirectories(GOLDEN);
       Files.writeString(golden, actual, StandardCharsets.UTF_8);
     }
+    assertThat(golden)
+        .as("golden %s (write it with -Dgolden.refresh=true and review it)", golden)
+        .exists();
     assertThat(actual).isEqualTo(Files.readString(golden));
   }
 
