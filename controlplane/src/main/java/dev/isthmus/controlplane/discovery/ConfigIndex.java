@@ -1,8 +1,8 @@
 package dev.isthmus.controlplane.discovery;
 
 import dev.isthmus.controlplane.model.Annotated;
+import dev.isthmus.controlplane.model.ConfigKey;
 import dev.isthmus.controlplane.model.SecurityPolicies;
-import dev.isthmus.controlplane.xds.ConfigKey;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.Sidecar;

@@ -1,8 +1,8 @@
 package dev.isthmus.controlplane.discovery;
 
+import dev.isthmus.controlplane.model.ConfigKey;
 import dev.isthmus.controlplane.model.MeshEndpoint;
 import dev.isthmus.controlplane.model.MeshService;
-import dev.isthmus.controlplane.xds.ConfigKey;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.istio.api.networking.v1.WorkloadEntry;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package dev.isthmus.controlplane.discovery;
 
-import dev.isthmus.controlplane.xds.PushController.Change;
+import dev.isthmus.controlplane.model.Change;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;

@@ -1,12 +1,12 @@
 package dev.isthmus.controlplane.discovery;
 
+import dev.isthmus.controlplane.model.Change;
+import dev.isthmus.controlplane.model.ConfigKey;
 import dev.isthmus.controlplane.model.MeshEndpoint;
 import dev.isthmus.controlplane.model.MeshService;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import dev.isthmus.controlplane.model.SecurityPolicies;
 import dev.isthmus.controlplane.model.Workload;
-import dev.isthmus.controlplane.xds.ConfigKey;
-import dev.isthmus.controlplane.xds.PushController.Change;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.istio.api.networking.v1.WorkloadEntry;
 import io.fabric8.kubernetes.api.model.HasMetadata;

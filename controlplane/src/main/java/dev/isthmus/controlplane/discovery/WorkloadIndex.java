@@ -1,7 +1,7 @@
 package dev.isthmus.controlplane.discovery;
 
+import dev.isthmus.controlplane.model.ConfigKey;
 import dev.isthmus.controlplane.model.Workload;
-import dev.isthmus.controlplane.xds.ConfigKey;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package dev.isthmus.controlplane.xds;
 
 import dev.isthmus.controlplane.model.ConfigEntry;
+import dev.isthmus.controlplane.model.ConfigKey;
 import dev.isthmus.controlplane.model.MeshService;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import dev.isthmus.controlplane.model.Workload;

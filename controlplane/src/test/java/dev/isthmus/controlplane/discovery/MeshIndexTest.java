@@ -2,9 +2,9 @@ package dev.isthmus.controlplane.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.isthmus.controlplane.model.Change;
+import dev.isthmus.controlplane.model.ConfigKey;
 import dev.isthmus.controlplane.model.MeshSnapshot;
-import dev.isthmus.controlplane.xds.ConfigKey;
-import dev.isthmus.controlplane.xds.PushController.Change;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.DestinationRuleBuilder;

@@ -3,6 +3,7 @@ package dev.isthmus.controlplane.xds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.discovery.ClusterState;
+import dev.isthmus.controlplane.model.ConfigKey;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
 import io.fabric8.istio.api.networking.v1.ServiceEntryBuilder;

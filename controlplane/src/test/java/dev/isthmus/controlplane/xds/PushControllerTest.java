@@ -3,6 +3,8 @@ package dev.isthmus.controlplane.xds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.discovery.ClusterState;
+import dev.isthmus.controlplane.model.Change;
+import dev.isthmus.controlplane.model.ConfigKey;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.fabric8.istio.api.networking.v1.Sidecar;
@@ -59,10 +61,7 @@ class PushControllerTest {
     try (PushController pc = controller(Duration.ofSeconds(1), Duration.ofSeconds(30))) {
       int before = builds.get();
       for (int i = 0; i < 20; i++) {
-        pc.onChange(
-            i % 2 == 0
-                ? PushController.Change.config()
-                : PushController.Change.endpoints(Set.of(REVIEWS)));
+        pc.onChange(i % 2 == 0 ? Change.config() : Change.endpoints(Set.of(REVIEWS)));
       }
       await(() -> pc.pushCount() >= 1);
 
@@ -76,7 +75,7 @@ class PushControllerTest {
   @Test
   void maximumDelayCapsAnEndlessQuietPeriod() throws Exception {
     try (PushController pc = controller(Duration.ofHours(1), Duration.ofMillis(100))) {
-      pc.onChange(PushController.Change.config());
+      pc.onChange(Change.config());
       await(() -> pc.pushCount() >= 1);
 
       assertThat(pc.pushCount()).isEqualTo(1);
@@ -112,7 +111,7 @@ class PushControllerTest {
       ClusterState s = Fixtures.reviews();
       s.endpointSlices().get(0).getEndpoints().remove(0);
       state.set(withSidecars(s, List.of(ownNamespaceOnly)));
-      pc.onChange(PushController.Change.endpoints(Set.of(REVIEWS)));
+      pc.onChange(Change.endpoints(Set.of(REVIEWS)));
       await(() -> pc.pushCount() >= 1);
 
       assertThat(metrics.edsOnlyPushes()).isEqualTo(1);
@@ -129,7 +128,7 @@ class PushControllerTest {
   void newSnapshotIsVisibleToNewlyConnectingProxies() throws Exception {
     try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
       state.set(ClusterState.empty());
-      pc.onChange(PushController.Change.config());
+      pc.onChange(Change.config());
       await(() -> pc.pushCount() >= 1);
 
       MeshSnapshot now = pc.current();
@@ -168,7 +167,7 @@ class PushControllerTest {
 
       state.set(withSidecars(Fixtures.reviews(), List.of(ownNamespaceOnly())));
       pc.onChange(
-          new PushController.Change(
+          new Change(
               true, Set.of(), Set.of(ConfigKey.of(ConfigKey.Kind.SIDECAR, "scoped", "default"))));
       await(() -> pc.pushCount() >= 1);
 
@@ -188,7 +187,7 @@ class PushControllerTest {
       ProxyNode b = Fixtures.sidecar("10.1.0.8", "details", "default");
       cache.connect(a.id(), a, null);
       cache.connect(b.id(), b, null);
-      pc.onChange(PushController.Change.config());
+      pc.onChange(Change.config());
       await(() -> pc.pushCount() >= 1);
 
       String cluster = "outbound|9080||" + REVIEWS;

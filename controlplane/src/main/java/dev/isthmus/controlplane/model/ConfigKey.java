@@ -1,4 +1,4 @@
-package dev.isthmus.controlplane.xds;
+package dev.isthmus.controlplane.model;
 
 import java.util.List;
 import java.util.Map;
