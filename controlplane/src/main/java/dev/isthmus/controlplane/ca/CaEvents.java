@@ -1,11 +1,9 @@
 package dev.isthmus.controlplane.ca;
 
-import io.fabric8.kubernetes.api.model.EventBuilder;
+import dev.isthmus.controlplane.server.KubeEvents;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,43 +30,18 @@ final class CaEvents {
    * reports a problem and must not become one.
    */
   void warning(String name, Secret secret, String reason, String message) {
-    String now = Instant.now().toString();
-    try {
-      client
-          .v1()
-          .events()
-          .inNamespace(namespace)
-          .resource(
-              new EventBuilder()
-                  .withNewMetadata()
-                  .withGenerateName(name + ".")
-                  .withNamespace(namespace)
-                  .endMetadata()
-                  .withInvolvedObject(
-                      new ObjectReferenceBuilder()
-                          .withApiVersion("v1")
-                          .withKind("Secret")
-                          .withNamespace(namespace)
-                          .withName(name)
-                          .withUid(secret == null ? null : secret.getMetadata().getUid())
-                          .withResourceVersion(
-                              secret == null ? null : secret.getMetadata().getResourceVersion())
-                          .build())
-                  .withType("Warning")
-                  .withReason(reason)
-                  .withMessage(message)
-                  .withFirstTimestamp(now)
-                  .withLastTimestamp(now)
-                  .withCount(1)
-                  .withNewSource()
-                  .withComponent(COMPONENT)
-                  .endSource()
-                  .withReportingComponent(COMPONENT)
-                  .build())
-          .create();
-    } catch (KubernetesClientException e) {
-      LOG.warn(
-          "cannot record event {} on Secret {}/{}: {}", reason, namespace, name, e.getMessage());
-    }
+    KubeEvents.warning(
+        client,
+        new ObjectReferenceBuilder()
+            .withApiVersion("v1")
+            .withKind("Secret")
+            .withNamespace(namespace)
+            .withName(name)
+            .withUid(secret == null ? null : secret.getMetadata().getUid())
+            .withResourceVersion(secret == null ? null : secret.getMetadata().getResourceVersion())
+            .build(),
+        reason,
+        message,
+        COMPONENT);
   }
 }

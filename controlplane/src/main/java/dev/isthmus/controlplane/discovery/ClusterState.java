@@ -48,40 +48,11 @@ public record ClusterState(
     List<AuthorizationPolicy> authorizationPolicies,
     List<RequestAuthentication> requestAuthentications) {
 
-  /** A state without security policies. */
-  public ClusterState(
-      List<Service> services,
-      List<EndpointSlice> endpointSlices,
-      List<Pod> pods,
-      List<Node> nodes,
-      List<ServiceEntry> serviceEntries,
-      List<WorkloadEntry> workloadEntries,
-      List<VirtualService> virtualServices,
-      List<DestinationRule> destinationRules,
-      List<Gateway> gateways,
-      List<Sidecar> sidecars,
-      List<PeerAuthentication> peerAuthentications) {
-    this(
-        services,
-        endpointSlices,
-        pods,
-        nodes,
-        serviceEntries,
-        workloadEntries,
-        virtualServices,
-        destinationRules,
-        gateways,
-        sidecars,
-        peerAuthentications,
-        List.of(),
-        List.of());
-  }
-
   /** A state with nothing in it. */
   public static ClusterState empty() {
     return new ClusterState(
         List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
-        List.of(), List.of(), List.of());
+        List.of(), List.of(), List.of(), List.of(), List.of());
   }
 
   /** Copy with other services and endpoint slices. */

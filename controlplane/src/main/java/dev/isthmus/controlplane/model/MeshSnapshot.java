@@ -54,34 +54,6 @@ public record MeshSnapshot(
     policies = policies == null ? SecurityPolicies.NONE : policies;
   }
 
-  /** A snapshot without security policies. */
-  public MeshSnapshot(
-      Map<String, MeshService> services,
-      Map<String, List<MeshEndpoint>> endpoints,
-      Map<String, Workload> workloads,
-      List<ConfigEntry<VirtualService>> virtualServices,
-      List<ConfigEntry<DestinationRule>> destinationRules,
-      List<ConfigEntry<Gateway>> gateways,
-      List<ConfigEntry<Sidecar>> sidecars,
-      List<ConfigEntry<PeerAuthentication>> peerAuthentications,
-      Map<String, String> rejected,
-      String clusterDomain,
-      String rootNamespace) {
-    this(
-        services,
-        endpoints,
-        workloads,
-        virtualServices,
-        destinationRules,
-        gateways,
-        sidecars,
-        peerAuthentications,
-        rejected,
-        clusterDomain,
-        rootNamespace,
-        SecurityPolicies.NONE);
-  }
-
   /** An empty mesh. */
   public static MeshSnapshot empty(String clusterDomain, String rootNamespace) {
     return new MeshSnapshot(
@@ -95,7 +67,8 @@ public record MeshSnapshot(
         List.of(),
         Map.of(),
         clusterDomain,
-        rootNamespace);
+        rootNamespace,
+        SecurityPolicies.NONE);
   }
 
   /** The same snapshot with other security policies or settings. */

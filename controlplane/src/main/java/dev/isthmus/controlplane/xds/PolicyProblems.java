@@ -4,11 +4,9 @@ import dev.isthmus.controlplane.authz.AuthzBuilder;
 import dev.isthmus.controlplane.authz.AuthzOptions;
 import dev.isthmus.controlplane.authz.AuthzPolicy;
 import dev.isthmus.controlplane.model.SecurityPolicies;
-import io.fabric8.kubernetes.api.model.EventBuilder;
+import dev.isthmus.controlplane.server.KubeEvents;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -86,46 +84,18 @@ public final class PolicyProblems implements AutoCloseable {
   }
 
   private void event(String namespace, String name, String message) {
-    if (client == null) {
-      return;
-    }
-    String now = Instant.now().toString();
-    try {
-      client
-          .v1()
-          .events()
-          .inNamespace(namespace)
-          .resource(
-              new EventBuilder()
-                  .withNewMetadata()
-                  .withGenerateName(name + ".")
-                  .withNamespace(namespace)
-                  .endMetadata()
-                  .withInvolvedObject(
-                      new ObjectReferenceBuilder()
-                          .withApiVersion("security.istio.io/v1")
-                          .withKind("AuthorizationPolicy")
-                          .withNamespace(namespace)
-                          .withName(name)
-                          .build())
-                  .withType("Warning")
-                  .withReason("PolicyPartlyIgnored")
-                  .withMessage(message.length() > 1000 ? message.substring(0, 1000) : message)
-                  .withFirstTimestamp(now)
-                  .withLastTimestamp(now)
-                  .withCount(1)
-                  .withNewSource()
-                  .withComponent(COMPONENT)
-                  .endSource()
-                  .withReportingComponent(COMPONENT)
-                  .build())
-          .create();
-    } catch (KubernetesClientException ex) {
-      LOG.warn(
-          "cannot record an event on AuthorizationPolicy {}/{}: {}",
-          namespace,
-          name,
-          ex.getMessage());
+    if (client != null) {
+      KubeEvents.warning(
+          client,
+          new ObjectReferenceBuilder()
+              .withApiVersion("security.istio.io/v1")
+              .withKind("AuthorizationPolicy")
+              .withNamespace(namespace)
+              .withName(name)
+              .build(),
+          "PolicyPartlyIgnored",
+          message,
+          COMPONENT);
     }
   }
 

@@ -83,7 +83,9 @@ class AffectedProxiesTest {
                 .endEgress()
                 .endSpec()
                 .build()),
-        e.peerAuthentications());
+        e.peerAuthentications(),
+        List.of(),
+        List.of());
   }
 
   static final MeshSnapshot BEFORE = Fixtures.build(mesh(true));

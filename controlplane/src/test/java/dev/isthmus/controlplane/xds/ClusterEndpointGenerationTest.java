@@ -294,7 +294,9 @@ class ClusterEndpointGenerationTest {
             e.destinationRules(),
             e.gateways(),
             e.sidecars(),
-            e.peerAuthentications());
+            e.peerAuthentications(),
+            List.of(),
+            List.of());
 
     ProxyResources r = generate(s, PRODUCTPAGE);
 

@@ -66,6 +66,24 @@ final class EchoServers {
         .start();
   }
 
+  /**
+   * A grpc-java xDS bootstrap against the control plane's plaintext port, as Istio's agent writes
+   * it for proxyless workloads.
+   */
+  static java.util.Map<String, Object> bootstrap(
+      int xdsPort, String nodeId, java.util.Map<String, Object> metadata) {
+    java.util.Map<String, Object> b = new java.util.LinkedHashMap<>();
+    b.put(
+        "xds_servers",
+        java.util.List.of(
+            java.util.Map.of(
+                "server_uri", "127.0.0.1:" + xdsPort,
+                "channel_creds", java.util.List.of(java.util.Map.of("type", "insecure")),
+                "server_features", java.util.List.of("xds_v3"))));
+    b.put("node", java.util.Map.of("id", nodeId, "metadata", metadata));
+    return b;
+  }
+
   /** One call; returns the answering server's name. */
   static String who(Channel ch) {
     return ClientCalls.blockingUnaryCall(

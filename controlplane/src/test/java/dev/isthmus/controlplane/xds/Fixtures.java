@@ -5,6 +5,7 @@ import com.google.protobuf.Value;
 import dev.isthmus.controlplane.discovery.ClusterState;
 import dev.isthmus.controlplane.discovery.MeshModelBuilder;
 import dev.isthmus.controlplane.model.MeshSnapshot;
+import dev.isthmus.controlplane.model.SecurityPolicies;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -143,7 +144,9 @@ final class Fixtures {
         s.destinationRules(),
         s.gateways(),
         s.sidecars(),
-        s.peerAuthentications());
+        s.peerAuthentications(),
+        List.of(),
+        List.of());
   }
 
   /**
@@ -167,7 +170,8 @@ final class Fixtures {
         m.peerAuthentications(),
         m.rejected(),
         m.clusterDomain(),
-        m.rootNamespace());
+        m.rootNamespace(),
+        SecurityPolicies.NONE);
   }
 
   static MeshSnapshot build(ClusterState s) {

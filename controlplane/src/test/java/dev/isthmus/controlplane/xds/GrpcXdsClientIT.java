@@ -20,7 +20,6 @@ import io.grpc.Server;
 import io.grpc.xds.XdsNameResolverProvider;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -85,19 +84,10 @@ class GrpcXdsClientIT {
                 .withDebounce(Duration.ofMillis(50), Duration.ofSeconds(1)),
             kube);
     Map<String, Object> bootstrap =
-        Map.of(
-            "xds_servers",
-            List.of(
-                Map.of(
-                    "server_uri", "127.0.0.1:" + cp.xdsPort(),
-                    "channel_creds", List.of(Map.of("type", "insecure")),
-                    "server_features", List.of("xds_v3"))),
-            "node",
-            Map.of(
-                "id",
-                "sidecar~127.0.0.1~client." + NS + "~" + NS + ".svc.cluster.local",
-                "metadata",
-                Map.of("GENERATOR", "grpc", "NAMESPACE", NS)));
+        EchoServers.bootstrap(
+            cp.xdsPort(),
+            "sidecar~127.0.0.1~client." + NS + "~" + NS + ".svc.cluster.local",
+            Map.of("GENERATOR", "grpc", "NAMESPACE", NS));
     channel =
         Grpc.newChannelBuilder("xds:///" + HOST + ":" + PORT, InsecureChannelCredentials.create())
             .nameResolverFactory(XdsNameResolverProvider.createForTest("xds", bootstrap))

@@ -158,19 +158,7 @@ class InboundMtlsTest {
     var tcp = Fixtures.service("default", "productpage-db", "tcp", 5432, 5432);
     tcp.getSpec().setSelector(PRODUCTPAGE);
     services.add(tcp);
-    var state =
-        new dev.isthmus.controlplane.discovery.ClusterState(
-            services,
-            s.endpointSlices(),
-            s.pods(),
-            s.nodes(),
-            s.serviceEntries(),
-            s.workloadEntries(),
-            s.virtualServices(),
-            s.destinationRules(),
-            s.gateways(),
-            s.sidecars(),
-            s.peerAuthentications());
+    var state = s.withKubernetes(services, s.endpointSlices());
     ProxyResources r =
         ResourceGenerator.generate(
             Fixtures.build(state), Fixtures.sidecar("10.1.0.9", "productpage", "default"));

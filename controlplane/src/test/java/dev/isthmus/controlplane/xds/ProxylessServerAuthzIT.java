@@ -26,7 +26,6 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.xds.XdsServerBuilder;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -79,27 +78,11 @@ class ProxylessServerAuthzIT {
                 .withDebounce(Duration.ofMillis(50), Duration.ofSeconds(1)),
             kube)) {
       Map<String, Object> bootstrap =
-          Map.of(
-              "xds_servers",
-              List.of(
-                  Map.of(
-                      "server_uri", "127.0.0.1:" + cp.xdsPort(),
-                      "channel_creds", List.of(Map.of("type", "insecure")),
-                      "server_features", List.of("xds_v3"))),
-              "node",
-              Map.of(
-                  "id",
-                  "sidecar~127.0.0.1~echo-server-1." + NS + "~" + NS + ".svc.cluster.local",
-                  "metadata",
-                  Map.of(
-                      "GENERATOR",
-                      "grpc",
-                      "NAMESPACE",
-                      NS,
-                      "LABELS",
-                      Map.of("app", "echo-server"))),
-              "server_listener_resource_name_template",
-              "xds.istio.io/grpc/lds/inbound/%s");
+          EchoServers.bootstrap(
+              cp.xdsPort(),
+              "sidecar~127.0.0.1~echo-server-1." + NS + "~" + NS + ".svc.cluster.local",
+              Map.of("GENERATOR", "grpc", "NAMESPACE", NS, "LABELS", Map.of("app", "echo-server")));
+      bootstrap.put("server_listener_resource_name_template", "xds.istio.io/grpc/lds/inbound/%s");
       ServerServiceDefinition echo =
           ServerServiceDefinition.builder("isthmus.test.Echo")
               .addMethod(
