@@ -127,6 +127,15 @@ final class SecurityFilters {
             proxy.id());
         return denyAll().http();
       }
+      if (action != null && action.name().equals("DENY") && usesRequestAuth(e.spec().spec())) {
+        LOG.warn(
+            "DENY AuthorizationPolicy {}/{} matches JWT claims, which the proxyless gRPC server {}"
+                + " cannot verify; it denies every request",
+            e.namespace(),
+            e.name(),
+            proxy.id());
+        return denyAll().http();
+      }
       policies.add(
           new AuthzPolicy(e.namespace(), e.name(), e.spec().annotations(), e.spec().spec()));
     }
@@ -142,6 +151,37 @@ final class SecurityFilters {
           e);
       return denyAll().http();
     }
+  }
+
+  /**
+   * Whether a policy matches request principals or {@code request.auth.*} conditions: without a JWT
+   * filter (gRPC has none) such a DENY rule would never match and so never deny.
+   */
+  private static boolean usesRequestAuth(AuthorizationPolicy spec) {
+    if (spec.getRules() == null) {
+      return false;
+    }
+    for (var rule : spec.getRules()) {
+      if (rule.getFrom() != null) {
+        for (var from : rule.getFrom()) {
+          var src = from.getSource();
+          if (src != null
+              && ((src.getRequestPrincipals() != null && !src.getRequestPrincipals().isEmpty())
+                  || (src.getNotRequestPrincipals() != null
+                      && !src.getNotRequestPrincipals().isEmpty()))) {
+            return true;
+          }
+        }
+      }
+      if (rule.getWhen() != null) {
+        for (var when : rule.getWhen()) {
+          if (when.getKey() != null && when.getKey().startsWith("request.auth.")) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   /**

@@ -214,4 +214,60 @@ class AuthorizationPolicyListenerTest {
       assertThat(counted).as("one report for one version of one bad policy").hasSize(1);
     }
   }
+
+  static RBAC proxylessServerRules(AuthorizationPolicy policy) throws Exception {
+    ProxyNode server =
+        ProxyNode.parse(
+            Fixtures.node(
+                "sidecar~10.1.0.9~productpage-1.default~default.svc.cluster.local",
+                Map.of("GENERATOR", "grpc")));
+    server =
+        new ProxyNode(
+            server.id(),
+            server.type(),
+            server.ip(),
+            server.podName(),
+            server.namespace(),
+            Map.of("app", "productpage"));
+    ClusterState s =
+        ListenerGenerationTest.with(List.of(), List.of(), List.of(), false)
+            .withAuthorizationPolicies(List.of(policy));
+    ProxyResources r = ResourceGenerator.generate(Fixtures.build(s), server);
+    Listener l =
+        (Listener)
+            r.messages(Resources.V3.LISTENER_TYPE_URL)
+                .get("xds.istio.io/grpc/lds/inbound/0.0.0.0:9080");
+    assertThat(l).as("the server listener of the workload's port").isNotNull();
+    var hcm =
+        l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+    assertThat(hcm.getHttpFiltersList().get(hcm.getHttpFiltersCount() - 1).getName())
+        .isEqualTo("envoy.filters.http.router");
+    return hcm.getHttpFilters(0)
+        .getTypedConfig()
+        .unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)
+        .getRules();
+  }
+
+  @Test
+  void aProxylessServerDeniesEverythingRatherThanIgnoreAJwtDenyItCannotCheck() throws Exception {
+    RBAC paths = proxylessServerRules(denyAdmin(Map.of("app", "productpage")));
+    assertThat(paths.getAction()).isEqualTo(RBAC.Action.DENY);
+    assertThat(paths.getPoliciesMap()).containsOnlyKeys("ns[default]-policy[deny-admin]-rule[0]");
+
+    AuthorizationPolicy jwtDeny =
+        new AuthorizationPolicyBuilder(denyAdmin(Map.of("app", "productpage")))
+            .editSpec()
+            .editFirstRule()
+            .addNewFrom()
+            .withNewSource()
+            .withRequestPrincipals("https://issuer.example/bad-user")
+            .endSource()
+            .endFrom()
+            .endRule()
+            .endSpec()
+            .build();
+    RBAC all = proxylessServerRules(jwtDeny);
+    assertThat(all.getAction()).as("an ALLOW without policies").isEqualTo(RBAC.Action.ALLOW);
+    assertThat(all.getPoliciesMap()).isEmpty();
+  }
 }
