@@ -46,6 +46,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
   private final Clock clock;
   private final StatusBuilder statuses;
   private final Map<String, RenderResult> lastGood = new ConcurrentHashMap<>();
+  private final LastApplied lastApplied = new LastApplied();
   private final List<InstallListener> listeners;
   private final OperatorMetrics metrics;
   private final Set<String> namespaces;
@@ -152,6 +153,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
     }
     backoff.succeeded(key);
     lastGood.put(key, rendered);
+    lastApplied.record(client, iop);
     boolean newGeneration =
         previous == null
             || previous.observedGeneration == null
@@ -298,7 +300,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
     IstioOperatorStatus previous = iop.getStatus();
     long generation = iop.getMetadata().getGeneration();
     LOG.warning(key + ": invalid spec: " + String.join("; ", errors));
-    RenderResult good = lastGood.get(key);
+    RenderResult good = lastGood.computeIfAbsent(key, k -> recovered(client, iop));
     if (good != null) {
       // keep the previous good configuration in force (drift correction) without touching anything
       // else
@@ -312,6 +314,25 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
       events.warning(iop, "InvalidSpec", String.join("; ", errors));
     }
     return patchIfChanged(iop, previous, failed);
+  }
+
+  /**
+   * The render of the last applied spec, after a restart or a leader change emptied memory; null
+   * when there is none or it no longer renders.
+   */
+  private RenderResult recovered(KubernetesClient client, IstioOperator iop) {
+    return lastApplied
+        .load(client, iop)
+        .map(
+            applied -> {
+              try {
+                return renderer.apply(applied);
+              } catch (RuntimeException e) {
+                LOG.warning("the last applied spec no longer renders: " + e.getMessage());
+                return null;
+              }
+            })
+        .orElse(null);
   }
 
   private static boolean interrupted(Throwable e) {
