@@ -1,13 +1,12 @@
 package dev.isthmus.cli;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.isthmus.controlplane.server.HttpEndpoints;
+import dev.isthmus.controlplane.server.HttpEndpoints.Body;
+import dev.isthmus.controlplane.server.HttpEndpoints.Route;
 import dev.isthmus.operator.IsthmusOperator;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -16,22 +15,28 @@ import java.util.function.Supplier;
  * Prometheus text format.
  */
 final class OperatorEndpoints implements AutoCloseable {
-  private final HttpServer server;
+  private final HttpEndpoints server;
 
   OperatorEndpoints(int port, Supplier<IsthmusOperator> operator, PrometheusMeterRegistry registry)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(port), 0);
-    server.createContext("/q/health/ready", ex -> health(ex, ready(operator)));
-    server.createContext("/q/health/live", ex -> health(ex, live(operator)));
-    server.createContext("/q/health", ex -> health(ex, ready(operator) && live(operator)));
-    server.createContext(
-        "/q/metrics",
-        ex -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-    server.start();
+    server =
+        new HttpEndpoints(
+            port,
+            Map.of(
+                "/q/health/ready",
+                Route.open(() -> health(ready(operator))),
+                "/q/health/live",
+                Route.open(() -> health(live(operator))),
+                "/q/health",
+                Route.open(() -> health(ready(operator) && live(operator))),
+                "/q/metrics",
+                Route.open(
+                    () ->
+                        new Body("text/plain; version=0.0.4; charset=utf-8", registry.scrape()))));
   }
 
   int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   private static boolean ready(Supplier<IsthmusOperator> operator) {
@@ -44,21 +49,13 @@ final class OperatorEndpoints implements AutoCloseable {
     return op == null || op.healthy();
   }
 
-  private static void health(HttpExchange ex, boolean up) throws IOException {
-    send(ex, up ? 200 : 503, "application/json", "{\"status\":\"" + (up ? "UP" : "DOWN") + "\"}");
-  }
-
-  private static void send(HttpExchange ex, int code, String type, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", type);
-    ex.sendResponseHeaders(code, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
+  private static Body health(boolean up) {
+    return new Body(
+        "application/json", "{\"status\":\"" + (up ? "UP" : "DOWN") + "\"}", up ? 200 : 503);
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    server.close();
   }
 }

@@ -22,8 +22,17 @@ import java.util.function.Supplier;
 public final class HttpEndpoints implements AutoCloseable {
   static final int IDLE_SECONDS = 30;
 
-  /** A response body with its content type. */
-  public record Body(String contentType, String text) {}
+  /**
+   * A response: status, content type and body.
+   *
+   * @param status the HTTP status
+   */
+  public record Body(String contentType, String text, int status) {
+    /** A 200 response. */
+    public Body(String contentType, String text) {
+      this(contentType, text, 200);
+    }
+  }
 
   /**
    * Decides whether a caller may read a route.
@@ -120,7 +129,7 @@ public final class HttpEndpoints implements AutoCloseable {
     if (b == null) {
       return new Answer(503, "text/plain", "not ready\n");
     }
-    return new Answer(200, b.contentType(), b.text());
+    return new Answer(b.status(), b.contentType(), b.text());
   }
 
   private static InetAddress address(HttpServerRequest req) {
