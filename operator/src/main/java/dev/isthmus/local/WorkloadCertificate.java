@@ -1,11 +1,10 @@
 package dev.isthmus.local;
 
-import dev.isthmus.controlplane.ca.CaGrpc;
 import dev.isthmus.controlplane.ca.Pem;
 import dev.isthmus.controlplane.ca.proto.IstioCertificateRequest;
+import dev.isthmus.controlplane.ca.proto.IstioCertificateServiceGrpc;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -112,14 +111,14 @@ public final class WorkloadCertificate {
       headers.put(
           Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
       var response =
-          CaGrpc.createCertificate(
-              io.grpc.ClientInterceptors.intercept(
-                  channel, MetadataUtils.newAttachHeadersInterceptor(headers)),
-              CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS),
-              IstioCertificateRequest.newBuilder()
-                  .setCsr(csrPem)
-                  .setValidityDuration(3600)
-                  .build());
+          IstioCertificateServiceGrpc.newBlockingStub(channel)
+              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+              .withDeadlineAfter(20, TimeUnit.SECONDS)
+              .createCertificate(
+                  IstioCertificateRequest.newBuilder()
+                      .setCsr(csrPem)
+                      .setValidityDuration(3600)
+                      .build());
       List<X509Certificate> chain =
           response.getCertChainList().stream().map(Pem::certificate).toList();
       verify(chain, root);

@@ -2,6 +2,7 @@ package dev.isthmus.controlplane.ca;
 
 import dev.isthmus.controlplane.ca.proto.IstioCertificateRequest;
 import dev.isthmus.controlplane.ca.proto.IstioCertificateResponse;
+import dev.isthmus.controlplane.ca.proto.IstioCertificateServiceGrpc;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -42,8 +43,10 @@ public final class CertificateService implements BindableService {
 
   @Override
   public ServerServiceDefinition bindService() {
-    return ServerServiceDefinition.builder(CaGrpc.SERVICE)
-        .addMethod(CaGrpc.CREATE_CERTIFICATE, ServerCalls.asyncUnaryCall(this::createCertificate))
+    return ServerServiceDefinition.builder(IstioCertificateServiceGrpc.SERVICE_NAME)
+        .addMethod(
+            IstioCertificateServiceGrpc.getCreateCertificateMethod(),
+            ServerCalls.asyncUnaryCall(this::createCertificate))
         .build();
   }
 

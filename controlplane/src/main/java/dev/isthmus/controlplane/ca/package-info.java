@@ -3,8 +3,8 @@
  *
  * <p>{@link dev.isthmus.controlplane.ca.Citadel} is the entry point. It serves {@code
  * istio.v1.auth.IstioCertificateService/CreateCertificate} ({@link
- * dev.isthmus.controlplane.ca.CertificateService}, described on the wire by {@link
- * dev.isthmus.controlplane.ca.CaGrpc}); authenticates callers by TLS client certificate or by a
+ * dev.isthmus.controlplane.ca.CertificateService}, with the stub protoc generates from {@code
+ * src/main/proto/istio/v1/auth/ca.proto}); authenticates callers by TLS client certificate or by a
  * service-account token checked with TokenReview ({@link
  * dev.isthmus.controlplane.ca.CallerAuthenticator}); validates CSRs ({@link
  * dev.isthmus.controlplane.ca.CsrValidator}); signs with BouncyCastle ({@link

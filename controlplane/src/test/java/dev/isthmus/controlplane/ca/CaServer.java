@@ -2,9 +2,9 @@ package dev.isthmus.controlplane.ca;
 
 import dev.isthmus.controlplane.ca.proto.IstioCertificateRequest;
 import dev.isthmus.controlplane.ca.proto.IstioCertificateResponse;
+import dev.isthmus.controlplane.ca.proto.IstioCertificateServiceGrpc;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -92,11 +92,14 @@ final class CaServer implements AutoCloseable {
       if (token != null) {
         headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + token);
       }
-      return CaGrpc.createCertificate(
-          io.grpc.ClientInterceptors.intercept(
-              channel, MetadataUtils.newAttachHeadersInterceptor(headers)),
-          CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
-          IstioCertificateRequest.newBuilder().setCsr(csr).setValidityDuration(seconds).build());
+      return IstioCertificateServiceGrpc.newBlockingStub(channel)
+          .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .createCertificate(
+              IstioCertificateRequest.newBuilder()
+                  .setCsr(csr)
+                  .setValidityDuration(seconds)
+                  .build());
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
