@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import io.fabric8.istio.api.security.v1.AuthorizationPolicyBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -269,5 +270,60 @@ class AuthorizationPolicyListenerTest {
     RBAC all = proxylessServerRules(jwtDeny);
     assertThat(all.getAction()).as("an ALLOW without policies").isEqualTo(RBAC.Action.ALLOW);
     assertThat(all.getPoliciesMap()).isEmpty();
+  }
+
+  @Test
+  void aGatewaySelectedByAPolicyEnforcesItOnHttpAndPassthroughListeners() throws Exception {
+    io.fabric8.istio.api.networking.v1.Gateway gw =
+        Serialization.unmarshal(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: istio-system}
+            spec:
+              selector: {istio: ingressgateway}
+              servers:
+              - port: {number: 80, name: http, protocol: HTTP}
+                hosts: [bookinfo.example.com]
+              - port: {number: 15443, name: tls, protocol: TLS}
+                hosts: ["*.pass.example.com"]
+                tls: {mode: PASSTHROUGH}
+            """,
+            io.fabric8.istio.api.networking.v1.Gateway.class);
+    io.fabric8.istio.api.networking.v1.VirtualService pass =
+        Serialization.unmarshal(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: pass, namespace: default}
+            spec:
+              hosts: [a.pass.example.com]
+              gateways: [istio-system/gw]
+              tls:
+              - match: [{sniHosts: [a.pass.example.com]}]
+                route: [{destination: {host: reviews, port: {number: 9080}}}]
+            """,
+            io.fabric8.istio.api.networking.v1.VirtualService.class);
+    AuthorizationPolicy deny =
+        new AuthorizationPolicyBuilder(denyAdmin(Map.of("istio", "ingressgateway")))
+            .editMetadata()
+            .withNamespace("istio-system")
+            .endMetadata()
+            .build();
+    ClusterState s =
+        ListenerGenerationTest.with(List.of(pass), List.of(gw), List.of(), true)
+            .withAuthorizationPolicies(List.of(deny));
+    ProxyResources r =
+        ResourceGenerator.generate(
+            Fixtures.build(s),
+            Fixtures.sidecar("10.1.0.50", "ingress", "istio-system")
+                .withType(ProxyNode.Type.ROUTER));
+    Listener http = ListenerGenerationTest.listener(r, "0.0.0.0_80");
+    assertThat(httpFilters(http.getFilterChains(0)).get(0)).isEqualTo("envoy.filters.http.rbac");
+    Listener tls = ListenerGenerationTest.listener(r, "0.0.0.0_15443");
+    assertThat(tls.getFilterChainsList())
+        .isNotEmpty()
+        .allSatisfy(
+            fc -> assertThat(fc.getFilters(0).getName()).isEqualTo("envoy.filters.network.rbac"));
   }
 }
