@@ -23,8 +23,9 @@ import java.util.TreeMap;
  * the port, its connection manager, the route configuration it names, the virtual host for the
  * {@code Host} header (exact, then the longest suffix wildcard, then the longest prefix wildcard,
  * then {@code *}), the first route whose path, header and query matchers accept the request, and
- * what that route does. It is a stand-in for Envoy's routing, not Envoy: it covers what the control
- * plane emits, and fails loudly on a matcher it does not know.
+ * what that route does, with the names of its per-filter configurations (fault, CORS). It is a
+ * stand-in for Envoy's routing, not Envoy: it covers what the control plane emits, and fails loudly
+ * on a matcher it does not know.
  */
 final class Simulation {
   private Simulation() {}
@@ -64,10 +65,24 @@ final class Simulation {
       Integer retries,
       boolean fault,
       List<String> mirrors,
+      java.util.Set<String> perFilter,
       String error) {
     static Outcome error(String why) {
       return new Outcome(
-          null, null, null, Map.of(), null, null, null, null, null, null, false, List.of(), why);
+          null,
+          null,
+          null,
+          Map.of(),
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          false,
+          List.of(),
+          java.util.Set.of(),
+          why);
     }
   }
 
@@ -162,6 +177,7 @@ final class Simulation {
         retries,
         fault,
         mirrors,
+        new java.util.TreeSet<>(route.getTypedPerFilterConfigMap().keySet()),
         null);
   }
 

@@ -53,18 +53,149 @@ class SimulationTest {
   }
 
   static Outcome run(String vsYaml, Call call) {
+    return run(vsYaml, call, false);
+  }
+
+  /** The call from the productpage sidecar, or from the ingress gateway pod. */
+  static Outcome run(String yaml, Call call, boolean fromGateway) {
     List<VirtualService> vss = new ArrayList<>();
-    if (vsYaml != null) {
-      vss.add(Serialization.unmarshal(vsYaml, VirtualService.class));
+    List<io.fabric8.istio.api.networking.v1.Gateway> gws = new ArrayList<>();
+    if (yaml != null) {
+      for (String doc : yaml.split("(?m)^---\\s*$")) {
+        if (doc.contains("kind: Gateway")) {
+          gws.add(Serialization.unmarshal(doc, io.fabric8.istio.api.networking.v1.Gateway.class));
+        } else if (!doc.isBlank()) {
+          vss.add(Serialization.unmarshal(doc, VirtualService.class));
+        }
+      }
     }
     ClusterState s =
-        Fixtures.reviews()
-            .withVirtualServices(vss)
+        ListenerGenerationTest.with(vss, gws, List.of(), fromGateway)
             .withDestinationRules(List.of(Serialization.unmarshal(SUBSETS, DestinationRule.class)));
-    ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(s), Fixtures.sidecar("10.1.0.9", "productpage", "default"));
-    return Simulation.outbound(r, call);
+    ProxyNode from =
+        fromGateway
+            ? Fixtures.sidecar("10.1.0.50", "ingress", "istio-system")
+                .withType(ProxyNode.Type.ROUTER)
+            : Fixtures.sidecar("10.1.0.9", "productpage", "default");
+    return Simulation.outbound(ResourceGenerator.generate(Fixtures.build(s), from), call);
+  }
+
+  static final String GATEWAY =
+      """
+      apiVersion: networking.istio.io/v1
+      kind: Gateway
+      metadata: {name: gw, namespace: istio-system}
+      spec:
+        selector: {istio: ingressgateway}
+        servers:
+        - port: {number: 80, name: http, protocol: HTTP}
+          hosts: ["*.example.com"]
+      ---
+      """;
+
+  static Stream<Arguments> gatewayCases() {
+    String twoVirtualServices =
+        GATEWAY
+            + """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: shop, namespace: default}
+            spec:
+              hosts: [shop.example.com]
+              gateways: [istio-system/gw]
+              http:
+              - match: [{uri: {prefix: /reviews}}]
+                route: [{destination: {host: reviews, subset: v2, port: {number: 9080}}}]
+              - route: [{destination: {host: productpage, port: {number: 9080}}}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: api, namespace: default}
+            spec:
+              hosts: [api.example.com]
+              gateways: [istio-system/gw]
+              http:
+              - corsPolicy: {allowOrigins: [{exact: "https://shop.example.com"}]}
+                route: [{destination: {host: reviews, subset: v1, port: {number: 9080}}}]
+            """;
+    String delegating =
+        GATEWAY
+            + """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: root, namespace: default}
+            spec:
+              hosts: [shop.example.com]
+              gateways: [istio-system/gw]
+              http:
+              - match: [{uri: {prefix: /reviews}}]
+                delegate: {name: reviews-delegate, namespace: default}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: reviews-delegate, namespace: default}
+            spec:
+              http:
+              - match: [{uri: {prefix: /reviews/v2}}]
+                route: [{destination: {host: reviews, subset: v2, port: {number: 9080}}}]
+              - route: [{destination: {host: reviews, subset: v1, port: {number: 9080}}}]
+            """;
+    String productpage = "outbound|9080||productpage.default.svc.cluster.local";
+    return Stream.of(
+        c(
+            "gateway: path routes to a subset",
+            twoVirtualServices,
+            get80("shop.example.com", "/reviews/1"),
+            o -> V2.equals(o.cluster()),
+            V2),
+        c(
+            "gateway: default route of the host",
+            twoVirtualServices,
+            get80("shop.example.com", "/"),
+            o -> productpage.equals(o.cluster()),
+            productpage),
+        c(
+            "gateway: CORS on the route of another host",
+            twoVirtualServices,
+            get80("api.example.com", "/"),
+            o -> V1.equals(o.cluster()) && o.perFilter().contains(RoutePolicies.CORS_FILTER),
+            V1 + " with CORS"),
+        c(
+            "gateway: a host the Gateway does not serve",
+            twoVirtualServices,
+            get80("other.org", "/"),
+            o -> o.error() != null || o.directStatus() != null,
+            "no route"),
+        c(
+            "delegate: the delegate's own match, within the root's",
+            delegating,
+            get80("shop.example.com", "/reviews/v2/x"),
+            o -> V2.equals(o.cluster()),
+            V2),
+        c(
+            "delegate: the delegate's default",
+            delegating,
+            get80("shop.example.com", "/reviews/x"),
+            o -> V1.equals(o.cluster()),
+            V1),
+        c(
+            "delegate: outside the root's match",
+            delegating,
+            get80("shop.example.com", "/other"),
+            o -> o.error() != null || o.directStatus() != null,
+            "no route"));
+  }
+
+  static Call get80(String host, String path) {
+    return Call.get(80, host, path);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("gatewayCases")
+  void aRequestAtTheGatewayGoesWhereTheConfigurationSays(
+      String name, String yaml, Call call, Predicate<Outcome> expect, String says) {
+    Outcome o = run(yaml, call, true);
+    assertThat(expect.test(o)).as("%s: expected %s, got %s", name, says, o).isTrue();
   }
 
   static Call get(String host, String path) {
