@@ -163,6 +163,9 @@ class ConformanceTest {
     table.append(
         String.format("%-48s %4d/%-4d %4d/%-4d%n", "TOTAL", found, objects, matched, fields));
     System.out.println(table);
+    System.out.printf(
+        "manifest-generate conformance: %d/%d objects found, %d/%d key fields match%n",
+        found, objects, matched, fields);
     allDiffs.forEach(d -> System.out.println("  " + d));
     assertThat(found).as("object identities").isEqualTo(objects);
     assertThat(matched * 100 / fields).as("key fields matched (%)").isGreaterThanOrEqualTo(97);
