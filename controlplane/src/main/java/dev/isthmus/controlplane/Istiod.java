@@ -101,37 +101,13 @@ public final class Istiod implements AutoCloseable {
     }
   }
 
-  private static String value(String[] args, int flag) {
-    if (flag + 1 >= args.length) {
-      throw new IllegalArgumentException(args[flag] + ": missing value");
-    }
-    return args[flag + 1];
-  }
-
   /**
-   * {@code isthmus controlplane [--namespace NS] [--revision REV] [--debug-open]}: runs against the
-   * current kubeconfig (or in-cluster service account) until the JVM stops. {@code --debug-open}
-   * serves {@code /debug/*} on the monitoring port to every caller, not only to localhost and to
-   * callers authenticated as the control plane's namespace.
+   * Runs the control plane of {@code config} against the current kubeconfig (or in-cluster service
+   * account) until the JVM stops; the webhooks listen on 15017.
    */
-  public static void main(String... args) throws InterruptedException {
-    ControlPlaneConfig config = ControlPlaneConfig.defaults();
-    String ns = System.getenv().getOrDefault("POD_NAMESPACE", config.namespace());
-    String rev = System.getenv().getOrDefault("REVISION", config.revision());
-    boolean debugOpen = false;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--namespace" -> ns = value(args, i++);
-        case "--revision" -> rev = value(args, i++);
-        case "--debug-open" -> debugOpen = true;
-        default ->
-            throw new IllegalArgumentException(
-                "unknown flag "
-                    + args[i]
-                    + " (expected --namespace NS, --revision REV, --debug-open)");
-      }
-    }
-    config = config.withNamespace(ns).withRevision(rev).withDebugOpen(debugOpen);
+  public static void run(ControlPlaneConfig config) throws InterruptedException {
+    String ns = config.namespace();
+    String rev = config.revision();
     KubernetesClient client = new KubernetesClientBuilder().build();
     CountDownLatch stop = new CountDownLatch(1);
     try (Istiod istiod = start(config, 15017, client)) {

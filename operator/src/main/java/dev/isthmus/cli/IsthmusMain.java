@@ -57,23 +57,9 @@ public class IsthmusMain implements QuarkusApplication {
       case "operator":
         return OperatorCommand.run(rest, out, err);
       case "controlplane":
-        try {
-          dev.isthmus.controlplane.Istiod.main(rest);
-          return 0;
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return 1;
-        } catch (IllegalArgumentException e) {
-          err.println("isthmus controlplane: " + e.getMessage());
-          return 1;
-        }
+        return ControlPlaneCommand.run(rest, out, err);
       case "up":
-        try {
-          return UpCommand.run(rest, out, err);
-        } catch (Exception e) {
-          err.println("isthmus up: " + e.getMessage());
-          return 1;
-        }
+        return UpCommand.run(rest, out, err);
       case "version":
       case "--version":
         out.println("isthmus " + version());

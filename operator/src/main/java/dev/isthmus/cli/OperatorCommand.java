@@ -11,6 +11,10 @@ import io.quarkus.runtime.Quarkus;
 import java.io.PrintStream;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code isthmus operator [--namespaces NS,...] [--leader-election-namespace NS] [--http-port N]
@@ -20,70 +24,60 @@ import java.util.TreeSet;
  * WatchedNamespaces}); there is no all-namespaces mode. {@code --crds=external} is for OLM, which
  * installs the CRDs from the bundle: the operator then only checks them.
  */
-final class OperatorCommand {
+@Command(
+    name = "isthmus operator",
+    mixinStandardHelpOptions = true,
+    description = "Runs the IstioOperator controller against the current kubeconfig.")
+final class OperatorCommand implements Callable<Integer> {
   private static volatile IsthmusOperator running;
 
-  private OperatorCommand() {}
+  @Option(
+      names = "--namespaces",
+      paramLabel = "NS,...",
+      description = "namespaces whose IstioOperators are reconciled")
+  String namespacesFlag;
+
+  @Option(
+      names = "--leader-election-namespace",
+      paramLabel = "NS",
+      description = "namespace of the leader-election Lease (default: POD_NAMESPACE)")
+  String leaderNamespace = System.getenv("POD_NAMESPACE");
+
+  @Option(names = "--http-port", paramLabel = "N", description = "health and metrics port")
+  int port = 8383;
+
+  @Option(
+      names = "--crds",
+      paramLabel = "apply|external",
+      converter = CrdPolicyConverter.class,
+      description = "install the CRDs (apply) or only check them (external, under OLM)")
+  CrdPolicy crds = CrdPolicy.APPLY;
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  private OperatorCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
 
   static IsthmusOperator running() {
     return running;
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    String namespacesFlag = null;
-    String leaderNamespace = System.getenv("POD_NAMESPACE");
-    int port = 8383;
-    CrdPolicy crds = CrdPolicy.APPLY;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--namespaces" -> {
-          if (++i >= args.length) {
-            err.println("isthmus operator: --namespaces needs a value");
-            return 1;
-          }
-          namespacesFlag = args[i];
-        }
-        case "--leader-election-namespace" -> {
-          if (++i >= args.length) {
-            err.println("isthmus operator: --leader-election-namespace needs a value");
-            return 1;
-          }
-          leaderNamespace = args[i];
-        }
-        case "--http-port" -> {
-          if (++i >= args.length) {
-            err.println("isthmus operator: --http-port needs a value");
-            return 1;
-          }
-          port = Integer.parseInt(args[i]);
-        }
-        case "--crds" -> {
-          if (++i >= args.length) {
-            err.println("isthmus operator: --crds needs a value (apply or external)");
-            return 1;
-          }
-          try {
-            crds = CrdPolicy.parse(args[i]);
-          } catch (IllegalArgumentException e) {
-            err.println("isthmus operator: " + e.getMessage());
-            return 1;
-          }
-        }
-        default -> {
-          if (args[i].startsWith("--crds=")) {
-            try {
-              crds = CrdPolicy.parse(args[i].substring("--crds=".length()));
-            } catch (IllegalArgumentException e) {
-              err.println("isthmus operator: " + e.getMessage());
-              return 1;
-            }
-            continue;
-          }
-          err.println("isthmus operator: unknown flag " + args[i]);
-          return 1;
-        }
-      }
+    return Cli.execute(new OperatorCommand(out, err), "operator", args, out, err);
+  }
+
+  static final class CrdPolicyConverter implements CommandLine.ITypeConverter<CrdPolicy> {
+    @Override
+    public CrdPolicy convert(String value) {
+      return CrdPolicy.parse(value);
     }
+  }
+
+  @Override
+  public Integer call() {
     Set<String> namespaces;
     try {
       namespaces = WatchedNamespaces.resolve(namespacesFlag, System.getenv());

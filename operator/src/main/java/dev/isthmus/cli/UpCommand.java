@@ -19,6 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code isthmus up [--embedded] [-f FILE]}: with no cluster configured (or with {@code
@@ -27,28 +30,35 @@ import java.util.Set;
  * certificate and an xDS-routed gRPC call — and stays up until Ctrl-C. With a cluster in the
  * kubeconfig it installs the CRDs and the operator there instead.
  */
-final class UpCommand {
-  private UpCommand() {}
+@Command(
+    name = "isthmus up",
+    mixinStandardHelpOptions = true,
+    description = "Runs everything locally, or installs the operator into the configured cluster.")
+final class UpCommand implements Callable<Integer> {
+  @Option(names = "--embedded", description = "run locally even when a cluster is configured")
+  boolean embedded;
 
-  static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-    boolean embedded = false;
-    String iopYaml = LocalMesh.DEFAULT_IOP;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--embedded" -> embedded = true;
-        case "-f", "--filename" -> {
-          if (++i >= args.length) {
-            err.println("isthmus up: -f needs a file");
-            return 1;
-          }
-          iopYaml = Files.readString(Path.of(args[i]));
-        }
-        default -> {
-          err.println("isthmus up: unknown flag " + args[i] + " (expected --embedded, -f FILE)");
-          return 1;
-        }
-      }
-    }
+  @Option(
+      names = {"-f", "--filename"},
+      paramLabel = "FILE",
+      description = "the IstioOperator to install instead of the built-in one")
+  Path file;
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  private UpCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    return Cli.execute(new UpCommand(out, err), "up", args, out, err);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    String iopYaml = file == null ? LocalMesh.DEFAULT_IOP : Files.readString(file);
     if (!embedded && clusterConfigured()) {
       return installIntoCluster(out);
     }

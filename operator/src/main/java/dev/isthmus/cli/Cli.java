@@ -1,0 +1,33 @@
+package dev.isthmus.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+
+/**
+ * {@code Cli} runs one {@code isthmus} verb's picocli command with the CLI's conventions: output on
+ * {@code out}, messages on {@code err} prefixed with the verb ({@code isthmus operator: ...}), exit
+ * code 1 for a bad flag or a failure, 0 for success and for {@code --help}.
+ */
+final class Cli {
+  private Cli() {}
+
+  static int execute(Object command, String verb, String[] args, PrintStream out, PrintStream err) {
+    CommandLine cl = new CommandLine(command);
+    cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+    cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+    cl.setParameterExceptionHandler(
+        (e, a) -> {
+          err.println("isthmus " + verb + ": " + e.getMessage());
+          e.getCommandLine().usage(err);
+          return 1;
+        });
+    cl.setExecutionExceptionHandler(
+        (e, c, parsed) -> {
+          err.println("isthmus " + verb + ": " + e.getMessage());
+          return 1;
+        });
+    return cl.execute(args);
+  }
+}
