@@ -18,6 +18,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ManifestCli} implements {@code manifest generate} and {@code profile list|dump}. Reading
@@ -92,33 +95,50 @@ public final class ManifestCli {
     return Yamls.toYaml(Yamls.sorted(tree));
   }
 
-  private static String generate(List<String> args, PrintStream err) {
+  /** The flags of {@code manifest generate}, as istioctl names them. */
+  @Command(name = "manifest generate")
+  static final class GenerateFlags {
+    @Option(
+        names = {"-f", "--filename"},
+        paramLabel = "FILE")
     List<String> files = new ArrayList<>();
+
+    @Option(
+        names = {"-s", "--set"},
+        paramLabel = "PATH=VALUE")
     List<String> sets = new ArrayList<>();
+
+    @Option(
+        names = {"-r", "--revision"},
+        paramLabel = "REV")
+    String revision;
+
+    @Option(names = "--component", paramLabel = "NAME")
     List<String> only = new ArrayList<>();
-    String revision = null;
-    boolean force = false;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      String inline =
-          a.contains("=") && a.startsWith("--") ? a.substring(a.indexOf('=') + 1) : null;
-      String flag = inline != null ? a.substring(0, a.indexOf('=')) : a;
-      if (flag.equals("--force")) {
-        force = true;
-        continue;
-      }
-      if (!List.of("-f", "--filename", "-s", "--set", "-r", "--revision", "--component")
-          .contains(flag)) {
-        throw new UsageException("unknown flag: " + a);
-      }
-      String v = inline != null ? inline : value(args, ++i, flag);
-      switch (flag) {
-        case "-f", "--filename" -> files.add(v);
-        case "-s", "--set" -> sets.add(v);
-        case "-r", "--revision" -> revision = v;
-        default -> only.add(v);
-      }
+
+    @Option(names = "--force")
+    boolean force;
+  }
+
+  static GenerateFlags parse(List<String> args) {
+    GenerateFlags flags = new GenerateFlags();
+    try {
+      new CommandLine(flags).parseArgs(args.toArray(String[]::new));
+    } catch (CommandLine.UnmatchedArgumentException e) {
+      throw new UsageException("unknown flag: " + String.join(" ", e.getUnmatched()));
+    } catch (CommandLine.ParameterException e) {
+      throw new UsageException(e.getMessage());
     }
+    return flags;
+  }
+
+  private static String generate(List<String> args, PrintStream err) {
+    GenerateFlags flags = parse(args);
+    List<String> files = flags.files;
+    List<String> sets = flags.sets;
+    List<String> only = flags.only;
+    String revision = flags.revision;
+    boolean force = flags.force;
     List<String> docs = new ArrayList<>();
     for (String f : files) {
       docs.add(read(f, "-f"));
@@ -152,13 +172,6 @@ public final class ManifestCli {
           List.of("--component: no enabled component matches " + String.join(", ", only)));
     }
     return sb.toString();
-  }
-
-  private static String value(List<String> args, int i, String flag) {
-    if (i >= args.size()) {
-      throw new UsageException(flag + ": missing value");
-    }
-    return args.get(i);
   }
 
   private static String read(String file, String what) {
