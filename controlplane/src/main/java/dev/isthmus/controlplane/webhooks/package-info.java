@@ -23,7 +23,7 @@
  *
  * As Istio's injector: the templates of the {@code istio-sidecar-injector[-<rev>]} ConfigMap
  * ({@code config.templates}, including custom ones from {@code sidecarInjectorWebhook.templates})
- * are Go templates, evaluated by the {@code inject.gotmpl} engine (Go's {@code text/template}
+ * are Go templates, evaluated by the {@code gotmpl} module's engine (Go's {@code text/template}
  * language with Sprig and Istio's template functions) against Istio's template data ({@code
  * .ObjectMeta}, {@code .Spec}, {@code .Values}, {@code .ProxyConfig}, {@code .MeshConfig}, ...).
  * The pod picks templates with {@code inject.istio.io/templates}, else {@code defaultTemplates}

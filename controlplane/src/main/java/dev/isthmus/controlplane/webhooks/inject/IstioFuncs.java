@@ -1,8 +1,8 @@
 package dev.isthmus.controlplane.webhooks.inject;
 
-import dev.isthmus.controlplane.webhooks.inject.gotmpl.Function;
-import dev.isthmus.controlplane.webhooks.inject.gotmpl.GoStruct;
-import dev.isthmus.controlplane.webhooks.inject.gotmpl.GoValues;
+import dev.isthmus.gotmpl.Function;
+import dev.isthmus.gotmpl.GoStruct;
+import dev.isthmus.gotmpl.GoValues;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -2,8 +2,8 @@ package dev.isthmus.controlplane.webhooks.inject;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.isthmus.controlplane.webhooks.inject.gotmpl.GoStruct;
-import dev.isthmus.controlplane.webhooks.inject.gotmpl.GoValues;
+import dev.isthmus.gotmpl.GoStruct;
+import dev.isthmus.gotmpl.GoValues;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;

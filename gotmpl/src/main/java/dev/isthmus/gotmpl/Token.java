@@ -1,4 +1,4 @@
-package dev.isthmus.controlplane.webhooks.inject.gotmpl;
+package dev.isthmus.gotmpl;
 
 /**
  * {@code Token} is one lexical item of a template.

@@ -1,8 +1,8 @@
-package dev.isthmus.controlplane.webhooks.inject.gotmpl;
+package dev.isthmus.gotmpl;
 
-import dev.isthmus.controlplane.webhooks.inject.gotmpl.Node.Command;
-import dev.isthmus.controlplane.webhooks.inject.gotmpl.Node.Operand;
-import dev.isthmus.controlplane.webhooks.inject.gotmpl.Node.Pipeline;
+import dev.isthmus.gotmpl.Node.Command;
+import dev.isthmus.gotmpl.Node.Operand;
+import dev.isthmus.gotmpl.Node.Pipeline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,8 @@
-package dev.isthmus.controlplane.webhooks.inject.gotmpl;
+package dev.isthmus.gotmpl;
 
-import static dev.isthmus.controlplane.webhooks.inject.gotmpl.GoValues.print;
-import static dev.isthmus.controlplane.webhooks.inject.gotmpl.GoValues.toLong;
-import static dev.isthmus.controlplane.webhooks.inject.gotmpl.GoValues.truth;
+import static dev.isthmus.gotmpl.GoValues.print;
+import static dev.isthmus.gotmpl.GoValues.toLong;
+import static dev.isthmus.gotmpl.GoValues.truth;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,4 +1,4 @@
-package dev.isthmus.controlplane.webhooks.inject.gotmpl;
+package dev.isthmus.gotmpl;
 
 /**
  * {@code TemplateException} reports a template that does not parse or fails to execute, in Go's

@@ -1,6 +1,6 @@
-package dev.isthmus.controlplane.webhooks.inject.gotmpl;
+package dev.isthmus.gotmpl;
 
-import dev.isthmus.controlplane.webhooks.inject.gotmpl.Token.Kind;
+import dev.isthmus.gotmpl.Token.Kind;
 import java.util.ArrayList;
 import java.util.List;
 

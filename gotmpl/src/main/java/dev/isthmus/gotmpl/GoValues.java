@@ -1,4 +1,4 @@
-package dev.isthmus.controlplane.webhooks.inject.gotmpl;
+package dev.isthmus.gotmpl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;

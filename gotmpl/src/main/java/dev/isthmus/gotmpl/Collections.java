@@ -1,9 +1,9 @@
-package dev.isthmus.controlplane.webhooks.inject.gotmpl;
+package dev.isthmus.gotmpl;
 
-import static dev.isthmus.controlplane.webhooks.inject.gotmpl.GoValues.print;
-import static dev.isthmus.controlplane.webhooks.inject.gotmpl.GoValues.toList;
-import static dev.isthmus.controlplane.webhooks.inject.gotmpl.GoValues.toLong;
-import static dev.isthmus.controlplane.webhooks.inject.gotmpl.GoValues.truth;
+import static dev.isthmus.gotmpl.GoValues.print;
+import static dev.isthmus.gotmpl.GoValues.toList;
+import static dev.isthmus.gotmpl.GoValues.toLong;
+import static dev.isthmus.gotmpl.GoValues.truth;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

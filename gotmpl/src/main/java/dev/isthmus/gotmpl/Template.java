@@ -1,4 +1,4 @@
-package dev.isthmus.controlplane.webhooks.inject.gotmpl;
+package dev.isthmus.gotmpl;
 
 import java.util.HashMap;
 import java.util.List;
