@@ -111,8 +111,10 @@ public final class Crds {
 
   /** True when the CRD reports the Established condition. */
   public static boolean established(CustomResourceDefinition crd) {
+    // a CRD seen right after its creation may have a status without conditions yet
     return crd != null
         && crd.getStatus() != null
+        && crd.getStatus().getConditions() != null
         && crd.getStatus().getConditions().stream()
             .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
