@@ -119,6 +119,50 @@ final class Simulation {
     return route(rc, call);
   }
 
+  /** Where a TCP connection goes: the tcp_proxy's cluster or weighted clusters. */
+  record Connection(String listener, String cluster, Map<String, Integer> weighted, String error) {}
+
+  /**
+   * Walks a TCP connection to {@code ip:port} (with TLS {@code sni}, or null for plain TCP): the
+   * listener {@code <ip>_<port>}, else {@code 0.0.0.0_<port>}, then its first filter chain whose
+   * server names (when it has any) contain the SNI, then the chain's {@code tcp_proxy}.
+   */
+  static Connection connect(ProxyResources r, String ip, int port, String sni) {
+    var listeners = r.messages(Resources.V3.LISTENER_TYPE_URL);
+    Listener l = (Listener) listeners.get(ip + "_" + port);
+    if (l == null) {
+      l = (Listener) listeners.get("0.0.0.0_" + port);
+    }
+    if (l == null) {
+      return new Connection(null, null, Map.of(), "no listener for " + ip + ":" + port);
+    }
+    for (FilterChain fc : l.getFilterChainsList()) {
+      var names = fc.getFilterChainMatch().getServerNamesList();
+      if (!names.isEmpty() && (sni == null || names.stream().noneMatch(n -> sniMatches(n, sni)))) {
+        continue;
+      }
+      for (var f : fc.getFiltersList()) {
+        if (f.getName().equals("envoy.filters.network.tcp_proxy")) {
+          var t =
+              unpack(
+                  f.getTypedConfig(),
+                  io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.class);
+          Map<String, Integer> weighted = new LinkedHashMap<>();
+          t.getWeightedClusters()
+              .getClustersList()
+              .forEach(w -> weighted.put(w.getName(), w.getWeight()));
+          return new Connection(
+              l.getName(), t.getCluster().isEmpty() ? null : t.getCluster(), weighted, null);
+        }
+      }
+    }
+    return new Connection(l.getName(), null, Map.of(), "no filter chain accepts the connection");
+  }
+
+  private static boolean sniMatches(String pattern, String sni) {
+    return pattern.equals(sni) || (pattern.startsWith("*.") && sni.endsWith(pattern.substring(1)));
+  }
+
   /** Routes {@code call} through a route configuration. */
   static Outcome route(RouteConfiguration rc, Call call) {
     VirtualHost vh = virtualHost(rc, call.host());

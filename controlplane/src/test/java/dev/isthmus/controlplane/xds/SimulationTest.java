@@ -359,4 +359,105 @@ class SimulationTest {
     Outcome o = run(vsYaml, call);
     assertThat(expect.test(o)).as("%s: expected %s, got %s", name, says, o).isTrue();
   }
+
+  static Stream<Arguments> connections() {
+    String mongo = "outbound|27017||mongo.default.svc.cluster.local";
+    String mongoV1 = "outbound|27017|v1|mongo.default.svc.cluster.local";
+    String mongoV2 = "outbound|27017|v2|mongo.default.svc.cluster.local";
+    String tcpSplit =
+        """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: mongo, namespace: default}
+        spec:
+          hosts: [mongo]
+          tcp:
+          - route:
+            - {destination: {host: mongo, subset: v1}, weight: 70}
+            - {destination: {host: mongo, subset: v2}, weight: 30}
+        """;
+    String tlsBySni =
+        """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: secure, namespace: default}
+        spec:
+          hosts: [secure, a.secure.example.com]
+          tls:
+          - match: [{sniHosts: [a.secure.example.com], port: 443}]
+            route: [{destination: {host: reviews, port: {number: 9080}}}]
+        """;
+    return Stream.of(
+        Arguments.of(
+            "plain TCP: the service's cluster",
+            null,
+            "10.96.0.20",
+            27017,
+            null,
+            (Predicate<Simulation.Connection>) c -> mongo.equals(c.cluster()),
+            mongo),
+        Arguments.of(
+            "TCP route split by weight",
+            tcpSplit,
+            "10.96.0.20",
+            27017,
+            null,
+            (Predicate<Simulation.Connection>)
+                c -> Map.of(mongoV1, 70, mongoV2, 30).equals(c.weighted()),
+            "70/30"),
+        Arguments.of(
+            "TLS route by SNI",
+            tlsBySni,
+            "10.96.0.30",
+            443,
+            "a.secure.example.com",
+            (Predicate<Simulation.Connection>) c -> ALL.equals(c.cluster()),
+            ALL),
+        Arguments.of(
+            "TLS without a matching route: the service itself",
+            tlsBySni,
+            "10.96.0.30",
+            443,
+            "secure.default.svc.cluster.local",
+            (Predicate<Simulation.Connection>)
+                c -> "outbound|443||secure.default.svc.cluster.local".equals(c.cluster()),
+            "outbound|443||secure.default.svc.cluster.local"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("connections")
+  void aConnectionGoesWhereTheConfigurationSays(
+      String name,
+      String vsYaml,
+      String ip,
+      int port,
+      String sni,
+      Predicate<Simulation.Connection> expect,
+      String says) {
+    List<VirtualService> vss = new ArrayList<>();
+    if (vsYaml != null) {
+      vss.add(Serialization.unmarshal(vsYaml, VirtualService.class));
+    }
+    DestinationRule mongoSubsets =
+        Serialization.unmarshal(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: mongo, namespace: default}
+            spec:
+              host: mongo
+              subsets:
+              - {name: v1, labels: {version: v1}}
+              - {name: v2, labels: {version: v2}}
+            """,
+            DestinationRule.class);
+    ClusterState s = TcpTlsRouteTest.with(vss).withDestinationRules(List.of(mongoSubsets));
+    Simulation.Connection c =
+        Simulation.connect(
+            ResourceGenerator.generate(Fixtures.build(s), TcpTlsRouteTest.PRODUCTPAGE),
+            ip,
+            port,
+            sni);
+    assertThat(expect.test(c)).as("%s: expected %s, got %s", name, says, c).isTrue();
+  }
 }
