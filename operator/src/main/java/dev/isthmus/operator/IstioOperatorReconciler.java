@@ -28,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
@@ -45,8 +44,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
   private final OperatorSettings settings;
   private final Clock clock;
   private final StatusBuilder statuses;
-  private final Map<String, RenderResult> lastGood = new ConcurrentHashMap<>();
-  private final LastApplied lastApplied = new LastApplied();
+  private final LastApplied lastGood = new LastApplied();
   private final List<InstallListener> listeners;
   private final OperatorMetrics metrics;
   private final Set<String> namespaces;
@@ -152,8 +150,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
       return patchIfChanged(iop, previous, failed).rescheduleAfter(backoff.failed(key));
     }
     backoff.succeeded(key);
-    lastGood.put(key, rendered);
-    lastApplied.record(client, iop);
+    lastGood.applied(client, iop, key, rendered);
     boolean newGeneration =
         previous == null
             || previous.observedGeneration == null
@@ -207,7 +204,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
           "KindNotServed",
           "Uninstall skipped " + kind + ": the API server does not serve this kind");
     }
-    lastGood.remove(key);
+    lastGood.forget(key);
     backoff.succeeded(key);
     listeners.forEach(l -> l.uninstalled(iop));
     LOG.info(
@@ -228,7 +225,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
    */
   private List<ObjectNode> renderedObjects(IstioOperator iop, String key) {
     List<ObjectNode> objects = new ArrayList<>();
-    RenderResult previous = lastGood.get(key);
+    RenderResult previous = lastGood.render(key);
     if (previous != null) {
       objects.addAll(previous.objects());
     }
@@ -300,7 +297,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
     IstioOperatorStatus previous = iop.getStatus();
     long generation = iop.getMetadata().getGeneration();
     LOG.warning(key + ": invalid spec: " + String.join("; ", errors));
-    RenderResult good = lastGood.computeIfAbsent(key, k -> recovered(client, iop));
+    RenderResult good = lastGood.renderOrRecover(client, iop, key, renderer);
     if (good != null) {
       // keep the previous good configuration in force (drift correction) without touching anything
       // else
@@ -314,25 +311,6 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
       events.warning(iop, "InvalidSpec", String.join("; ", errors));
     }
     return patchIfChanged(iop, previous, failed);
-  }
-
-  /**
-   * The render of the last applied spec, after a restart or a leader change emptied memory; null
-   * when there is none or it no longer renders.
-   */
-  private RenderResult recovered(KubernetesClient client, IstioOperator iop) {
-    return lastApplied
-        .load(client, iop)
-        .map(
-            applied -> {
-              try {
-                return renderer.apply(applied);
-              } catch (RuntimeException e) {
-                LOG.warning("the last applied spec no longer renders: " + e.getMessage());
-                return null;
-              }
-            })
-        .orElse(null);
   }
 
   private static boolean interrupted(Throwable e) {

@@ -2,6 +2,7 @@ package dev.isthmus.operator;
 
 import dev.isthmus.api.v1alpha1.IstioOperator;
 import dev.isthmus.api.v1alpha1.IstioOperatorSpec;
+import dev.isthmus.translate.RenderResult;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -11,13 +12,15 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
- * {@code LastApplied} keeps the spec of the last successful install of each IstioOperator in a
- * ConfigMap beside it ({@code <name>-isthmus-last-applied}, owned by the IstioOperator so that it
- * goes with it), so that an operator that restarts, or takes over as leader, while an invalid spec
- * is in place can still render the configuration in force and correct drift from it.
+ * {@code LastApplied} is the configuration in force for each IstioOperator: the render of its last
+ * successful install, in memory, and that install's spec in a ConfigMap beside it ({@code
+ * <name>-isthmus-last-applied}, owned by the IstioOperator so that it goes with it), so that an
+ * operator that restarts, or takes over as leader, while an invalid spec is in place can still
+ * render the configuration in force and correct drift from it.
  *
  * <p>It writes only when the applied spec changed: a converged reconcile writes nothing.
  */
@@ -29,6 +32,50 @@ final class LastApplied {
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private final Map<String, String> recorded = new ConcurrentHashMap<>();
+  private final Map<String, RenderResult> renders = new ConcurrentHashMap<>();
+
+  /** Records a successful install of {@code iop} (key {@code namespace/name}) and its render. */
+  void applied(KubernetesClient client, IstioOperator iop, String key, RenderResult rendered) {
+    renders.put(key, rendered);
+    record(client, iop);
+  }
+
+  /** The render of the last successful install, or null. */
+  RenderResult render(String key) {
+    return renders.get(key);
+  }
+
+  /** Forgets an IstioOperator that is gone. */
+  void forget(String key) {
+    renders.remove(key);
+    recorded.remove(key);
+  }
+
+  /**
+   * The render of the last successful install; after a restart or a leader change emptied memory,
+   * the render of the recorded spec; null when there is none or it no longer renders.
+   */
+  RenderResult renderOrRecover(
+      KubernetesClient client,
+      IstioOperator iop,
+      String key,
+      Function<IstioOperator, RenderResult> renderer) {
+    return renders.computeIfAbsent(
+        key,
+        k ->
+            load(client, iop)
+                .map(
+                    spec -> {
+                      try {
+                        return renderer.apply(spec);
+                      } catch (RuntimeException e) {
+                        LOG.warning(
+                            k + ": the last applied spec no longer renders: " + e.getMessage());
+                        return null;
+                      }
+                    })
+                .orElse(null));
+  }
 
   static String name(IstioOperator iop) {
     return iop.getMetadata().getName() + SUFFIX;
