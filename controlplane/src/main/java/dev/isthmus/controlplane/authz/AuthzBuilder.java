@@ -68,6 +68,19 @@ public final class AuthzBuilder {
     return build(policies, o, part, true, new TcpKind());
   }
 
+  /**
+   * {@code denyAllHttp} is an HTTP RBAC filter that allows nothing (ALLOW with no policies), for a
+   * workload whose policies cannot be enforced as written.
+   */
+  public static HttpFilter denyAllHttp() {
+    return new HttpKind().rbac(RBAC.newBuilder().setAction(RBAC.Action.ALLOW).build(), null, null);
+  }
+
+  /** {@code denyAllTcp} is the network RBAC filter that allows nothing. */
+  public static Filter denyAllTcp() {
+    return new TcpKind().rbac(RBAC.newBuilder().setAction(RBAC.Action.ALLOW).build(), null, null);
+  }
+
   /** Builds the filter of one kind (HTTP or network) from RBAC rules and ext_authz configs. */
   interface Kind<T> {
     T rbac(RBAC rules, RBAC shadowRules, String shadowPrefix);

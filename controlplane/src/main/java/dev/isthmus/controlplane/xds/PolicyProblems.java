@@ -64,8 +64,7 @@ public final class PolicyProblems implements AutoCloseable {
       if (before != null && before == version) {
         continue;
       }
-      AuthzPolicy p =
-          new AuthzPolicy(e.namespace(), e.name(), e.spec().annotations(), e.spec().spec());
+      AuthzPolicy p = SecurityFilters.authzPolicy(e);
       Set<String> problems = new LinkedHashSet<>();
       try {
         problems.addAll(AuthzBuilder.http(List.of(p), options).problems());

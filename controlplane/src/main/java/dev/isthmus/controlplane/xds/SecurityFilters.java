@@ -17,7 +17,6 @@ import dev.isthmus.controlplane.model.SecuritySettings;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
-import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
@@ -80,11 +79,7 @@ final class SecurityFilters {
     if (selected.isEmpty()) {
       return new SecurityFilters(jwt, List.of());
     }
-    List<AuthzPolicy> policies = new ArrayList<>();
-    for (var e : selected) {
-      policies.add(
-          new AuthzPolicy(e.namespace(), e.name(), e.spec().annotations(), e.spec().spec()));
-    }
+    List<AuthzPolicy> policies = selected.stream().map(SecurityFilters::authzPolicy).toList();
     AuthzOptions options = options(mesh.policies().settings());
     try {
       AuthzResult<HttpFilter> h = AuthzBuilder.http(policies, options);
@@ -136,8 +131,7 @@ final class SecurityFilters {
             proxy.id());
         return denyAll().http();
       }
-      policies.add(
-          new AuthzPolicy(e.namespace(), e.name(), e.spec().annotations(), e.spec().spec()));
+      policies.add(authzPolicy(e));
     }
     try {
       AuthzResult<HttpFilter> h =
@@ -212,44 +206,13 @@ final class SecurityFilters {
   }
 
   private static SecurityFilters denyAll() {
-    // an ALLOW RBAC without policies matches nothing, so everything is denied
-    RBAC none = RBAC.newBuilder().setAction(RBAC.Action.ALLOW).build();
-    HttpFilter h =
-        HttpFilter.newBuilder()
-            .setName("envoy.filters.http.rbac")
-            .setTypedConfig(
-                Any.pack(
-                    io.envoyproxy
-                        .envoy
-                        .extensions
-                        .filters
-                        .http
-                        .rbac
-                        .v3
-                        .RBAC
-                        .newBuilder()
-                        .setRules(none)
-                        .build()))
-            .build();
-    Filter t =
-        Filter.newBuilder()
-            .setName("envoy.filters.network.rbac")
-            .setTypedConfig(
-                Any.pack(
-                    io.envoyproxy
-                        .envoy
-                        .extensions
-                        .filters
-                        .network
-                        .rbac
-                        .v3
-                        .RBAC
-                        .newBuilder()
-                        .setRules(none)
-                        .setStatPrefix("tcp.")
-                        .build()))
-            .build();
-    return new SecurityFilters(List.of(h), List.of(t));
+    return new SecurityFilters(
+        List.of(AuthzBuilder.denyAllHttp()), List.of(AuthzBuilder.denyAllTcp()));
+  }
+
+  /** The builder's view of a policy entry of the snapshot. */
+  static AuthzPolicy authzPolicy(ConfigEntry<Annotated<AuthorizationPolicy>> e) {
+    return new AuthzPolicy(e.namespace(), e.name(), e.spec().annotations(), e.spec().spec());
   }
 
   /**
