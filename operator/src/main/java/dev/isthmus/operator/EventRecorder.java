@@ -7,15 +7,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code EventRecorder} records Kubernetes Events on an IstioOperator (install, upgrade, prune,
  * errors).
  */
 final class EventRecorder {
-  private static final Logger LOG = Logger.getLogger(EventRecorder.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
   static final String COMPONENT = "isthmus-operator";
 
   private final KubernetesClient client;
@@ -71,10 +71,8 @@ final class EventRecorder {
                   .build())
           .create();
     } catch (KubernetesClientException e) {
-      LOG.log(
-          Level.WARNING,
-          "could not record event " + reason + " on " + ns + "/" + iop.getMetadata().getName(),
-          e);
+      LOG.warn(
+          "could not record event " + reason + " on " + ns + "/" + iop.getMetadata().getName(), e);
     }
   }
 }

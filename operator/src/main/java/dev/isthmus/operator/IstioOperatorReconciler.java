@@ -29,7 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code IstioOperatorReconciler} renders an IstioOperator, applies the result component by
@@ -38,7 +39,7 @@ import java.util.logging.Logger;
  * force (and is still drift-corrected while this process runs).
  */
 public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Cleaner<IstioOperator> {
-  private static final Logger LOG = Logger.getLogger(IstioOperatorReconciler.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(IstioOperatorReconciler.class);
 
   private final Function<IstioOperator, RenderResult> renderer;
   private final OperatorSettings settings;
@@ -140,7 +141,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
         throw e;
       }
       String message = "apply failed: " + e.getMessage();
-      LOG.warning(key + ": " + message);
+      LOG.warn(key + ": " + message);
       IstioOperatorStatus failed =
           statuses.failed(previous, generation, "ApplyFailed", List.of(message));
       if (StatusBuilder.changed(previous, failed)) {
@@ -270,7 +271,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
           try {
             live = client.resource(object).get();
           } catch (KubernetesClientException e) {
-            LOG.warning("cannot read " + Objects.describe(object) + ": " + e.getMessage());
+            LOG.warn("cannot read " + Objects.describe(object) + ": " + e.getMessage());
             continue; // its kind may no longer be served: there is nothing to hand over
           }
           boolean ours =
@@ -296,7 +297,7 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
       List<String> errors) {
     IstioOperatorStatus previous = iop.getStatus();
     long generation = iop.getMetadata().getGeneration();
-    LOG.warning(key + ": invalid spec: " + String.join("; ", errors));
+    LOG.warn(key + ": invalid spec: " + String.join("; ", errors));
     RenderResult good = lastGood.renderOrRecover(client, iop, key, renderer);
     if (good != null) {
       // keep the previous good configuration in force (drift correction) without touching anything

@@ -13,7 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code LastApplied} is the configuration in force for each IstioOperator: the render of its last
@@ -25,7 +26,7 @@ import java.util.logging.Logger;
  * <p>It writes only when the applied spec changed: a converged reconcile writes nothing.
  */
 final class LastApplied {
-  private static final Logger LOG = Logger.getLogger(LastApplied.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(LastApplied.class);
   static final String SUFFIX = "-isthmus-last-applied";
   static final String SPEC_KEY = "spec.json";
   static final String GENERATION_KEY = "generation";
@@ -69,7 +70,7 @@ final class LastApplied {
                       try {
                         return renderer.apply(spec);
                       } catch (RuntimeException e) {
-                        LOG.warning(
+                        LOG.warn(
                             k + ": the last applied spec no longer renders: " + e.getMessage());
                         return null;
                       }
@@ -115,7 +116,7 @@ final class LastApplied {
       recorded.put(key, spec);
     } catch (KubernetesClientException e) {
       // the install succeeded; only recovery after a restart depends on this record
-      LOG.warning(key + ": cannot record the applied spec: " + e.getMessage());
+      LOG.warn(key + ": cannot record the applied spec: " + e.getMessage());
     }
   }
 
@@ -138,7 +139,7 @@ final class LastApplied {
       copy.setSpec(JSON.unmarshal(cm.getData().get(SPEC_KEY), IstioOperatorSpec.class));
       return Optional.of(copy);
     } catch (RuntimeException e) {
-      LOG.warning(
+      LOG.warn(
           iop.getMetadata().getNamespace()
               + "/"
               + iop.getMetadata().getName()

@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code ManifestApplier} applies one component's rendered objects with server-side apply (field
@@ -19,7 +20,7 @@ import java.util.logging.Logger;
  * and waiting for applied CRDs to be Established before the next component.
  */
 final class ManifestApplier {
-  private static final Logger LOG = Logger.getLogger(ManifestApplier.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ManifestApplier.class);
 
   private final KubernetesClient client;
   private final long crdEstablishTimeoutSeconds;

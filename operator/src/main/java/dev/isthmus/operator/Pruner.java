@@ -11,7 +11,8 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code Pruner} deletes objects an IstioOperator owns (by its owner labels) that are no longer
@@ -23,7 +24,7 @@ import java.util.logging.Logger;
  * uninstall always finishes.
  */
 final class Pruner {
-  private static final Logger LOG = Logger.getLogger(Pruner.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Pruner.class);
 
   private final KubernetesClient client;
   private final LiveCache cache;
@@ -75,7 +76,7 @@ final class Pruner {
         if (served(kind)) {
           throw e;
         }
-        LOG.warning("skipping " + kind.kind() + " (" + kind.apiVersion() + "): not served");
+        LOG.warn("skipping " + kind.kind() + " (" + kind.apiVersion() + "): not served");
         notServed.add(kind.kind() + " (" + kind.apiVersion() + ")");
         continue;
       }

@@ -14,7 +14,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code LocalRuntime} plays the kubelet for the control plane when there is no cluster to run
@@ -26,7 +27,7 @@ import java.util.logging.Logger;
  * Deployments stay unready.
  */
 public final class LocalRuntime implements IstioOperatorReconciler.InstallListener, AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(LocalRuntime.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(LocalRuntime.class);
 
   private final KubernetesClient client;
   private final Map<String, Running> running = new ConcurrentHashMap<>();

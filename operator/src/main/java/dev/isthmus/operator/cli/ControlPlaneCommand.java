@@ -1,4 +1,4 @@
-package dev.isthmus.cli;
+package dev.isthmus.operator.cli;
 
 import dev.isthmus.controlplane.ControlPlaneConfig;
 import dev.isthmus.controlplane.Istiod;
@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Runs the control plane (Pilot, Citadel, webhooks) against the current kubeconfig.")
-final class ControlPlaneCommand implements Callable<Integer> {
+public final class ControlPlaneCommand implements Callable<Integer> {
   @Option(
       names = "--namespace",
       paramLabel = "NS",
@@ -40,7 +40,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
 
   private ControlPlaneCommand() {}
 
-  static int run(String[] args, PrintStream out, PrintStream err) {
+  public static int run(String[] args, PrintStream out, PrintStream err) {
     return Cli.execute(new ControlPlaneCommand(), "controlplane", args, out, err);
   }
 

@@ -9,7 +9,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import picocli.CommandLine;
 
 /** Flags of the long-running verbs: bad ones exit 1 with a message naming the verb and the flag. */
 class CliTest {
@@ -57,15 +56,5 @@ class CliTest {
 
   static Stream<String> verbs() {
     return Stream.of("operator", "up", "controlplane");
-  }
-
-  @org.junit.jupiter.api.Test
-  void controlPlaneFlagsBecomeItsConfiguration() {
-    ControlPlaneCommand c = new CommandLine(ControlPlaneCommand.class).getCommand();
-    new CommandLine(c).parseArgs("--namespace", "mesh", "--revision", "canary", "--debug-open");
-    var config = c.config();
-    assertThat(config.namespace()).isEqualTo("mesh");
-    assertThat(config.revision()).isEqualTo("canary");
-    assertThat(config.debugOpen()).isTrue();
   }
 }

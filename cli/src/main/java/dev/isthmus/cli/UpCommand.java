@@ -5,6 +5,7 @@ import dev.isthmus.local.LocalMesh;
 import dev.isthmus.local.WorkloadCertificate;
 import dev.isthmus.operator.OperatorManifests;
 import dev.isthmus.operator.WatchedNamespaces;
+import dev.isthmus.operator.cli.Cli;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -1,5 +1,6 @@
 package dev.isthmus.cli;
 
+import dev.isthmus.operator.cli.OperatorMain;
 import dev.isthmus.translate.cli.ManifestCli;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
@@ -7,7 +8,11 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 import java.io.PrintStream;
 import java.util.Arrays;
 
-/** {@code IsthmusMain} is the entry point of {@code bin/isthmus}: it dispatches the subcommands. */
+/**
+ * {@code IsthmusMain} is the entry point of {@code bin/isthmus}: it dispatches the subcommands. The
+ * server verbs ({@code operator}, {@code controlplane}) are the operator module's {@link
+ * OperatorMain}; this module adds {@code manifest}, {@code profile} and {@code up}.
+ */
 @QuarkusMain
 public class IsthmusMain implements QuarkusApplication {
   static final String USAGE =
@@ -26,13 +31,7 @@ public class IsthmusMain implements QuarkusApplication {
       """;
 
   public static void main(String... args) {
-    if (args.length > 0
-        && args[0].equals("operator")
-        && System.getProperty("quarkus.log.console.json.enabled") == null) {
-      // the long-running operator logs structured JSON (one object per line); CLI commands keep
-      // plain text
-      System.setProperty("quarkus.log.console.json.enabled", "true");
-    }
+    OperatorMain.useJsonLogsFor(args);
     Quarkus.run(IsthmusMain.class, args);
   }
 
@@ -49,32 +48,22 @@ public class IsthmusMain implements QuarkusApplication {
       out.print(USAGE);
       return args.length == 0 ? 1 : 0;
     }
-    String[] rest = Arrays.copyOfRange(args, 1, args.length);
     switch (args[0]) {
       case "manifest":
       case "profile":
         return ManifestCli.run(args, out, err);
-      case "operator":
-        return OperatorCommand.run(rest, out, err);
-      case "controlplane":
-        return ControlPlaneCommand.run(rest, out, err);
       case "up":
-        return UpCommand.run(rest, out, err);
-      case "version":
-      case "--version":
-        out.println("isthmus " + version());
-        return 0;
+        return UpCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
       default:
+        int code = OperatorMain.dispatch(args, out, err);
+        if (code != OperatorMain.NOT_MINE) {
+          return code;
+        }
         err.println(
             "isthmus: unknown or not yet available command: "
                 + String.join(" ", Arrays.asList(args)));
         err.print(USAGE);
         return 1;
     }
-  }
-
-  static String version() {
-    String v = IsthmusMain.class.getPackage().getImplementationVersion();
-    return v != null ? v : "0.1.0-SNAPSHOT";
   }
 }

@@ -1,4 +1,4 @@
-package dev.isthmus.cli;
+package dev.isthmus.operator.cli;
 
 import dev.isthmus.controlplane.server.HttpEndpoints;
 import dev.isthmus.controlplane.server.HttpEndpoints.Body;

@@ -1,4 +1,4 @@
-package dev.isthmus.cli;
+package dev.isthmus.operator.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -10,10 +10,11 @@ import picocli.CommandLine;
  * {@code out}, messages on {@code err} prefixed with the verb ({@code isthmus operator: ...}), exit
  * code 1 for a bad flag or a failure, 0 for success and for {@code --help}.
  */
-final class Cli {
+public final class Cli {
   private Cli() {}
 
-  static int execute(Object command, String verb, String[] args, PrintStream out, PrintStream err) {
+  public static int execute(
+      Object command, String verb, String[] args, PrintStream out, PrintStream err) {
     CommandLine cl = new CommandLine(command);
     cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));

@@ -1,4 +1,4 @@
-package dev.isthmus.cli;
+package dev.isthmus.operator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

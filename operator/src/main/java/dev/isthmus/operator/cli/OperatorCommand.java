@@ -1,4 +1,4 @@
-package dev.isthmus.cli;
+package dev.isthmus.operator.cli;
 
 import dev.isthmus.operator.CrdPolicy;
 import dev.isthmus.operator.IsthmusOperator;
@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
     name = "isthmus operator",
     mixinStandardHelpOptions = true,
     description = "Runs the IstioOperator controller against the current kubeconfig.")
-final class OperatorCommand implements Callable<Integer> {
+public final class OperatorCommand implements Callable<Integer> {
   private static volatile IsthmusOperator running;
 
   @Option(
@@ -65,7 +65,7 @@ final class OperatorCommand implements Callable<Integer> {
     return running;
   }
 
-  static int run(String[] args, PrintStream out, PrintStream err) {
+  public static int run(String[] args, PrintStream out, PrintStream err) {
     return Cli.execute(new OperatorCommand(out, err), "operator", args, out, err);
   }
 
