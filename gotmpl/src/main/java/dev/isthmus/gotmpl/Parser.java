@@ -148,18 +148,7 @@ final class Parser {
         }
         String n = expect(Kind.STRING, "define clause").text();
         expect(Kind.RIGHT, "define clause");
-        List<String> saved = vars;
-        vars = new ArrayList<>(List.of("$"));
-        List<Node> body = new ArrayList<>();
-        String end = list(body, false);
-        vars = saved;
-        if (!"end".equals(end)) {
-          throw end == null
-              ? error("unexpected EOF")
-              : error("unexpected {{else}} in define clause");
-        }
-        expect(Kind.RIGHT, "end");
-        define(n, body);
+        define(n, body("define clause"));
       }
       case "template", "block" -> {
         pos++;
@@ -168,16 +157,7 @@ final class Parser {
         Pipeline p = peek().kind() == Kind.RIGHT ? null : pipeline(context, false, Kind.RIGHT);
         expect(Kind.RIGHT, context);
         if (kw.equals("block")) {
-          List<String> saved = vars;
-          vars = new ArrayList<>(List.of("$"));
-          List<Node> body = new ArrayList<>();
-          String end = list(body, false);
-          vars = saved;
-          if (!"end".equals(end)) {
-            throw eof();
-          }
-          expect(Kind.RIGHT, "end");
-          define(n, body);
+          define(n, body(context));
         }
         out.add(new Node.Call(k.line(), n, p));
       }
@@ -196,6 +176,23 @@ final class Parser {
       }
     }
     return null;
+  }
+
+  /** A define or block body up to its {@code {{end}}}, with variables of its own. */
+  private List<Node> body(String context) {
+    List<String> saved = vars;
+    vars = new ArrayList<>(List.of("$"));
+    List<Node> body = new ArrayList<>();
+    String end = list(body, false);
+    vars = saved;
+    if (end == null) {
+      throw eof();
+    }
+    if (!end.equals("end")) {
+      throw error("unexpected {{" + end + "}} in " + context);
+    }
+    expect(Kind.RIGHT, "end");
+    return body;
   }
 
   /** After the keyword of if/with/range: pipeline, body, optional else, end. */

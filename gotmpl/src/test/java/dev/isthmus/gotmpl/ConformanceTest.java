@@ -6,19 +6,27 @@ import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * {@code ConformanceTest} checks the engine against tables of what Go's {@code text/template}
- * outputs ({@code src/test/resources/conformance/*.yaml}, one file per part of the language).
+ * {@code ConformanceTest} checks the engine against tables of what Go outputs: Go's {@code
+ * text/template} ({@code src/test/resources/conformance/*.yaml}, one file per part of the language)
+ * and the Sprig and Helm functions ({@code src/test/resources/sprig/*.yaml}).
  */
 class ConformanceTest {
-  private static final Tables TABLES = new Tables("Go text/template");
+  private static final Tables GO = new Tables("Go text/template");
+  private static final Tables SPRIG = new Tables("Sprig");
 
   @TestFactory
-  Stream<DynamicContainer> conformance() {
-    return TABLES.tests("conformance");
+  Stream<DynamicContainer> textTemplate() {
+    return GO.tests("conformance");
+  }
+
+  @TestFactory
+  Stream<DynamicContainer> sprig() {
+    return SPRIG.tests("sprig");
   }
 
   @AfterAll
   static void summary() {
-    TABLES.summary();
+    GO.summary();
+    SPRIG.summary();
   }
 }
