@@ -52,27 +52,9 @@ final class Collections {
     f.put(
         "deepCopy",
         a -> GoValues.plain(GoValues.plain(Sprig.fromJson(Sprig.toJson(a.get(0), false)))));
-    f.put(
-        "append",
-        a -> {
-          List<Object> l = new ArrayList<>(toList(a.get(0)));
-          l.add(a.get(1));
-          return l;
-        });
-    f.put(
-        "mustAppend",
-        a -> {
-          List<Object> l = new ArrayList<>(toList(a.get(0)));
-          l.add(a.get(1));
-          return l;
-        });
-    f.put(
-        "prepend",
-        a -> {
-          List<Object> l = new ArrayList<>(toList(a.get(0)));
-          l.add(0, a.get(1));
-          return l;
-        });
+    f.put("append", a -> add(a, false));
+    f.put("mustAppend", a -> add(a, false));
+    f.put("prepend", a -> add(a, true));
     f.put(
         "concat",
         a -> {
@@ -144,6 +126,13 @@ final class Collections {
     f.put("kindOf", a -> kind(a.get(0)));
     f.put("typeOf", a -> GoValues.typeName(a.get(0)));
     f.put("bool", a -> truth(a.get(0)));
+  }
+
+  /** A copy of list {@code a[0]} with {@code a[1]} added at the front or the end. */
+  private static List<Object> add(List<Object> a, boolean front) {
+    List<Object> l = new ArrayList<>(toList(a.get(0)));
+    l.add(front ? 0 : l.size(), a.get(1));
+    return l;
   }
 
   private static Object toNumberOrZero(Object v) {

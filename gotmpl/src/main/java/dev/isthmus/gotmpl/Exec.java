@@ -11,7 +11,10 @@ import java.util.TreeMap;
 /**
  * {@code Exec} walks a parsed template against data, as Go's {@code exec.go}: variables are scoped
  * to the enclosing control structure, {@code range} visits map keys in sorted order, {@code and}
- * and {@code or} evaluate their arguments lazily, a command's piped value is its last argument.
+ * and {@code or} evaluate their arguments lazily, a command's piped value is its last argument, an
+ * action that yields nil prints {@code <no value>}. In a chain of keys, a key of a missing key is
+ * nil but a key of a key present with a null value is an error, as for Go's {@code
+ * map[string]interface {}}.
  */
 final class Exec {
   private static final int MAX_DEPTH = 1000;
@@ -31,6 +34,7 @@ final class Exec {
   private final StringBuilder out;
   private List<String> varNames = new ArrayList<>();
   private List<Object> varValues = new ArrayList<>();
+  private String current;
   private int depth;
 
   Exec(
@@ -39,6 +43,7 @@ final class Exec {
       Map<String, Function> functions,
       StringBuilder out) {
     this.name = name;
+    this.current = name;
     this.defines = defines;
     this.functions = functions;
     this.out = out;
@@ -50,7 +55,8 @@ final class Exec {
   }
 
   private TemplateException error(int line, String at, String msg) {
-    return new TemplateException(name, line, "executing \"" + name + "\" at <" + at + ">: " + msg);
+    return new TemplateException(
+        name, line, "executing \"" + current + "\" at <" + at + ">: " + msg);
   }
 
   private void push(String var, Object value) {
@@ -59,29 +65,16 @@ final class Exec {
   }
 
   private void pop(int mark) {
-    while (varNames.size() > mark) {
-      varNames.remove(varNames.size() - 1);
-      varValues.remove(varValues.size() - 1);
-    }
+    varNames.subList(mark, varNames.size()).clear();
+    varValues.subList(mark, varValues.size()).clear();
   }
 
-  private Object variable(String var, int line) {
-    for (int i = varNames.size() - 1; i >= 0; i--) {
-      if (varNames.get(i).equals(var)) {
-        return varValues.get(i);
-      }
+  private int find(String var, int line) {
+    int i = varNames.lastIndexOf(var);
+    if (i < 0) {
+      throw error(line, var, "undefined variable: " + var);
     }
-    throw error(line, var, "undefined variable: " + var);
-  }
-
-  private void assign(String var, Object value, int line) {
-    for (int i = varNames.size() - 1; i >= 0; i--) {
-      if (varNames.get(i).equals(var)) {
-        varValues.set(i, value);
-        return;
-      }
-    }
-    throw error(line, var, "undefined variable: " + var);
+    return i;
   }
 
   private void list(Object dot, List<Node> nodes) {
@@ -96,7 +89,7 @@ final class Exec {
     } else if (n instanceof Node.Action a) {
       Object v = pipeline(dot, a.pipe(), true);
       if (a.pipe().vars().isEmpty()) {
-        out.append(GoValues.print(v));
+        out.append(v == null ? "<no value>" : GoValues.print(v));
       }
     } else if (n instanceof Node.Control c) {
       control(dot, c);
@@ -110,20 +103,15 @@ final class Exec {
   private void control(Object dot, Node.Control c) {
     int mark = varNames.size();
     try {
-      switch (c.keyword()) {
-        case "if" -> {
-          Object v = pipeline(dot, c.pipe(), true);
-          list(dot, GoValues.truth(v) ? c.body() : c.elseBody());
-        }
-        case "with" -> {
-          Object v = pipeline(dot, c.pipe(), true);
-          if (GoValues.truth(v)) {
-            list(v, c.body());
-          } else {
-            list(dot, c.elseBody());
-          }
-        }
-        default -> range(dot, c);
+      if (c.keyword().equals("range")) {
+        range(dot, c);
+        return;
+      }
+      Object v = pipeline(dot, c.pipe(), true);
+      if (!GoValues.truth(v)) {
+        list(dot, c.elseBody());
+      } else {
+        list(c.keyword().equals("with") ? v : dot, c.body());
       }
     } finally {
       pop(mark);
@@ -132,32 +120,40 @@ final class Exec {
 
   private void range(Object dot, Node.Control c) {
     Object v = pipeline(dot, c.pipe(), false);
+    List<String> vars = c.pipe().vars();
     List<Object[]> items = new ArrayList<>();
     if (v instanceof List<?> l) {
       for (int i = 0; i < l.size(); i++) {
         items.add(new Object[] {(long) i, l.get(i)});
       }
-    } else if (v instanceof Map<?, ?> || v instanceof GoStruct) {
+    } else if (GoValues.asMap(v) != null) {
       new TreeMap<>(GoValues.asMap(v)).forEach((k, x) -> items.add(new Object[] {k, x}));
     } else if (v instanceof Long n) {
+      if (vars.size() > 1) {
+        throw error(
+            c.line(),
+            describe(c.pipe()),
+            "can't use " + n + " to iterate over more than one variable");
+      }
       for (long i = 0; i < n; i++) {
         items.add(new Object[] {i, i});
       }
-    } else if (v != null) {
-      throw error(c.line(), "range", "range can't iterate over " + GoValues.print(v));
+    } else if (v != null && v != GoValues.ZERO) {
+      throw error(c.line(), describe(c.pipe()), "range can't iterate over " + Fmt.value(v));
     }
     if (items.isEmpty()) {
       list(dot, c.elseBody());
       return;
     }
-    List<String> vars = c.pipe().vars();
     for (Object[] item : items) {
       int mark = varNames.size();
-      if (vars.size() == 1) {
-        push(vars.get(0), item[1]);
-      } else if (vars.size() == 2) {
-        push(vars.get(0), item[0]);
-        push(vars.get(1), item[1]);
+      for (int i = 0; i < vars.size(); i++) {
+        Object value = vars.size() == 1 || i == 1 ? item[1] : item[0];
+        if (c.pipe().assign()) {
+          varValues.set(find(vars.get(i), c.line()), value);
+        } else {
+          push(vars.get(i), value);
+        }
       }
       try {
         list(item[1], c.body());
@@ -172,24 +168,33 @@ final class Exec {
   }
 
   private void call(Object dot, Node.Call c) {
+    String at =
+        "{{template "
+            + Fmt.quote(c.name(), '"')
+            + (c.pipe() == null ? "" : " " + describe(c.pipe()))
+            + "}}";
     List<Node> body = defines.get(c.name());
     if (body == null) {
-      throw error(c.line(), "template " + c.name(), "no such template \"" + c.name() + "\"");
+      throw error(c.line(), at, "template " + Fmt.quote(c.name(), '"') + " not defined");
     }
-    if (++depth > MAX_DEPTH) {
-      throw error(c.line(), "template " + c.name(), "exceeded maximum template depth");
+    if (depth >= MAX_DEPTH) {
+      throw error(c.line(), at, "exceeded maximum template depth (" + MAX_DEPTH + ")");
     }
     Object arg = c.pipe() == null ? null : pipeline(dot, c.pipe(), false);
     List<String> savedNames = varNames;
     List<Object> savedValues = varValues;
+    String savedCurrent = current;
     varNames = new ArrayList<>();
     varValues = new ArrayList<>();
+    current = c.name();
+    depth++;
     try {
       push("$", arg);
       list(arg, body);
     } finally {
       varNames = savedNames;
       varValues = savedValues;
+      current = savedCurrent;
       depth--;
     }
   }
@@ -204,7 +209,7 @@ final class Exec {
     if (declare) {
       for (String var : p.vars()) {
         if (p.assign()) {
-          assign(var, v, p.line());
+          varValues.set(find(var, p.line()), v);
         } else {
           push(var, v);
         }
@@ -216,47 +221,85 @@ final class Exec {
   private Object command(Object dot, Command c, Object piped, boolean hasPiped, int line) {
     Operand first = c.args().get(0);
     if (first.term() instanceof Node.Func f) {
-      Object v =
-          function(dot, f.name(), c.args().subList(1, c.args().size()), piped, hasPiped, line);
-      return fields(v, first.fields(), f.name(), line);
+      Object v = function(dot, c, piped, hasPiped, line);
+      return fields(v, first.fields(), describe(first), line);
+    }
+    if (first.term() instanceof Node.Literal l && l.value() == null && first.fields().isEmpty()) {
+      throw error(line, "nil", "nil is not a command");
     }
     if (c.args().size() > 1 || hasPiped) {
-      throw error(line, describe(first), "can't give argument to non-function " + describe(first));
+      boolean field =
+          !first.fields().isEmpty()
+              && (first.term() instanceof Node.Dot || first.term() instanceof Node.Var);
+      throw error(
+          line,
+          describe(first),
+          field
+              ? first.fields().get(first.fields().size() - 1) + " is not a method but has arguments"
+              : "can't give argument to non-function " + describe(first));
     }
     return operand(dot, first, line);
   }
 
-  private Object function(
-      Object dot, String fn, List<Operand> args, Object piped, boolean hasPiped, int line) {
-    if (fn.equals("and") || fn.equals("or")) {
-      if (args.isEmpty() && !hasPiped) {
-        throw error(line, fn, "wrong number of args for " + fn + ": want at least 1 got 0");
-      }
+  private Object function(Object dot, Command c, Object piped, boolean hasPiped, int line) {
+    String fn = ((Node.Func) c.args().get(0).term()).name();
+    List<Operand> args = c.args().subList(1, c.args().size());
+    int n = args.size() + (hasPiped ? 1 : 0);
+    Function f = functions.get(fn);
+    if (f == Builtins.FUNCTIONS.get(fn) && (fn.equals("and") || fn.equals("or"))) {
       Object v = null;
-      int n = args.size() + (hasPiped ? 1 : 0);
-      for (int i = 0; i < n; i++) {
-        v = i < args.size() ? operand(dot, args.get(i), line) : piped;
-        if (GoValues.truth(v) == fn.equals("or")) {
-          return v;
+      for (int i = 0; i < Math.max(n, 1); i++) {
+        v = i < args.size() ? operand(dot, args.get(i), line) : hasPiped ? piped : null;
+        if (n == 0 || GoValues.truth(v) == fn.equals("or")) {
+          break;
         }
       }
-      return v;
+      return apply(f, fn, n == 0 ? List.of() : java.util.Collections.singletonList(v), c, line);
     }
     List<Object> values = new ArrayList<>();
     for (Operand a : args) {
-      values.add(operand(dot, a, line));
+      Object v = operand(dot, a, line);
+      values.add(v == GoValues.ZERO && !(f instanceof Builtins.ZeroAware) ? null : v);
     }
     if (hasPiped) {
-      values.add(piped);
+      values.add(piped == GoValues.ZERO && !(f instanceof Builtins.ZeroAware) ? null : piped);
     }
-    Function f = functions.get(fn);
+    if (f == Builtins.FUNCTIONS.get(fn) && fn.equals("call")) {
+      apply(f, fn, values, c, line);
+      return callValue(values, args.isEmpty() ? "" : describe(args.get(0)), c, line);
+    }
+    return apply(f, fn, values, c, line);
+  }
+
+  private Object apply(Function f, String fn, List<Object> values, Command c, int line) {
     try {
       return f.apply(values);
     } catch (TemplateException e) {
       throw e;
+    } catch (Builtins.BadCall e) {
+      int arg = e.arg + 1;
+      String at = arg > 0 && arg < c.args().size() ? describe(c.args().get(arg)) : fn;
+      throw error(line, at, e.getMessage());
     } catch (RuntimeException e) {
-      throw error(line, fn, "error calling " + fn + ": " + e.getMessage());
+      throw error(line, describe(c), "error calling " + fn + ": " + e.getMessage());
     }
+  }
+
+  /** {@code call fn args...}: fn must be a function value. */
+  private Object callValue(List<Object> values, String operand, Command c, int line) {
+    Object fn = values.get(0);
+    Function f =
+        a -> {
+          if (fn == null) {
+            throw new IllegalArgumentException("call of nil");
+          }
+          if (!(fn instanceof Function g)) {
+            throw new IllegalArgumentException(
+                "non-function " + operand + " of type " + GoValues.typeName(fn));
+          }
+          return g.apply(a);
+        };
+    return apply(f, "call", values.subList(1, values.size()), c, line);
   }
 
   private Object operand(Object dot, Operand o, int line) {
@@ -264,9 +307,9 @@ final class Exec {
     if (o.term() instanceof Node.Dot) {
       base = dot;
     } else if (o.term() instanceof Node.Var v) {
-      base = variable(v.name(), line);
+      base = varValues.get(find(v.name(), line));
     } else if (o.term() instanceof Node.Func f) {
-      base = function(dot, f.name(), List.of(), null, false, line);
+      base = function(dot, new Command(List.of(new Operand(f, List.of()))), null, false, line);
     } else if (o.term() instanceof Node.Literal l) {
       base = l.value();
     } else {
@@ -275,35 +318,58 @@ final class Exec {
     return fields(base, o.fields(), describe(o), line);
   }
 
+  /** A chain of field or key names on {@code base}. */
   private Object fields(Object base, List<String> names, String at, int line) {
     Object v = base;
+    boolean fromMap = false;
+    boolean nilEntry = false;
+    boolean fromStruct = false;
     for (String f : names) {
-      v = field(v, f, at, line);
+      if (v == GoValues.ZERO) {
+        continue;
+      }
+      if (v == null) {
+        if (nilEntry) {
+          throw error(line, at, "nil pointer evaluating interface {}." + f);
+        }
+        continue;
+      }
+      if (v instanceof GoStruct s) {
+        Object x = s.field(f);
+        if (x == null && f.startsWith("Get") && f.length() > 3) {
+          x = s.field(f.substring(3));
+        }
+        v = x == null ? GoValues.ZERO : x;
+        fromStruct = true;
+        fromMap = false;
+      } else if (v instanceof Map<?, ?> m) {
+        nilEntry = m.containsKey(f) && m.get(f) == null;
+        v = m.get(f);
+        fromMap = true;
+        fromStruct = false;
+      } else if (fromStruct && f.equals("String")) {
+        v = GoValues.print(v);
+      } else if (!(fromStruct && f.equals("GetValue"))) {
+        String type = fromMap ? "interface {}" : GoValues.typeName(v);
+        throw error(line, at, "can't evaluate field " + f + " in type " + type);
+      }
     }
     return v;
   }
 
-  private Object field(Object receiver, String f, String at, int line) {
-    if (receiver == null) {
-      return null;
+  private static String describe(Pipeline p) {
+    StringBuilder b = new StringBuilder();
+    if (!p.vars().isEmpty()) {
+      b.append(String.join(", ", p.vars())).append(p.assign() ? " = " : " := ");
     }
-    if (receiver instanceof GoStruct s) {
-      Object v = s.field(f);
-      if (v == null && f.startsWith("Get") && f.length() > 3) {
-        v = s.field(f.substring(3));
-      }
-      return v;
+    for (int i = 0; i < p.commands().size(); i++) {
+      b.append(i > 0 ? " | " : "").append(describe(p.commands().get(i)));
     }
-    if (receiver instanceof Map<?, ?> m) {
-      return m.get(f);
-    }
-    if (f.equals("String")) {
-      return GoValues.print(receiver);
-    }
-    if (f.equals("GetValue")) {
-      return receiver;
-    }
-    throw error(line, at, "can't evaluate field " + f + " in type " + GoValues.typeName(receiver));
+    return b.toString();
+  }
+
+  private static String describe(Command c) {
+    return String.join(" ", c.args().stream().map(Exec::describe).toList());
   }
 
   private static String describe(Operand o) {
@@ -313,9 +379,9 @@ final class Exec {
     } else if (o.term() instanceof Node.Func f) {
       base = f.name();
     } else if (o.term() instanceof Node.Literal l) {
-      base = l.value() instanceof String s ? "\"" + s + "\"" : String.valueOf(l.value());
-    } else if (o.term() instanceof Node.Sub) {
-      base = "(...)";
+      base = l.text();
+    } else if (o.term() instanceof Node.Sub s) {
+      base = "(" + describe(s.pipe()) + ")";
     } else {
       base = o.fields().isEmpty() ? "." : "";
     }

@@ -1,22 +1,35 @@
 package dev.isthmus.gotmpl;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * {@code GoValues} holds the value semantics of the template engine. Values are {@code null} (Go's
- * nil and a missing map key), {@link String}, {@link Long}, {@link Double}, {@link Boolean}, {@link
- * List}, {@link Map} (string keys) and {@link GoStruct}. Truth, printing ({@code fmt.Sprint}) and
- * comparison follow Go, except that nil prints as the empty string rather than {@code <no value>}
- * and a field of nil is nil rather than an error: Istio's templates read optional values that way.
+ * nil, and a missing map key), {@link String}, {@link Long} (Go's {@code int}), {@link Double}
+ * ({@code float64}), {@link Boolean}, {@link List} ({@code []interface {}}), {@link Map} with
+ * string keys ({@code map[string]interface {}}), {@link GoStruct} and {@link Function} (a function
+ * value for {@code call}). Truth and comparison follow Go. {@link #print} is {@code fmt.Sprint} of
+ * one value except that nil prints as the empty string, which is what functions that stringify an
+ * optional argument want; the engine itself prints nil in an action as Go does, {@code <no value>}.
  */
 public final class GoValues {
+  /**
+   * An unset field of a {@link GoStruct}: the zero value of a Go field whose type the JSON does not
+   * tell. It prints as the empty string, is false, equals nil and the zero of any basic type, and
+   * reaches functions as {@code null}.
+   */
+  static final Object ZERO =
+      new Object() {
+        @Override
+        public String toString() {
+          return "";
+        }
+      };
+
   private GoValues() {}
 
   /** A JSON tree as plain values: objects become {@link Map}s with exact keys. */
@@ -73,7 +86,7 @@ public final class GoValues {
 
   /** Go's truth: false, 0, nil, and empty strings, lists and maps are false. */
   public static boolean truth(Object v) {
-    if (v == null) {
+    if (v == null || v == ZERO) {
       return false;
     }
     if (v instanceof Boolean b) {
@@ -100,53 +113,9 @@ public final class GoValues {
     return true;
   }
 
-  /** {@code fmt.Sprint} of one value. */
+  /** {@code fmt.Sprint} of one value, nil (and an unset struct field) as the empty string. */
   public static String print(Object v) {
-    if (v == null) {
-      return "";
-    }
-    if (v instanceof String s) {
-      return s;
-    }
-    if (v instanceof Double d) {
-      return formatFloat(d);
-    }
-    if (v instanceof List<?> l) {
-      StringBuilder b = new StringBuilder("[");
-      for (int i = 0; i < l.size(); i++) {
-        b.append(i == 0 ? "" : " ").append(l.get(i) == null ? "<nil>" : print(l.get(i)));
-      }
-      return b.append(']').toString();
-    }
-    if (v instanceof Map<?, ?> || v instanceof GoStruct) {
-      Map<String, Object> sorted = new TreeMap<>(asMap(v));
-      StringBuilder b = new StringBuilder("map[");
-      boolean first = true;
-      for (var e : sorted.entrySet()) {
-        b.append(first ? "" : " ").append(e.getKey()).append(':');
-        b.append(e.getValue() == null ? "<nil>" : print(e.getValue()));
-        first = false;
-      }
-      return b.append(']').toString();
-    }
-    return String.valueOf(v);
-  }
-
-  /** Go's {@code %v} of a float64: plain digits for exponents in [-4, 21), else {@code e+NN}. */
-  static String formatFloat(double d) {
-    if (d == Math.rint(d) && Math.abs(d) < 1e21) {
-      return new BigDecimal(d).toPlainString();
-    }
-    String s = BigDecimal.valueOf(d).stripTrailingZeros().toString();
-    if (!s.contains("E")) {
-      return s;
-    }
-    String[] p = s.split("E");
-    int exp = Integer.parseInt(p[1]);
-    if (exp >= -4 && exp < 21) {
-      return BigDecimal.valueOf(d).toPlainString();
-    }
-    return p[0] + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+    return v == null || v == ZERO ? "" : Fmt.value(v);
   }
 
   /** A map or struct's entries (struct fields by their JSON names). */
@@ -161,70 +130,94 @@ public final class GoValues {
     return null;
   }
 
-  /** Go's {@code eq} of two values; nil equals only nil and a zero value. */
-  static boolean equal(Object a, Object b) {
-    if (a == null || b == null) {
-      Object other = a == null ? b : a;
-      boolean scalar =
-          other instanceof String || other instanceof Number || other instanceof Boolean;
-      return other == null || (scalar && !truth(other));
-    }
-    if (a instanceof Number x && b instanceof Number y) {
-      return compareNumbers(x, y) == 0;
-    }
-    if (a.getClass() != b.getClass()) {
-      throw new IllegalArgumentException(
-          "incompatible types for comparison: " + typeName(a) + " and " + typeName(b));
-    }
-    if (a instanceof List || a instanceof Map || a instanceof GoStruct) {
-      throw new IllegalArgumentException("non-comparable type " + typeName(a));
-    }
-    return a.equals(b);
+  private enum Kind {
+    BOOL,
+    INT,
+    FLOAT,
+    STRING,
+    INVALID
   }
 
-  /** Go's ordering of two numbers or two strings. */
-  static int compare(Object a, Object b) {
-    if (a instanceof Number x && b instanceof Number y) {
-      return compareNumbers(x, y);
+  private static Kind kind(Object v) {
+    if (v instanceof Boolean) {
+      return Kind.BOOL;
     }
-    if (a instanceof String x && b instanceof String y) {
-      return x.compareTo(y);
+    if (v instanceof Long || v instanceof Integer) {
+      return Kind.INT;
+    }
+    if (v instanceof Double) {
+      return Kind.FLOAT;
+    }
+    return v instanceof String ? Kind.STRING : Kind.INVALID;
+  }
+
+  /** The zero value of {@code like}'s basic type, standing for an unset struct field. */
+  private static Object zeroLike(Object like) {
+    return switch (kind(like)) {
+      case BOOL -> false;
+      case INT -> 0L;
+      case FLOAT -> 0.0;
+      case STRING -> "";
+      case INVALID -> null;
+    };
+  }
+
+  /**
+   * Go's {@code eq} of two values: basic values of one kind compare by value, nil equals only nil,
+   * a basic value and a value of another type are an error, lists and maps are not comparable.
+   */
+  static boolean equal(Object a, Object b) {
+    if (a == ZERO || b == ZERO) {
+      Object other = a == ZERO ? b : a;
+      return other == null || other == ZERO || other.equals(zeroLike(other));
+    }
+    Kind ka = kind(a);
+    Kind kb = kind(b);
+    if (ka != kb) {
+      if (a != null && b != null) {
+        throw new IllegalArgumentException(
+            "incompatible types for comparison: " + typeName(a) + " and " + typeName(b));
+      }
+      return false;
+    }
+    if (ka != Kind.INVALID) {
+      return ka == Kind.INT
+          ? ((Number) a).longValue() == ((Number) b).longValue()
+          : a.equals(b) || (ka == Kind.FLOAT && (double) a == (double) b);
+    }
+    if (a == null || b == null) {
+      return a == b;
+    }
+    if (a instanceof Function && b instanceof Function) {
+      return a == b;
     }
     throw new IllegalArgumentException(
-        "incompatible types for comparison: " + typeName(a) + " and " + typeName(b));
+        "non-comparable type " + Fmt.sprintf("%s", List.of(b)) + ": " + typeName(b));
   }
 
-  private static int compareNumbers(Number x, Number y) {
-    if (x instanceof Long && y instanceof Long) {
-      return Long.compare(x.longValue(), y.longValue());
+  /** Go's ordering ({@code lt} and friends) of two integers, floats or strings. */
+  static int compare(Object a, Object b) {
+    Object x = a == ZERO ? zeroLike(b) : a;
+    Object y = b == ZERO ? zeroLike(x) : b;
+    Kind kx = kind(x);
+    Kind ky = kind(y);
+    if (kx == Kind.INVALID || ky == Kind.INVALID || kx == Kind.BOOL) {
+      throw new IllegalArgumentException("invalid type for comparison");
     }
-    return Double.compare(x.doubleValue(), y.doubleValue());
+    if (kx != ky) {
+      throw new IllegalArgumentException(
+          "incompatible types for comparison: " + typeName(x) + " and " + typeName(y));
+    }
+    return switch (kx) {
+      case INT -> Long.compare(((Number) x).longValue(), ((Number) y).longValue());
+      case FLOAT -> Double.compare((double) x, (double) y);
+      default -> ((String) x).compareTo((String) y);
+    };
   }
 
   /** The Go type name of a value, for messages. */
   static String typeName(Object v) {
-    if (v == null) {
-      return "nil";
-    }
-    if (v instanceof String) {
-      return "string";
-    }
-    if (v instanceof Long) {
-      return "int";
-    }
-    if (v instanceof Double) {
-      return "float64";
-    }
-    if (v instanceof Boolean) {
-      return "bool";
-    }
-    if (v instanceof List) {
-      return "[]interface {}";
-    }
-    if (v instanceof GoStruct) {
-      return "struct";
-    }
-    return "map[string]interface {}";
+    return Fmt.typeName(v);
   }
 
   /** YAML of a value as Go's {@code yaml.Marshal} writes it: keys sorted, trailing newline. */

@@ -7,16 +7,28 @@ import java.util.List;
 /**
  * {@code Lexer} splits a template into text and action tokens as Go's {@code text/template} lexer
  * does: delimiters {@code {{ }}}, trim markers {@code {{- } and {@code -}}} (which drop the white
- * space next to them, newlines included), comments {@code {{/* ... *&#47;}}} and the items inside
- * actions. Actions may span lines.
+ * space next to them, newlines included), comments {@code {{/* ... *&#47;}}} that start and end at
+ * the delimiters, and the items inside actions. Actions may span lines. A lexical error becomes an
+ * {@link Kind#ERROR} token that ends the list, so that the parser reports errors in the order Go
+ * does.
  */
 final class Lexer {
+  private static final String SPACE = " \t\r\n";
+
   private final String name;
   private final String in;
   private final List<Token> out = new ArrayList<>();
   private int pos;
   private int line = 1;
   private boolean trimNext;
+  private int parens;
+
+  /** Thrown to stop lexing after an error token. */
+  private static final class Stop extends RuntimeException {
+    Stop() {
+      super(null, null, false, false);
+    }
+  }
 
   private Lexer(String name, String in) {
     this.name = name;
@@ -25,12 +37,17 @@ final class Lexer {
 
   static List<Token> lex(String name, String text) {
     Lexer l = new Lexer(name, text);
-    l.run();
+    try {
+      l.run();
+    } catch (Stop e) {
+      // the error token is the last one
+    }
     return l.out;
   }
 
-  private TemplateException error(String msg) {
-    return new TemplateException(name, line, msg);
+  private Stop fail(String msg) {
+    out.add(new Token(Kind.ERROR, msg, msg, line, false));
+    return new Stop();
   }
 
   private void run() {
@@ -40,6 +57,8 @@ final class Lexer {
         while (start < in.length() && isSpace(in.charAt(start))) {
           start++;
         }
+        countLines(pos, start);
+        pos = start;
         trimNext = false;
       }
       int open = in.indexOf("{{", start);
@@ -52,16 +71,16 @@ final class Lexer {
       int textLine = line;
       countLines(pos, end);
       if (!text.isEmpty()) {
-        out.add(new Token(Kind.TEXT, text, textLine, false));
+        out.add(new Token(Kind.TEXT, text, text, textLine, false));
       }
       if (open < 0) {
         pos = in.length();
         break;
       }
       pos = open + (trimLeft ? 3 : 2);
-      action();
+      action(trimLeft);
     }
-    out.add(new Token(Kind.EOF, "", line, false));
+    out.add(new Token(Kind.EOF, "", "", line, false));
   }
 
   private boolean spaceAt(int i) {
@@ -69,7 +88,7 @@ final class Lexer {
   }
 
   private static boolean isSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    return SPACE.indexOf(c) >= 0;
   }
 
   private void countLines(int from, int to) {
@@ -81,15 +100,14 @@ final class Lexer {
   }
 
   private void skipSpace() {
+    int start = pos;
     while (pos < in.length() && isSpace(in.charAt(pos))) {
-      if (in.charAt(pos) == '\n') {
-        line++;
-      }
       pos++;
     }
+    countLines(start, pos);
   }
 
-  /** At a right delimiter: consumes it and returns true. */
+  /** At a right delimiter, {@code }}} or {@code -}}} after space: consumes it, returns true. */
   private boolean rightDelim() {
     if (in.startsWith("}}", pos)) {
       pos += 2;
@@ -103,35 +121,42 @@ final class Lexer {
     return false;
   }
 
-  private void action() {
+  private void action(boolean trimmed) {
     int startLine = line;
-    int save = pos;
-    skipSpace();
-    if (in.startsWith("/*", pos)) {
+    int comment = pos + (trimmed ? 1 : 0);
+    if (in.startsWith("/*", comment)) {
+      pos = comment;
       int close = in.indexOf("*/", pos + 2);
       if (close < 0) {
-        throw error("unclosed comment");
+        throw fail("unclosed comment");
       }
       countLines(pos, close);
       pos = close + 2;
-      skipSpace();
+      if (spaceAt(pos) && in.startsWith("-}}", pos + 1)) {
+        pos++;
+      }
       if (!rightDelim()) {
-        throw error("comment ends before closing delimiter");
+        throw fail("comment ends before closing delimiter");
       }
       return;
     }
-    pos = save;
-    line = startLine;
-    out.add(new Token(Kind.LEFT, "{{", line, false));
+    out.add(new Token(Kind.LEFT, "{{", "{{", line, false));
+    parens = 0;
     while (true) {
       int before = pos;
       skipSpace();
       boolean space = pos > before;
       if (pos >= in.length()) {
-        throw error("unclosed action");
+        throw fail(
+            line == startLine
+                ? "unclosed action"
+                : "unclosed action started at " + name + ":" + startLine);
       }
       if (rightDelim()) {
-        out.add(new Token(Kind.RIGHT, "}}", line, space));
+        if (parens > 0) {
+          throw fail("unclosed left paren");
+        }
+        out.add(new Token(Kind.RIGHT, "}}", "}}", line, space));
         return;
       }
       item(space);
@@ -141,64 +166,102 @@ final class Lexer {
   private void item(boolean space) {
     char c = in.charAt(pos);
     int l = line;
+    int start = pos;
     switch (c) {
-      case '|' -> add(Kind.PIPE, "|", space, 1);
-      case '(' -> add(Kind.LPAREN, "(", space, 1);
-      case ')' -> add(Kind.RPAREN, ")", space, 1);
-      case ',' -> add(Kind.COMMA, ",", space, 1);
-      case '=' -> add(Kind.ASSIGN, "=", space, 1);
+      case '|' -> add(Kind.PIPE, space, 1);
+      case '(' -> {
+        parens++;
+        add(Kind.LPAREN, space, 1);
+      }
+      case ')' -> {
+        if (--parens < 0) {
+          throw fail("unexpected right paren");
+        }
+        add(Kind.RPAREN, space, 1);
+      }
+      case ',' -> add(Kind.COMMA, space, 1);
+      case '=' -> add(Kind.ASSIGN, space, 1);
       case ':' -> {
         if (!in.startsWith(":=", pos)) {
-          throw error("expected :=");
+          throw fail("expected :=");
         }
-        add(Kind.DECLARE, ":=", space, 2);
+        add(Kind.DECLARE, space, 2);
       }
-      case '"' -> out.add(new Token(Kind.STRING, quoted(), l, space));
+      case '"' -> {
+        int end = quoted('"', "unterminated quoted string");
+        String s = unescape(in.substring(start + 1, end - 1), '"');
+        if (s == null) {
+          throw fail("invalid syntax");
+        }
+        out.add(new Token(Kind.STRING, s, in.substring(start, end), l, space));
+      }
       case '`' -> {
         int close = in.indexOf('`', pos + 1);
         if (close < 0) {
-          throw error("unterminated raw quoted string");
+          throw fail("unterminated raw quoted string");
         }
         String s = in.substring(pos + 1, close);
         countLines(pos, close);
         pos = close + 1;
-        out.add(new Token(Kind.STRING, s, l, space));
+        out.add(new Token(Kind.STRING, s, in.substring(start, pos), l, space));
       }
       case '\'' -> {
-        int close = in.indexOf('\'', pos + 1);
-        if (close < 0) {
-          throw error("unterminated character constant");
+        int end = quoted('\'', "unterminated character constant");
+        String raw = in.substring(start, end);
+        String s = unescape(raw.substring(1, raw.length() - 1), '\'');
+        if (s == null || s.codePointCount(0, s.length()) != 1) {
+          throw fail("malformed character constant: " + raw);
         }
-        String s = unescape(in.substring(pos + 1, close));
-        pos = close + 1;
-        out.add(new Token(Kind.CHAR, String.valueOf((long) s.codePointAt(0)), l, space));
+        out.add(new Token(Kind.CHAR, String.valueOf(s.codePointAt(0)), raw, l, space));
       }
-      case '$' -> {
-        int end = identEnd(pos + 1);
-        out.add(new Token(Kind.VARIABLE, in.substring(pos, end), l, space));
-        pos = end;
-      }
+      case '$' -> word(Kind.VARIABLE, pos + 1, space);
       case '.' -> {
-        if (pos + 1 < in.length() && Character.isDigit(in.charAt(pos + 1))) {
+        if (digitAt(pos + 1)) {
           number(space);
         } else if (pos + 1 < in.length() && isIdent(in.charAt(pos + 1))) {
           int end = identEnd(pos + 1);
-          out.add(new Token(Kind.FIELD, in.substring(pos + 1, end), l, space));
+          out.add(
+              new Token(Kind.FIELD, in.substring(pos + 1, end), in.substring(pos, end), l, space));
           pos = end;
         } else {
-          add(Kind.DOT, ".", space, 1);
+          add(Kind.DOT, space, 1);
         }
       }
       default -> {
-        if (Character.isDigit(c) || ((c == '-' || c == '+') && digitAt(pos + 1))) {
+        if (Character.isDigit(c) || c == '-' || c == '+') {
           number(space);
         } else if (isIdent(c)) {
-          int end = identEnd(pos);
-          out.add(new Token(Kind.IDENT, in.substring(pos, end), l, space));
-          pos = end;
+          word(Kind.IDENT, pos, space);
         } else {
-          throw error("unexpected \"" + c + "\" in command");
+          throw fail("unexpected " + Fmt.quote(String.valueOf(c), '"') + " in command");
         }
+      }
+    }
+  }
+
+  private void word(Kind kind, int from, boolean space) {
+    int end = identEnd(from);
+    String w = in.substring(pos, end);
+    out.add(new Token(kind, w, w, line, space));
+    pos = end;
+  }
+
+  /** The end (after the closing quote) of a quoted item starting at {@code pos}. */
+  private int quoted(char q, String unterminated) {
+    int i = pos + 1;
+    while (true) {
+      if (i >= in.length() || in.charAt(i) == '\n') {
+        throw fail(unterminated);
+      }
+      char c = in.charAt(i);
+      if (c == '\\') {
+        i += 2;
+        continue;
+      }
+      i++;
+      if (c == q) {
+        pos = i;
+        return i;
       }
     }
   }
@@ -207,8 +270,9 @@ final class Lexer {
     return i < in.length() && Character.isDigit(in.charAt(i));
   }
 
-  private void add(Kind kind, String text, boolean space, int len) {
-    out.add(new Token(kind, text, line, space));
+  private void add(Kind kind, boolean space, int len) {
+    String t = in.substring(pos, pos + len);
+    out.add(new Token(kind, t, t, line, space));
     pos += len;
   }
 
@@ -224,66 +288,96 @@ final class Lexer {
     return i;
   }
 
+  private boolean accept(String chars) {
+    if (pos < in.length() && chars.indexOf(in.charAt(pos)) >= 0) {
+      pos++;
+      return true;
+    }
+    return false;
+  }
+
+  private void acceptRun(String chars) {
+    while (accept(chars)) {
+      // consume
+    }
+  }
+
+  /** Go's {@code scanNumber}: the parser decides what the text means. */
   private void number(boolean space) {
     int start = pos;
-    pos++;
-    while (pos < in.length()
-        && (Character.isLetterOrDigit(in.charAt(pos))
-            || in.charAt(pos) == '.'
-            || in.charAt(pos) == '_'
-            || ((in.charAt(pos) == '-' || in.charAt(pos) == '+')
-                && (in.charAt(pos - 1) == 'e' || in.charAt(pos - 1) == 'E')))) {
+    accept("+-");
+    String digits = "0123456789_";
+    if (accept("0")) {
+      if (accept("xX")) {
+        digits = "0123456789abcdefABCDEF_";
+      } else if (accept("oO")) {
+        digits = "01234567_";
+      } else if (accept("bB")) {
+        digits = "01_";
+      }
+    }
+    acceptRun(digits);
+    if (accept(".")) {
+      acceptRun(digits);
+    }
+    if (digits.length() == 11 && accept("eE")) {
+      accept("+-");
+      acceptRun("0123456789_");
+    }
+    if (digits.length() == 23 && accept("pP")) {
+      accept("+-");
+      acceptRun("0123456789_");
+    }
+    accept("i");
+    if (pos < in.length() && isIdent(in.charAt(pos))) {
       pos++;
+      throw fail("bad number syntax: " + Fmt.quote(in.substring(start, pos), '"'));
     }
-    out.add(new Token(Kind.NUMBER, in.substring(start, pos), line, space));
+    String t = in.substring(start, pos);
+    out.add(new Token(Kind.NUMBER, t, t, line, space));
   }
 
-  private String quoted() {
-    int i = pos + 1;
-    StringBuilder raw = new StringBuilder();
-    while (true) {
-      if (i >= in.length() || in.charAt(i) == '\n') {
-        throw error("unterminated quoted string");
-      }
-      char c = in.charAt(i);
-      if (c == '\\' && i + 1 < in.length()) {
-        raw.append(c).append(in.charAt(i + 1));
-        i += 2;
-        continue;
-      }
-      if (c == '"') {
-        break;
-      }
-      raw.append(c);
-      i++;
-    }
-    pos = i + 1;
-    return unescape(raw.toString());
-  }
-
-  private String unescape(String s) {
+  /** Go's string and character escapes; null when one is malformed. */
+  private static String unescape(String s, char quote) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c != '\\' || i + 1 >= s.length()) {
+      if (c != '\\') {
         b.append(c);
         continue;
       }
-      char e = s.charAt(++i);
-      switch (e) {
-        case 'n' -> b.append('\n');
-        case 't' -> b.append('\t');
-        case 'r' -> b.append('\r');
-        case '\\', '"', '\'' -> b.append(e);
-        case 'u', 'x' -> {
-          int len = e == 'u' ? 4 : 2;
-          if (i + 1 + len > s.length()) {
-            throw error("bad escape in string");
-          }
-          b.append((char) Integer.parseInt(s.substring(i + 1, i + 1 + len), 16));
-          i += len;
+      if (++i >= s.length()) {
+        return null;
+      }
+      char e = s.charAt(i);
+      int hex =
+          switch (e) {
+            case 'x' -> 2;
+            case 'u' -> 4;
+            case 'U' -> 8;
+            default -> 0;
+          };
+      if (hex > 0 || (e >= '0' && e <= '7')) {
+        int len = hex > 0 ? hex : 3;
+        int from = hex > 0 ? i + 1 : i;
+        if (from + len > s.length()) {
+          return null;
         }
-        default -> throw error("unknown escape sequence \\" + e);
+        try {
+          b.appendCodePoint(Integer.parseInt(s.substring(from, from + len), hex > 0 ? 16 : 8));
+        } catch (IllegalArgumentException x) {
+          return null;
+        }
+        i = from + len - 1;
+        continue;
+      }
+      int simple = "abfnrtv\\".indexOf(e);
+      if (simple >= 0) {
+        b.append("\u0007\b\f\n\r\t\u000b\\".charAt(simple));
+      } else if (e == quote) {
+        b.append(e);
+      } else {
+        return null;
       }
     }
     return b.toString();

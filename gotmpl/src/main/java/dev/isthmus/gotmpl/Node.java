@@ -44,8 +44,8 @@ sealed interface Node {
   /** A function name. */
   record Func(String name) implements Term {}
 
-  /** A string, number, boolean or nil constant. */
-  record Literal(Object value) implements Term {}
+  /** A string, number, boolean or nil constant, with its text as written. */
+  record Literal(Object value, String text) implements Term {}
 
   /** A parenthesised pipeline. */
   record Sub(Pipeline pipe) implements Term {}

@@ -103,38 +103,10 @@ final class Sprig {
     List<String> out = new ArrayList<>();
     for (Object v : a) {
       if (v != null) {
-        out.add(dbl ? goQuote(print(v)) : "'" + print(v) + "'");
+        out.add(dbl ? Fmt.quote(print(v), '"') : "'" + print(v) + "'");
       }
     }
     return String.join(" ", out);
-  }
-
-  /** Go's {@code strconv.Quote}. */
-  static String goQuote(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    s.codePoints()
-        .forEach(
-            c -> {
-              switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                case '\r' -> b.append("\\r");
-                case 7 -> b.append("\\a");
-                case 8 -> b.append("\\b");
-                case 12 -> b.append("\\f");
-                case 11 -> b.append("\\v");
-                default -> {
-                  if (c < 0x20 || c == 0x7f) {
-                    b.append(String.format("\\x%02x", c));
-                  } else {
-                    b.appendCodePoint(c);
-                  }
-                }
-              }
-            });
-    return b.append('"').toString();
   }
 
   /** YAML of a value, keys sorted, with a trailing newline (as Go's yaml.Marshal). */

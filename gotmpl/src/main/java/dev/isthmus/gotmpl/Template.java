@@ -9,9 +9,10 @@ import java.util.Map;
  * execute many times against different data. Supported: text and actions with trim markers,
  * comments, pipelines, fields and chained fields, variables ({@code :=}, {@code =}, {@code $}),
  * {@code if}/{@code else if}/{@code else}, {@code range} (lists, maps in key order, integers,
- * {@code break}/{@code continue}), {@code with}, {@code define}/{@code template}/{@code block},
- * parenthesised pipelines and constants. Not supported: method calls with arguments, complex
- * numbers, {@code html}/{@code js}/{@code urlquery}/{@code call}.
+ * {@code break}/{@code continue}), {@code with}/{@code else with}, {@code define}/{@code
+ * template}/{@code block}, parenthesised pipelines, constants, and all of Go's built-in functions.
+ * Not supported: method calls with arguments, complex numbers. Behaviour is checked against tables
+ * of Go's output ({@code src/test/resources/conformance}).
  *
  * <p>Thread-safe once parsed.
  */
