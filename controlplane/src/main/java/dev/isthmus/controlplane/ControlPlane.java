@@ -16,6 +16,7 @@ import dev.isthmus.controlplane.server.DynamicTrustManager;
 import dev.isthmus.controlplane.server.HttpEndpoints;
 import dev.isthmus.controlplane.server.HttpEndpoints.Body;
 import dev.isthmus.controlplane.server.HttpEndpoints.Route;
+import dev.isthmus.controlplane.server.IstioPrometheusRegistry;
 import dev.isthmus.controlplane.server.SelfSignedMaterial;
 import dev.isthmus.controlplane.xds.AdsService;
 import dev.isthmus.controlplane.xds.CredentialSecrets;
@@ -59,7 +60,8 @@ public final class ControlPlane implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
 
   private final ControlPlaneConfig config;
-  private final XdsMetrics metrics = new XdsMetrics();
+  private final IstioPrometheusRegistry prometheus;
+  private final XdsMetrics metrics;
   private final KubeDiscovery discovery;
   private final PushController pushes;
   private final XdsCache cache;
@@ -75,9 +77,12 @@ public final class ControlPlane implements AutoCloseable {
   private final JwksResolver jwks;
   private final PolicyProblems problems;
 
-  private ControlPlane(ControlPlaneConfig config, KubernetesClient client) {
+  private ControlPlane(
+      ControlPlaneConfig config, KubernetesClient client, IstioPrometheusRegistry prometheus) {
     this.config = config;
     this.client = client;
+    this.prometheus = prometheus;
+    this.metrics = new XdsMetrics(prometheus.registry());
     MeshModelBuilder builder =
         new MeshModelBuilder(
             config.clusterDomain(),
@@ -114,14 +119,28 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
+   * {@link #start(ControlPlaneConfig, KubernetesClient, SecureServing, IstioPrometheusRegistry)}
+   * with a metrics registry of its own.
+   */
+  public static ControlPlane start(
+      ControlPlaneConfig config, KubernetesClient client, SecureServing secure) {
+    return start(config, client, secure, new IstioPrometheusRegistry());
+  }
+
+  /**
    * Starts discovery, waits for the informers to sync, builds the first snapshot and opens the
    * ports.
    *
    * @param secure CA services and serving certificate for the TLS port
+   * @param prometheus where Pilot registers its meters, and what {@code /metrics} on the monitoring
+   *     port serves (with whatever else, such as the CA's meters, is registered there)
    */
   public static ControlPlane start(
-      ControlPlaneConfig config, KubernetesClient client, SecureServing secure) {
-    ControlPlane cp = new ControlPlane(config, client);
+      ControlPlaneConfig config,
+      KubernetesClient client,
+      SecureServing secure,
+      IstioPrometheusRegistry prometheus) {
+    ControlPlane cp = new ControlPlane(config, client, prometheus);
     try {
       cp.open(secure);
     } catch (IOException | RuntimeException e) {
@@ -193,7 +212,8 @@ public final class ControlPlane implements AutoCloseable {
     DebugAccess debugAccess = new DebugAccess(config.debugOpen(), config.namespace(), auth);
     Map<String, Route> routes = new LinkedHashMap<>();
     routes.put(
-        "/metrics", Route.open(() -> new Body("text/plain; version=0.0.4", metrics.render())));
+        "/metrics",
+        Route.open(() -> new Body(IstioPrometheusRegistry.CONTENT_TYPE, prometheus.scrape())));
     routes.put(
         "/debug/syncz",
         new Route(() -> new Body("application/json", DebugViews.syncz(ads)), debugAccess));

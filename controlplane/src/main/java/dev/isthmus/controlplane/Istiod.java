@@ -2,6 +2,7 @@ package dev.isthmus.controlplane;
 
 import dev.isthmus.controlplane.ca.CaConfig;
 import dev.isthmus.controlplane.ca.Citadel;
+import dev.isthmus.controlplane.server.IstioPrometheusRegistry;
 import dev.isthmus.controlplane.webhooks.CaRootSource;
 import dev.isthmus.controlplane.webhooks.ServingTls;
 import dev.isthmus.controlplane.webhooks.Webhooks;
@@ -31,15 +32,18 @@ public final class Istiod implements AutoCloseable {
    * free port.
    */
   public static Istiod start(ControlPlaneConfig config, int webhookPort, KubernetesClient client) {
+    // one registry for the process: Pilot's /metrics serves the CA's meters too
+    IstioPrometheusRegistry prometheus = new IstioPrometheusRegistry();
     Citadel citadel =
         new Citadel(
             CaConfig.defaults(config.namespace())
                 .withRevision(config.revision())
-                .withTrustDomain(config.trustDomain()));
+                .withTrustDomain(config.trustDomain()),
+            prometheus.registry());
     citadel.start(client);
     ControlPlane pilot = null;
     try {
-      pilot = ControlPlane.start(config, client, citadel);
+      pilot = ControlPlane.start(config, client, citadel, prometheus);
       ServingTls tls = () -> citadel.servingCertificate().keyManager();
       CaRootSource root =
           new CaRootSource() {

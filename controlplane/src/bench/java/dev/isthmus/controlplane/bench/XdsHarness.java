@@ -13,6 +13,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,10 +54,10 @@ final class XdsHarness implements AutoCloseable {
     }
     PushController[] ref = new PushController[1];
     cache = new XdsCache(p -> ref[0].generate(p));
-    pushes = new PushController(index::snapshot, cache, new XdsMetrics(), quiet, Duration.ofSeconds(10));
+    pushes = new PushController(index::snapshot, cache, new XdsMetrics(new SimpleMeterRegistry()), quiet, Duration.ofSeconds(10));
     ref[0] = pushes;
     pushes.initialize();
-    AdsService ads = new AdsService(cache, new XdsMetrics());
+    AdsService ads = new AdsService(cache, new XdsMetrics(new SimpleMeterRegistry()));
     server =
         Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
             .addService(ServerInterceptors.intercept(ads, AdsService.peerInterceptor()))

@@ -12,6 +12,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.TlsServerCredentials;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,11 +60,22 @@ public final class Citadel implements SecureServing, AutoCloseable {
   private CallerAuthenticator authenticator;
   private CertificateService service;
 
-  /** A CA configured by {@code config}; nothing happens until {@link #start}. */
+  /**
+   * A CA configured by {@code config} whose metrics stay in a registry of its own (read them with
+   * {@link #metrics()}); nothing happens until {@link #start}.
+   */
   public Citadel(CaConfig config) {
+    this(config, new SimpleMeterRegistry());
+  }
+
+  /**
+   * A CA configured by {@code config} that registers its metrics in {@code registry}; nothing
+   * happens until {@link #start}.
+   */
+  public Citadel(CaConfig config, MeterRegistry registry) {
     this.config = config;
     this.serving = new ServingCertificate(config);
-    this.metrics = new CaMetrics(authority::get);
+    this.metrics = new CaMetrics(registry, authority::get);
   }
 
   /**

@@ -12,8 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code AdmissionHandler} turns an {@code admission.k8s.io/v1} AdmissionReview request into its
@@ -21,7 +21,7 @@ import java.util.logging.Logger;
  * cannot decode or process becomes a denial whose message says what was wrong.
  */
 public final class AdmissionHandler {
-  private static final Logger LOG = Logger.getLogger(AdmissionHandler.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(AdmissionHandler.class);
   private static final Set<String> ISTIO_GROUPS =
       Set.of(
           "networking.istio.io", "security.istio.io", "telemetry.istio.io", "extensions.istio.io");
@@ -81,7 +81,7 @@ public final class AdmissionHandler {
       }
     } catch (Exception e) {
       if (!(e instanceof IllegalArgumentException)) {
-        LOG.log(Level.WARNING, "admission request failed", e);
+        LOG.warn("admission request failed", e);
       }
       response.removeAll();
       response.put("uid", uid);

@@ -16,8 +16,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code CaBundleSync} keeps {@code clientConfig.caBundle} of the control plane's webhook
@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  * installer).
  */
 public final class CaBundleSync implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(CaBundleSync.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(CaBundleSync.class);
 
   private final KubernetesClient client;
   private final CaRootSource root;
@@ -65,7 +65,7 @@ public final class CaBundleSync implements AutoCloseable {
     try {
       closeables.add(root.onChange(this::syncAll));
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "cannot subscribe to CA root changes", e);
+      LOG.warn("cannot subscribe to CA root changes", e);
     }
     SharedIndexInformer<MutatingWebhookConfiguration> m =
         client
@@ -178,10 +178,7 @@ public final class CaBundleSync implements AutoCloseable {
             return cur;
           });
     } catch (KubernetesClientException e) {
-      LOG.log(
-          Level.WARNING,
-          "cannot patch caBundle of " + c.getKind() + " " + c.getMetadata().getName(),
-          e);
+      LOG.warn("cannot patch caBundle of {} {}", c.getKind(), c.getMetadata().getName(), e);
     }
   }
 
@@ -191,7 +188,7 @@ public final class CaBundleSync implements AutoCloseable {
       try {
         c.close();
       } catch (Exception e) {
-        LOG.log(Level.FINE, "close failed", e);
+        LOG.debug("close failed", e);
       }
     }
     closeables.clear();

@@ -15,8 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code Webhooks} is the control plane's admission webhook component (Istio's Galley validation
@@ -31,7 +31,7 @@ import java.util.logging.Logger;
  * }</pre>
  */
 public final class Webhooks implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(Webhooks.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Webhooks.class);
 
   /**
    * Settings.
@@ -194,17 +194,12 @@ public final class Webhooks implements AutoCloseable {
               mesh == null || mesh.getData() == null ? null : mesh.getData().get("mesh"));
       injection = parsed;
     } catch (IllegalArgumentException e) {
-      LOG.log(
-          Level.WARNING,
-          "ConfigMap "
-              + config.namespace()
-              + "/"
-              + config.injectorConfigMap()
-              + " or "
-              + config.meshConfigMap()
-              + ": "
-              + e.getMessage()
-              + "; keeping the previous injection config");
+      LOG.warn(
+          "ConfigMap {}/{} or {}: {}; keeping the previous injection config",
+          config.namespace(),
+          config.injectorConfigMap(),
+          config.meshConfigMap(),
+          e.getMessage());
     }
   }
 
@@ -243,7 +238,7 @@ public final class Webhooks implements AutoCloseable {
       try {
         resources.get(i).close();
       } catch (Exception e) {
-        LOG.log(Level.FINE, "close failed", e);
+        LOG.debug("close failed", e);
       }
     }
     resources.clear();

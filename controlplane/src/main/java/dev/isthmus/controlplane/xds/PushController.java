@@ -221,7 +221,7 @@ public final class PushController implements AutoCloseable {
     }
     long end = System.nanoTime();
     pushes.incrementAndGet();
-    metrics.pushCompleted(change.full(), (end - firstEventNanos) / 1e9, (end - start) / 1e9);
+    metrics.pushCompleted(change.full(), end - firstEventNanos, end - start);
     LOG.debug(
         "{} push ({} configs, {} hosts) to {} proxies in {} ms",
         change.meshWide() ? "full" : change.full() ? "scoped" : "eds",

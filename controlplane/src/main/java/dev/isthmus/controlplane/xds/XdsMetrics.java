@@ -1,28 +1,39 @@
 package dev.isthmus.controlplane.xds;
 
 import io.envoyproxy.controlplane.cache.Resources;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
- * {@code XdsMetrics} keeps the control plane's counters and histograms under Istio's metric names
- * and renders them in the Prometheus text format.
+ * {@code XdsMetrics} keeps Pilot's counters, gauge and histograms as Micrometer meters under
+ * Istio's metric names and labels ({@code pilot_xds}, {@code pilot_xds_pushes}, {@code
+ * pilot_total_xds_rejects}, {@code pilot_total_rejected_configs}, {@code pilot_push_triggers},
+ * {@code pilot_proxy_convergence_time}, {@code pilot_xds_push_time}); the registry's owner renders
+ * them (see {@link dev.isthmus.controlplane.server.IstioPrometheusRegistry}).
  */
 public final class XdsMetrics {
-  private static final double[] BUCKETS = {0.01, 0.1, 0.5, 1, 3, 5, 10, 20, 30};
-
-  private final Map<String, AtomicLong> pushes = new ConcurrentHashMap<>();
-  private final Map<String, AtomicLong> rejects = new ConcurrentHashMap<>();
-  private final Map<String, AtomicLong> rejectedConfigs = new ConcurrentHashMap<>();
-  private final Histogram convergence = new Histogram();
-  private final Histogram pushTime = new Histogram();
-  private final AtomicLong fullPushes = new AtomicLong();
-  private final AtomicLong edsOnlyPushes = new AtomicLong();
-  private volatile LongSupplier connected = () -> 0;
+  /** istiod's histogram buckets for push and convergence times, in seconds. */
+  private static final Duration[] BUCKETS = {
+    Duration.ofMillis(10),
+    Duration.ofMillis(100),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofSeconds(3),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(20),
+    Duration.ofSeconds(30)
+  };
 
   private static final Map<String, String> TYPE_LABELS =
       Map.ofEntries(
@@ -46,157 +57,124 @@ public final class XdsMetrics {
     return TYPE_LABELS.getOrDefault(typeUrl, "other");
   }
 
+  private final MeterRegistry registry;
+  // The type label set is closed, so every series exists from the start (at 0).
+  private final Map<String, Counter> pushes;
+  private final Map<String, Counter> rejects;
+  private final Map<String, Counter> rejectedConfigs = new ConcurrentHashMap<>();
+  private final Counter fullPushes;
+  private final Counter edsOnlyPushes;
+  private final Timer convergence;
+  private final Timer pushTime;
+  private volatile LongSupplier connected = () -> 0;
+
+  /** Registers Pilot's meters in {@code registry}. */
+  public XdsMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.pushes = perType("pilot_xds_pushes", "Pushes sent to proxies, by xDS type.");
+    this.rejects =
+        perType(
+            "pilot_total_xds_rejects",
+            "Total number of XDS responses from pilot rejected by proxy.");
+    this.fullPushes = pushTrigger("full");
+    this.edsOnlyPushes = pushTrigger("endpoint");
+    Gauge.builder("pilot_xds", () -> connected.getAsLong())
+        .description("Number of endpoints connected to this pilot using XDS.")
+        .register(registry);
+    this.convergence =
+        histogram(
+            "pilot_proxy_convergence_time",
+            "Delay in seconds between config change and a proxy receiving all required"
+                + " configuration.");
+    this.pushTime =
+        histogram(
+            "pilot_xds_push_time",
+            "Total time in seconds Pilot takes to push lds, rds, cds and eds.");
+  }
+
+  private Map<String, Counter> perType(String name, String help) {
+    return Stream.concat(TYPE_LABELS.values().stream(), Stream.of("other"))
+        .collect(
+            Collectors.toUnmodifiableMap(
+                Function.identity(),
+                label ->
+                    Counter.builder(name).description(help).tag("type", label).register(registry)));
+  }
+
+  private Counter pushTrigger(String type) {
+    return Counter.builder("pilot_push_triggers")
+        .description("Total number of times a push was triggered.")
+        .tag("type", type)
+        .register(registry);
+  }
+
+  // A Timer rather than a DistributionSummary: a summary's fixed-bucket histogram rounds each
+  // observation up to a whole number, so 0.05 s would be counted under le="1.0". The Timer keeps
+  // nanoseconds and is published in seconds, without _seconds (IstioPrometheusRegistry).
+  private Timer histogram(String name, String help) {
+    return Timer.builder(name).description(help).serviceLevelObjectives(BUCKETS).register(registry);
+  }
+
   void connectedProxies(LongSupplier s) {
     this.connected = s;
   }
 
   /** One response of a type sent to one proxy. */
   public void pushed(String typeUrl) {
-    pushes.computeIfAbsent(typeLabel(typeUrl), k -> new AtomicLong()).incrementAndGet();
+    pushes.get(typeLabel(typeUrl)).increment();
   }
 
   /** One NACK received. */
   public void rejected(String typeUrl) {
-    rejects.computeIfAbsent(typeLabel(typeUrl), k -> new AtomicLong()).incrementAndGet();
+    rejects.get(typeLabel(typeUrl)).increment();
   }
 
   /** One configuration object skipped as invalid. */
   public void configRejected(String kind) {
-    rejectedConfigs.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+    rejectedConfigs
+        .computeIfAbsent(
+            kind,
+            k ->
+                Counter.builder("pilot_total_rejected_configs")
+                    .description("Istio configuration objects skipped as invalid.")
+                    .tag("kind", k)
+                    .register(registry))
+        .increment();
   }
 
-  /** A push finished: seconds since the first change it carried, and its own duration. */
-  public void pushCompleted(boolean full, double convergenceSeconds, double pushSeconds) {
-    (full ? fullPushes : edsOnlyPushes).incrementAndGet();
-    convergence.observe(convergenceSeconds);
-    pushTime.observe(pushSeconds);
+  /** A push finished: nanoseconds since the first change it carried, and its own duration. */
+  public void pushCompleted(boolean full, long convergenceNanos, long pushNanos) {
+    (full ? fullPushes : edsOnlyPushes).increment();
+    convergence.record(convergenceNanos, TimeUnit.NANOSECONDS);
+    pushTime.record(pushNanos, TimeUnit.NANOSECONDS);
   }
 
   /** Value of {@code pilot_xds_pushes} for a type label (cds, eds, lds, rds). */
   public long pushes(String typeLabel) {
-    AtomicLong v = pushes.get(typeLabel);
-    return v == null ? 0 : v.get();
+    return count(pushes.get(typeLabel));
   }
 
   /** Value of {@code pilot_total_xds_rejects} for a type label. */
   public long rejects(String typeLabel) {
-    AtomicLong v = rejects.get(typeLabel);
-    return v == null ? 0 : v.get();
+    return count(rejects.get(typeLabel));
   }
 
   /** Number of skipped objects of a kind. */
   public long rejectedConfigs(String kind) {
-    AtomicLong v = rejectedConfigs.get(kind);
-    return v == null ? 0 : v.get();
+    return count(rejectedConfigs.get(kind));
   }
 
   /** Completed full (all types) pushes. */
   public long fullPushes() {
-    return fullPushes.get();
+    return count(fullPushes);
   }
 
   /** Completed endpoint-only pushes. */
   public long edsOnlyPushes() {
-    return edsOnlyPushes.get();
+    return count(edsOnlyPushes);
   }
 
-  /** Prometheus text exposition. */
-  public String render() {
-    StringBuilder b = new StringBuilder();
-    counter(b, "pilot_xds_pushes", "Pushes sent to proxies, by xDS type.", "type", pushes);
-    counter(
-        b,
-        "pilot_total_xds_rejects",
-        "Total number of XDS responses from pilot rejected by proxy.",
-        "type",
-        rejects);
-    counter(
-        b,
-        "pilot_total_rejected_configs",
-        "Istio configuration objects skipped as invalid.",
-        "kind",
-        rejectedConfigs);
-    b.append("# HELP pilot_xds Number of endpoints connected to this pilot using XDS.\n")
-        .append("# TYPE pilot_xds gauge\n")
-        .append("pilot_xds ")
-        .append(connected.getAsLong())
-        .append('\n');
-    b.append("# HELP pilot_push_triggers Total number of times a push was triggered.\n")
-        .append("# TYPE pilot_push_triggers counter\n")
-        .append("pilot_push_triggers{type=\"full\"} ")
-        .append(fullPushes.get())
-        .append('\n')
-        .append("pilot_push_triggers{type=\"endpoint\"} ")
-        .append(edsOnlyPushes.get())
-        .append('\n');
-    convergence.render(
-        b,
-        "pilot_proxy_convergence_time",
-        "Delay in seconds between config change and a proxy receiving all required configuration.");
-    pushTime.render(
-        b,
-        "pilot_xds_push_time",
-        "Total time in seconds Pilot takes to push lds, rds, cds and eds.");
-    return b.toString();
-  }
-
-  private static void counter(
-      StringBuilder b, String name, String help, String label, Map<String, AtomicLong> values) {
-    b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-    b.append("# TYPE ").append(name).append(" counter\n");
-    new TreeMap<>(values)
-        .forEach(
-            (k, v) ->
-                b.append(name)
-                    .append('{')
-                    .append(label)
-                    .append("=\"")
-                    .append(escape(k))
-                    .append("\"} ")
-                    .append(v.get())
-                    .append('\n'));
-  }
-
-  /** A label value as the Prometheus text format requires it: backslash, quote, newline escaped. */
-  static String escape(String value) {
-    return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
-  }
-
-  private static final class Histogram {
-    private final AtomicLong[] counts = new AtomicLong[BUCKETS.length];
-    private final AtomicLong count = new AtomicLong();
-    private final DoubleAdder sum = new DoubleAdder();
-
-    Histogram() {
-      for (int i = 0; i < counts.length; i++) {
-        counts[i] = new AtomicLong();
-      }
-    }
-
-    void observe(double v) {
-      for (int i = 0; i < BUCKETS.length; i++) {
-        if (v <= BUCKETS[i]) {
-          counts[i].incrementAndGet();
-        }
-      }
-      count.incrementAndGet();
-      sum.add(v);
-    }
-
-    void render(StringBuilder b, String name, String help) {
-      b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-      b.append("# TYPE ").append(name).append(" histogram\n");
-      for (int i = 0; i < BUCKETS.length; i++) {
-        b.append(name)
-            .append("_bucket{le=\"")
-            .append(BUCKETS[i])
-            .append("\"} ")
-            .append(counts[i].get())
-            .append('\n');
-      }
-      b.append(name).append("_bucket{le=\"+Inf\"} ").append(count.get()).append('\n');
-      b.append(name).append("_sum ").append(sum.sum()).append('\n');
-      b.append(name).append("_count ").append(count.get()).append('\n');
-    }
+  private static long count(Counter c) {
+    return c == null ? 0 : (long) c.count();
   }
 }

@@ -3,6 +3,7 @@ package dev.isthmus.controlplane.ca;
 import dev.isthmus.controlplane.ca.proto.IstioCertificateRequest;
 import dev.isthmus.testing.TestKubeApiServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.KeyPair;
 import java.security.Signature;
 import java.time.Duration;
@@ -73,7 +74,7 @@ public final class CaIssuanceBench {
               config,
               new CallerAuthenticator(client, config, () -> ca),
               () -> ca,
-              new CaMetrics(() -> ca));
+              new CaMetrics(new SimpleMeterRegistry(), () -> ca));
       var creds =
           tokenReview
               ? new AuthInterceptor.Credentials("Bearer " + token, List.of())

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.isthmus.controlplane.ca.proto.IstioCertificateRequest;
 import dev.isthmus.controlplane.ca.proto.IstioCertificateResponse;
+import dev.isthmus.controlplane.server.IstioPrometheusRegistry;
 import io.grpc.Status;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
@@ -20,7 +21,8 @@ class CertificateServiceTest {
   private static final String ID = "spiffe://cluster.local/ns/default/sa/sleep";
   private final CaConfig config = CaConfig.defaults("istio-system");
   private final SigningAuthority ca = CaFixtures.selfSigned(KeyType.ECDSA_P256);
-  private final CaMetrics metrics = new CaMetrics(() -> ca);
+  private final IstioPrometheusRegistry prometheus = new IstioPrometheusRegistry();
+  private final CaMetrics metrics = new CaMetrics(prometheus.registry(), () -> ca);
   private final CertificateService service =
       new CertificateService(
           config, new CallerAuthenticator(null, config, () -> ca), () -> ca, metrics);
@@ -60,13 +62,12 @@ class CertificateServiceTest {
     CaFixtures.verifyPkix(chain, ca.root());
     assertThat(metrics.csrCount()).isEqualTo(1);
     assertThat(metrics.successCount()).isEqualTo(1);
-    assertThat(metrics.prometheusText())
-        .contains("citadel_server_csr_count 1\n")
-        .contains("citadel_server_success_cert_issuance_count 1\n")
-        .contains("citadel_server_root_cert_expiry_seconds ")
-        .contains(
-            "citadel_server_root_cert_expiry_timestamp "
-                + ca.root().getNotAfter().getTime() / 1000);
+    double expiry = ca.root().getNotAfter().getTime() / 1000;
+    assertThat(prometheus.scrape())
+        .contains("\ncitadel_server_csr_count 1.0\n")
+        .contains("\ncitadel_server_success_cert_issuance_count 1.0\n")
+        .contains("\ncitadel_server_root_cert_expiry_seconds ")
+        .contains("\ncitadel_server_root_cert_expiry_timestamp " + expiry + "\n");
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.isthmus.controlplane.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.isthmus.controlplane.server.IstioPrometheusRegistry;
 import dev.isthmus.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
@@ -92,7 +93,8 @@ class HostileCaRootIT {
     String ns = CaServer.namespace(client, "ca-lost");
     String workload = CaServer.namespace(client, "lost-workload");
     X509Certificate root;
-    try (Citadel citadel = new Citadel(config(ns))) {
+    IstioPrometheusRegistry prometheus = new IstioPrometheusRegistry();
+    try (Citadel citadel = new Citadel(config(ns), prometheus.registry())) {
       citadel.start(client);
       root = citadel.root();
       String rootPem = citadel.rootPem();
@@ -123,8 +125,7 @@ class HostileCaRootIT {
       assertThat(event.getInvolvedObject().getName()).isEqualTo("istio-ca-secret");
       assertThat(event.getInvolvedObject().getUid()).isEqualTo(restored.getMetadata().getUid());
       assertThat(citadel.metrics().rootSecretRestoredCount()).isEqualTo(1);
-      assertThat(citadel.metrics().prometheusText())
-          .contains("citadel_server_root_secret_restored_count 1\n");
+      assertThat(prometheus.scrape()).contains("\ncitadel_server_root_secret_restored_count 1.0\n");
     }
 
     // What was written back is what the next start loads.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.rpc.Status;
 import dev.isthmus.controlplane.discovery.ClusterState;
 import dev.isthmus.controlplane.model.MeshSnapshot;
+import dev.isthmus.controlplane.server.IstioPrometheusRegistry;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -43,6 +44,7 @@ class AdsProtocolTest {
 
   final AtomicReference<MeshSnapshot> mesh = new AtomicReference<>();
   XdsCache cache;
+  IstioPrometheusRegistry prometheus;
   XdsMetrics metrics;
   Server server;
   ManagedChannel channel;
@@ -52,7 +54,8 @@ class AdsProtocolTest {
   void start() throws Exception {
     mesh.set(Fixtures.build(Fixtures.reviews()));
     cache = new XdsCache(p -> ResourceGenerator.generate(mesh.get(), p));
-    metrics = new XdsMetrics();
+    prometheus = new IstioPrometheusRegistry();
+    metrics = new XdsMetrics(prometheus.registry());
     server =
         Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
             .addService(new AdsService(cache, metrics))
@@ -221,7 +224,7 @@ class AdsProtocolTest {
     assertThat(endpoints(Resource.newBuilder().setResource(next.getResources(0)).build()))
         .containsExactly("10.1.0.1", "10.1.0.3");
     assertThat(metrics.rejects("eds")).isEqualTo(1);
-    assertThat(metrics.render()).contains("pilot_total_xds_rejects{type=\"eds\"} 1");
+    assertThat(prometheus.scrape()).contains("\npilot_total_xds_rejects{type=\"eds\"} 1.0\n");
     out.onCompleted();
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.Status;
 import dev.isthmus.controlplane.model.MeshSnapshot;
+import dev.isthmus.controlplane.server.IstioPrometheusRegistry;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
@@ -36,6 +37,7 @@ class HostileAdsClientTest {
 
   final AtomicReference<MeshSnapshot> mesh = new AtomicReference<>();
   XdsCache cache;
+  IstioPrometheusRegistry prometheus;
   XdsMetrics metrics;
   AdsService ads;
   Server server;
@@ -44,7 +46,8 @@ class HostileAdsClientTest {
   void start(int maxQueued, int clientWindow) throws Exception {
     mesh.set(Fixtures.build(Fixtures.reviews()));
     cache = new XdsCache(p -> ResourceGenerator.generate(mesh.get(), p));
-    metrics = new XdsMetrics();
+    prometheus = new IstioPrometheusRegistry();
+    metrics = new XdsMetrics(prometheus.registry());
     ads = new AdsService(cache, metrics, maxQueued);
     server =
         io.grpc.Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
@@ -82,11 +85,11 @@ class HostileAdsClientTest {
             .setErrorDetail(Status.newBuilder().setMessage("no"))
             .build());
     awaitRejects("other", 1);
-    String exposition = metrics.render();
+    String exposition = prometheus.scrape();
     assertThat(exposition.lines())
         .as("no line of the exposition comes from the client")
         .noneMatch(l -> l.startsWith(INJECTED))
-        .contains("pilot_total_xds_rejects{type=\"other\"} 1");
+        .contains("pilot_total_xds_rejects{type=\"other\"} 1.0");
     out.onCompleted();
   }
 

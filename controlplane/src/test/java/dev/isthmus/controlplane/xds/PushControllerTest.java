@@ -9,6 +9,7 @@ import dev.isthmus.controlplane.model.MeshSnapshot;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.fabric8.istio.api.networking.v1.Sidecar;
 import io.fabric8.istio.api.networking.v1.SidecarBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -24,7 +25,7 @@ class PushControllerTest {
 
   final AtomicReference<ClusterState> state = new AtomicReference<>(Fixtures.reviews());
   final AtomicInteger builds = new AtomicInteger();
-  final XdsMetrics metrics = new XdsMetrics();
+  final XdsMetrics metrics = new XdsMetrics(new SimpleMeterRegistry());
   final AtomicReference<PushController> ref = new AtomicReference<>();
   final XdsCache cache = new XdsCache(p -> ResourceGenerator.generate(ref.get().current(), p));
 
