@@ -4,7 +4,7 @@ import dev.isthmus.controlplane.server.HttpEndpoints;
 import dev.isthmus.controlplane.server.HttpEndpoints.Body;
 import dev.isthmus.controlplane.server.HttpEndpoints.Route;
 import dev.isthmus.operator.IsthmusOperator;
-import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.util.Map;
 import java.util.function.Supplier;
