@@ -15,6 +15,12 @@ final class K8sSettings {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+  /** Merges for pod templates, Services and the rest, keeping one-of fields valid. */
+  private static final StrategicMerge WORKLOAD = StrategicMerge.POD.keepingUnionsValid();
+
+  private static final StrategicMerge SERVICE = StrategicMerge.SERVICE.keepingUnionsValid();
+  private static final StrategicMerge OTHER = StrategicMerge.ATOMIC_LISTS.keepingUnionsValid();
+
   /** Settings on the pod template spec. */
   private static final List<String> POD_SPEC =
       List.of(
@@ -81,20 +87,20 @@ final class K8sSettings {
     for (String f : POD_SPEC) {
       if (set(f)) {
         for (ObjectNode w : workloads(f)) {
-          merge(node(w, "spec", "template", "spec"), f, k8s.get(f), StrategicMerge.WORKLOAD_KEYS);
+          merge(node(w, "spec", "template", "spec"), f, k8s.get(f), WORKLOAD);
         }
       }
     }
     if (set("podAnnotations")) {
       for (ObjectNode w : workloads("podAnnotations")) {
         ObjectNode metadata = node(w, "spec", "template", "metadata");
-        merge(node(metadata, "annotations"), "podAnnotations", StrategicMerge.NO_KEYS);
+        merge(node(metadata, "annotations"), "podAnnotations", OTHER);
       }
     }
     for (String f : CONTAINER) {
       if (set(f)) {
         for (ObjectNode w : workloads(f)) {
-          merge(mainContainer(w, f), f, k8s.get(f), StrategicMerge.WORKLOAD_KEYS);
+          merge(mainContainer(w, f), f, k8s.get(f), WORKLOAD);
         }
       }
     }
@@ -106,12 +112,12 @@ final class K8sSettings {
     }
     if (set("strategy")) {
       for (ObjectNode w : deploymentsOnly("strategy")) {
-        merge(node(w, "spec"), "strategy", k8s.get("strategy"), StrategicMerge.NO_KEYS);
+        merge(node(w, "spec"), "strategy", k8s.get("strategy"), OTHER);
       }
     }
     if (set("hpaSpec")) {
       for (ObjectNode hpa : named("HorizontalPodAutoscaler", target.workloadName())) {
-        merge(node(hpa, "spec"), "hpaSpec", StrategicMerge.NO_KEYS);
+        merge(node(hpa, "spec"), "hpaSpec", OTHER);
       }
     }
     if (set("podDisruptionBudget")) {
@@ -119,12 +125,12 @@ final class K8sSettings {
     }
     if (set("service")) {
       for (ObjectNode svc : services("service")) {
-        merge(node(svc, "spec"), "service", StrategicMerge.SERVICE_KEYS);
+        merge(node(svc, "spec"), "service", SERVICE);
       }
     }
     if (set("serviceAnnotations")) {
       for (ObjectNode svc : services("serviceAnnotations")) {
-        merge(node(svc, "metadata", "annotations"), "serviceAnnotations", StrategicMerge.NO_KEYS);
+        merge(node(svc, "metadata", "annotations"), "serviceAnnotations", OTHER);
       }
     }
   }
@@ -138,7 +144,7 @@ final class K8sSettings {
           at("podDisruptionBudget"), "set either minAvailable or maxUnavailable, not both");
     }
     for (ObjectNode o : named("PodDisruptionBudget", target.workloadName())) {
-      merge(node(o, "spec"), "podDisruptionBudget", StrategicMerge.NO_KEYS);
+      merge(node(o, "spec"), "podDisruptionBudget", OTHER);
       // Kubernetes accepts only one of the two: the one the user set wins over the rendered one.
       if (maxSet) {
         node(o, "spec").remove("minAvailable");
@@ -168,15 +174,14 @@ final class K8sSettings {
   }
 
   /** Merges the map setting {@code setting} into {@code into}; errors name {@code k8s.setting}. */
-  private void merge(ObjectNode into, String setting, Map<String, List<String>> keys) {
-    new StrategicMerge(keys).merge(into, (ObjectNode) k8s.get(setting), null, at(setting));
+  private void merge(ObjectNode into, String setting, StrategicMerge merge) {
+    merge.merge(into, (ObjectNode) k8s.get(setting), at(setting));
   }
 
   /** Merges {@code {field: value}} into {@code into}; errors name {@code k8s.field}. */
-  private void merge(
-      ObjectNode into, String field, JsonNode value, Map<String, List<String>> keys) {
+  private void merge(ObjectNode into, String field, JsonNode value, StrategicMerge merge) {
     ObjectNode patch = NODES.objectNode().set(field, value);
-    new StrategicMerge(keys).merge(into, patch, null, fieldPath);
+    merge.merge(into, patch, fieldPath);
   }
 
   /** The map at {@code path} under {@code root}, created (or replacing a non-map) when needed. */

@@ -11,8 +11,9 @@ import java.util.List;
  *
  * <h2>Settings</h2>
  *
- * <p>Each setting is a strategic merge (maps merge, null deletes, keyed lists merge by key, other
- * lists are replaced) into the objects {@link PatchTarget} names:
+ * <p>Each setting is a Kubernetes strategic merge ({@link StrategicMerge}: maps merge, null
+ * deletes, keyed lists merge by key, other lists are replaced, {@code $patch} and the other
+ * directives apply) into the objects {@link PatchTarget} names:
  *
  * <table>
  *   <caption>k8s settings and their targets</caption>
@@ -32,14 +33,14 @@ import java.util.List;
  *   <tr><td>serviceAnnotations</td><td>Service {@code metadata.annotations}</td></tr>
  * </table>
  *
- * <p>Lists merge by key: containers, env, volumes and imagePullSecrets by name, volumeMounts by
- * mountPath, container ports by (containerPort, protocol), Service ports by (port, protocol), a
- * missing protocol counting as TCP; merged lists keep the order Kubernetes' strategic merge patch
- * gives (as Istio, which uses it). Unlike a plain strategic merge, a setting that picks one member
- * of a union drops the others: a probe handler, env {@code value}/{@code valueFrom}, a volume
- * source, {@code strategy.type: Recreate} (drops {@code rollingUpdate}). A HorizontalPodAutoscaler,
- * PodDisruptionBudget or Service that was not rendered is skipped, as in Istio; a missing workload
- * or main container is an error.
+ * <p>Lists merge by Kubernetes' merge keys: containers, env, volumes and imagePullSecrets by name,
+ * volumeMounts by mountPath, container ports by containerPort; Service ports by (port, protocol), a
+ * missing protocol counting as TCP (see {@link StrategicMerge} for why); merged lists keep the
+ * order Kubernetes' strategic merge patch gives (as Istio, which uses it). Unlike a plain strategic
+ * merge, a setting that picks one member of a union drops the others: a probe handler, env {@code
+ * value}/{@code valueFrom}, a volume source, {@code strategy.type: Recreate} (drops {@code
+ * rollingUpdate}). A HorizontalPodAutoscaler, PodDisruptionBudget or Service that was not rendered
+ * is skipped, as in Istio; a missing workload or main container is an error.
  *
  * <h2>Overlays</h2>
  *

@@ -142,6 +142,10 @@ class K8sSettingsTest {
                 "env",
                 "[{name: A, value: a}, {name: B, value: b}, {name: NEW, value: n}, {name: C, value:"
                     + " c}]")),
+        row(
+            "env $patch: delete removes a variable (strategic merge directives apply)",
+            "env: [{name: B, $patch: delete}]",
+            proxy("env", "[{name: A, value: a}, {name: C, value: c}]")),
         row("imagePullPolicy", "imagePullPolicy: Always", proxy("imagePullPolicy", "Always")),
         row(
             "readinessProbe merges",

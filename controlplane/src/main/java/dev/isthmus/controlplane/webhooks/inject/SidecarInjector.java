@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.gotmpl.Template;
+import dev.isthmus.patch.PatchException;
+import dev.isthmus.patch.StrategicMerge;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.Arrays;
@@ -21,8 +23,9 @@ import java.util.function.Supplier;
  * as Istio's injector does: decide ({@link InjectionPolicy}); pick the templates ({@code
  * inject.istio.io/templates}, else the config's {@code defaultTemplates}); render each template of
  * the {@code istio-sidecar-injector} ConfigMap against {@link TemplateData}, parse the output as a
- * pod and overlay it onto the pod ({@link StrategicMerge}); post-process ({@link PodMetadata}); and
- * return the JSON Patch from the submitted pod to the result.
+ * pod and overlay it onto the pod with Kubernetes' strategic merge patch ({@link
+ * StrategicMerge#POD}, as Istio's {@code applyOverlayYAML}, directives included); post-process
+ * ({@link PodMetadata}); and return the JSON Patch from the submitted pod to the result.
  *
  * <p>A missing or failing template is an error, as in Istio: the admission response refuses the pod
  * with a message naming the template, its line and the failing function or field.
@@ -113,8 +116,14 @@ public final class SidecarInjector {
                 + cfg.templates().keySet().stream().sorted().toList());
       }
       ObjectNode overlay = overlay(name, t.execute(data));
-      StrategicMerge.merge(templatePod, overlay.deepCopy());
-      StrategicMerge.merge(merged, overlay);
+      try {
+        StrategicMerge.POD.merge(templatePod, overlay);
+        StrategicMerge.POD.merge(merged, overlay);
+      } catch (PatchException e) {
+        throw new IllegalArgumentException(
+            "injection template \"" + name + "\" cannot be merged into the pod: " + e.getMessage(),
+            e);
+      }
     }
     reapplyCustomisations(merged, original, templatePod);
     defaultVolumeSources(merged);
@@ -157,22 +166,29 @@ public final class SidecarInjector {
     for (String list : List.of("containers", "initContainers")) {
       for (JsonNode injected : templatePod.path("spec").path(list)) {
         String name = injected.path("name").asText();
-        JsonNode own = byName(original.path("spec").path(list), name);
-        JsonNode target = byName(merged.path("spec").path(list), name);
-        if (own instanceof ObjectNode o && target instanceof ObjectNode t) {
-          StrategicMerge.merge(t, o.deepCopy());
+        JsonNode ownList = original.path("spec").path(list);
+        int own = byName(ownList, name);
+        JsonNode target = merged.path("spec").path(list);
+        int t = byName(target, name);
+        if (own >= 0 && t >= 0 && ownList.get(own) instanceof ObjectNode o) {
+          try {
+            StrategicMerge.POD.merge(
+                (ObjectNode) target.get(t), o, "spec." + list + "[" + own + "]");
+          } catch (PatchException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+          }
         }
       }
     }
   }
 
-  private static JsonNode byName(JsonNode list, String name) {
-    for (JsonNode n : list) {
-      if (name.equals(n.path("name").asText())) {
-        return n;
+  private static int byName(JsonNode list, String name) {
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) instanceof ObjectNode && name.equals(list.get(i).path("name").asText())) {
+        return i;
       }
     }
-    return null;
+    return -1;
   }
 
   /** A volume without a source is an emptyDir, as the API server's defaulting makes it. */

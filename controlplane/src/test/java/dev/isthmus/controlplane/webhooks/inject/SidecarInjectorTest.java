@@ -442,7 +442,10 @@ class SidecarInjectorTest {
         .containsEntry("debug.example.com/owner", "productpage")
         .containsEntry("security.istio.io/tlsMode", "istio");
     assertThat(names(out.getSpec().getContainers()))
-        .containsExactly("productpage", "debug-agent", "istio-proxy");
+        .as(
+            "strategic merge puts the debug template's new container before the pod's own, as"
+                + " Istio's injector does; only istio-proxy is then moved last")
+        .containsExactly("debug-agent", "productpage", "istio-proxy");
     Container debug = container(out, "debug-agent");
     assertThat(debug.getImage())
         .isEqualTo(cfg.text("global.hub", "") + "/debug:" + cfg.text("global.tag", ""));
