@@ -162,11 +162,14 @@ final class ClusterGenerator {
     if (tp != null) {
       applyPolicy(b, tp, proxy, port, subset, svc.hostname());
     }
-    // As Istio: a tls block without mode is DISABLE.
+    // As Istio: a tls block without mode is DISABLE, and clients infer the server's mode from the
+    // namespace-wide (else mesh-wide) PeerAuthentication of the service's namespace only.
     boolean tlsUnset = tp == null || tp.getTls() == null;
     if (tlsUnset
         && proxy.type() != ProxyNode.Type.PROXYLESS_GRPC
-        && b.getType() != Cluster.DiscoveryType.ORIGINAL_DST) {
+        && b.getType() != Cluster.DiscoveryType.ORIGINAL_DST
+        && PeerAuthentications.namespaceMode(lookup.mesh(), svc.namespace())
+            != PeerAuthentications.Mode.DISABLE) {
       AutoMtls.apply(b, Names.sni(port.port(), subset, svc.hostname()));
     }
     LocalityLoadBalancerSetting locality =
