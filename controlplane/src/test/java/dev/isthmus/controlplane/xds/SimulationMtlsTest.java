@@ -80,95 +80,101 @@ class SimulationMtlsTest {
       ---
       """;
 
-  static Arguments c(String name, String yaml, Object call, Predicate<?> expect, String says) {
-    return Arguments.of(name, yaml, call, expect, says);
+  static Arguments client(
+      String name, String yaml, ProxyNode from, Predicate<Upstream> expect, String says) {
+    return Arguments.of(name, yaml, from, expect, says);
+  }
+
+  static Arguments server(
+      String name, String yaml, Peer peer, Predicate<Arrival> expect, String says) {
+    return Arguments.of(name, yaml, peer, expect, says);
+  }
+
+  static Arguments endToEnd(
+      String name, String yaml, String subset, Predicate<Arrival> expect, String says) {
+    return Arguments.of(name, yaml, subset, expect, says);
   }
 
   static Stream<Arguments> autoMtls() {
     return Stream.of(
-        c(
+        client(
             "Istio mTLS to the endpoint whose workload has a sidecar",
             null,
             SimulationMesh.PRODUCTPAGE,
-            (Predicate<Upstream>)
-                u ->
-                    u.tlsPerEndpoint()
-                        && u.endpoint(V1_IP).tls().mode() == TlsMode.ISTIO_MUTUAL
-                        && u.endpoint(V1_IP).tls().sni().equals("outbound_.9080_._." + REVIEWS)
-                        && u.endpoint(V1_IP).tls().certificate().equals("default"),
+            u ->
+                u.tlsPerEndpoint()
+                    && u.endpoint(V1_IP).tls().mode() == TlsMode.ISTIO_MUTUAL
+                    && u.endpoint(V1_IP).tls().sni().equals("outbound_.9080_._." + REVIEWS)
+                    && u.endpoint(V1_IP).tls().certificate().equals("default"),
             "ISTIO_MUTUAL to 10.1.0.1"),
-        c(
+        client(
             "plaintext to the endpoint without a sidecar",
             null,
             SimulationMesh.PRODUCTPAGE,
-            (Predicate<Upstream>) u -> u.endpoint(V2_IP).tls().mode() == TlsMode.PLAINTEXT,
+            u -> u.endpoint(V2_IP).tls().mode() == TlsMode.PLAINTEXT,
             "plaintext to 10.1.0.2"),
-        c(
+        client(
             "from the ingress gateway too",
             null,
             SimulationMesh.INGRESS,
-            (Predicate<Upstream>)
-                u ->
-                    u.endpoint(V1_IP).tls().mode() == TlsMode.ISTIO_MUTUAL
-                        && u.endpoint(V2_IP).tls().mode() == TlsMode.PLAINTEXT,
+            u ->
+                u.endpoint(V1_IP).tls().mode() == TlsMode.ISTIO_MUTUAL
+                    && u.endpoint(V2_IP).tls().mode() == TlsMode.PLAINTEXT,
             "ISTIO_MUTUAL to 10.1.0.1, plaintext to 10.1.0.2"),
-        c(
+        client(
             "a rule with ISTIO_MUTUAL: mTLS to every endpoint, chosen per cluster",
             rule("{mode: ISTIO_MUTUAL}"),
             SimulationMesh.PRODUCTPAGE,
-            (Predicate<Upstream>)
-                u -> !u.tlsPerEndpoint() && u.endpoint(V2_IP).tls().mode() == TlsMode.ISTIO_MUTUAL,
+            u -> !u.tlsPerEndpoint() && u.endpoint(V2_IP).tls().mode() == TlsMode.ISTIO_MUTUAL,
             "ISTIO_MUTUAL to 10.1.0.2 as well"),
-        c(
+        client(
             "a rule with DISABLE: plaintext to the sidecar",
             rule("{mode: DISABLE}"),
             SimulationMesh.PRODUCTPAGE,
-            (Predicate<Upstream>) u -> u.endpoint(V1_IP).tls().mode() == TlsMode.PLAINTEXT,
+            u -> u.endpoint(V1_IP).tls().mode() == TlsMode.PLAINTEXT,
             "plaintext to 10.1.0.1"),
-        c(
+        client(
             "namespace DISABLE on the server's namespace: plaintext to the sidecar",
             NS_DISABLE,
             SimulationMesh.PRODUCTPAGE,
-            (Predicate<Upstream>) u -> u.endpoint(V1_IP).tls().mode() == TlsMode.PLAINTEXT,
+            u -> u.endpoint(V1_IP).tls().mode() == TlsMode.PLAINTEXT,
             "plaintext to 10.1.0.1"),
-        c(
+        client(
             "mesh-wide DISABLE: plaintext to the sidecar",
             MESH_DISABLE,
             SimulationMesh.PRODUCTPAGE,
-            (Predicate<Upstream>) u -> u.endpoint(V1_IP).tls().mode() == TlsMode.PLAINTEXT,
+            u -> u.endpoint(V1_IP).tls().mode() == TlsMode.PLAINTEXT,
             "plaintext to 10.1.0.1"),
-        c(
+        client(
             "namespace PERMISSIVE over mesh DISABLE: mTLS again",
             MESH_DISABLE + NS_PERMISSIVE,
             SimulationMesh.PRODUCTPAGE,
-            (Predicate<Upstream>) u -> u.endpoint(V1_IP).tls().mode() == TlsMode.ISTIO_MUTUAL,
+            u -> u.endpoint(V1_IP).tls().mode() == TlsMode.ISTIO_MUTUAL,
             "ISTIO_MUTUAL to 10.1.0.1"),
-        c(
+        client(
             "DISABLE in another namespace does not matter",
             pa("other", null, "mtls: {mode: DISABLE}"),
             SimulationMesh.PRODUCTPAGE,
-            (Predicate<Upstream>) u -> u.endpoint(V1_IP).tls().mode() == TlsMode.ISTIO_MUTUAL,
+            u -> u.endpoint(V1_IP).tls().mode() == TlsMode.ISTIO_MUTUAL,
             "ISTIO_MUTUAL to 10.1.0.1"),
-        c(
+        client(
             "a workload-level DISABLE is not seen by clients (Istio's best effort)",
             pa("default", "{app: reviews}", "mtls: {mode: DISABLE}"),
             SimulationMesh.PRODUCTPAGE,
-            (Predicate<Upstream>) u -> u.endpoint(V1_IP).tls().mode() == TlsMode.ISTIO_MUTUAL,
+            u -> u.endpoint(V1_IP).tls().mode() == TlsMode.ISTIO_MUTUAL,
             "ISTIO_MUTUAL to 10.1.0.1"));
   }
 
   /** The transport the proxy of {@code from} picks for each endpoint of the reviews cluster. */
   @ParameterizedTest(name = "{0}")
   @MethodSource("autoMtls")
-  @SuppressWarnings("unchecked")
   void theClientPicksTheTransportPerEndpoint(
-      String name, String yaml, Object from, Predicate<?> expect, String says) {
-    Upstream u =
-        Simulation.upstream(SimulationMesh.resources(yaml, (ProxyNode) from), SimulationTest.ALL);
+      String name, String yaml, ProxyNode from, Predicate<Upstream> expect, String says) {
+    Upstream u = Simulation.upstream(SimulationMesh.resources(yaml, from), SimulationTest.ALL);
     assertThat(u.error()).as(name).isNull();
     boolean ok;
     try {
-      ok = ((Predicate<Upstream>) expect).test(u);
+      ok = expect.test(u);
     } catch (NullPointerException e) {
       ok = false;
     }
@@ -204,130 +210,131 @@ class SimulationMtlsTest {
             "mtls: {mode: STRICT}\n  portLevelMtls: {8000: {mode: DISABLE}}");
     String passthrough = "PassthroughCluster";
     return Stream.of(
-        c(
+        server(
             "no policy (PERMISSIVE): mTLS",
             null,
             mtls,
             accepted(Security.MUTUAL_TLS, INBOUND),
             "mTLS"),
-        c(
+        server(
             "no policy (PERMISSIVE): plaintext",
             null,
             plain,
             accepted(Security.PLAINTEXT, INBOUND),
             "plaintext"),
-        c(
+        server(
             "PERMISSIVE HTTP port: the application's own TLS has no chain",
             null,
             appTls,
             refused(),
             "refused"),
-        c(
+        server(
             "PERMISSIVE: Istio's ALPN without a client certificate",
             null,
             new Peer(9080, true, Cert.NONE, List.of("istio"), null),
             refused(),
             "refused: client certificate required"),
-        c("mesh STRICT: plaintext refused", MESH_STRICT, plain, refused(), "refused"),
-        c("mesh STRICT: mTLS", MESH_STRICT, mtls, accepted(Security.MUTUAL_TLS, INBOUND), "mTLS"),
-        c(
+        server("mesh STRICT: plaintext refused", MESH_STRICT, plain, refused(), "refused"),
+        server(
+            "mesh STRICT: mTLS", MESH_STRICT, mtls, accepted(Security.MUTUAL_TLS, INBOUND), "mTLS"),
+        server(
             "mesh STRICT: a certificate from another CA",
             MESH_STRICT,
             new Peer(9080, true, Cert.OTHER, List.of("istio"), null),
             refused(),
             "refused"),
-        c(
+        server(
             "mesh STRICT: TLS without a client certificate",
             MESH_STRICT,
             appTls,
             refused(),
             "refused"),
-        c("namespace STRICT: plaintext refused", NS_STRICT, plain, refused(), "refused"),
-        c(
+        server("namespace STRICT: plaintext refused", NS_STRICT, plain, refused(), "refused"),
+        server(
             "namespace DISABLE over mesh STRICT: plaintext",
             MESH_STRICT + NS_DISABLE,
             plain,
             accepted(Security.PLAINTEXT, INBOUND),
             "plaintext"),
-        c(
+        server(
             "namespace DISABLE: mTLS refused on the HTTP port",
             MESH_STRICT + NS_DISABLE,
             mtls,
             refused(),
             "refused"),
-        c(
+        server(
             "namespace PERMISSIVE over mesh STRICT: plaintext",
             MESH_STRICT + NS_PERMISSIVE,
             plain,
             accepted(Security.PLAINTEXT, INBOUND),
             "plaintext"),
-        c(
+        server(
             "workload STRICT over namespace DISABLE: plaintext refused",
             NS_DISABLE + REVIEWS_STRICT,
             plain,
             refused(),
             "refused"),
-        c(
+        server(
             "workload UNSET inherits namespace STRICT",
             NS_STRICT + pa("default", "{app: reviews}", "mtls: {mode: UNSET}"),
             plain,
             refused(),
             "refused"),
-        c(
+        server(
             "a selector for another workload does not apply",
             NS_STRICT + pa("default", "{app: ratings}", "mtls: {mode: DISABLE}"),
             plain,
             refused(),
             "refused"),
-        c(
+        server(
             "port-level DISABLE under workload STRICT: plaintext",
             reviewsPortDisable,
             plain,
             accepted(Security.PLAINTEXT, INBOUND),
             "plaintext"),
-        c(
+        server(
             "port-level setting of another port: STRICT on this one",
             reviewsOtherPort,
             plain,
             refused(),
             "refused"),
-        c(
+        server(
             "port-level DISABLE on a port no Service declares: plaintext passes through",
             unlistedPort,
             Peer.plaintext(8000),
             accepted(Security.PLAINTEXT, passthrough),
             "plaintext to the passthrough cluster"),
-        c(
+        server(
             "the workload's STRICT on the other undeclared ports",
             unlistedPort,
             Peer.plaintext(7000),
             refused(),
             "refused"),
-        c(
+        server(
             "no policy: an undeclared port passes plaintext through",
             null,
             Peer.plaintext(7000),
             accepted(Security.PLAINTEXT, passthrough),
             "plaintext to the passthrough cluster"),
-        c(
+        server(
             "PERMISSIVE TCP port: the application's own TLS passes through",
             TCP_SERVICE,
             Peer.tls(5432),
             accepted(Security.TLS_PASSTHROUGH, "inbound|5432||"),
             "TLS passed through"),
-        c(
+        server(
             "PERMISSIVE TCP port: mTLS terminated",
             TCP_SERVICE,
             Peer.mtls(5432),
             accepted(Security.MUTUAL_TLS, "inbound|5432||"),
             "mTLS"),
-        c(
+        server(
             "STRICT TCP port: the application's own TLS refused",
             TCP_SERVICE + MESH_STRICT,
             Peer.tls(5432),
             refused(),
             "refused"),
-        c(
+        server(
             "DISABLE TCP port: anything goes to the application untouched",
             TCP_SERVICE + NS_DISABLE,
             Peer.mtls(5432),
@@ -337,44 +344,41 @@ class SimulationMtlsTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("inbound")
-  @SuppressWarnings("unchecked")
   void theServerAcceptsWhatItsPeerAuthenticationSays(
-      String name, String yaml, Object peer, Predicate<?> expect, String says) {
-    Arrival a =
-        Simulation.inbound(SimulationMesh.resources(yaml, SimulationMesh.REVIEWS_V1), (Peer) peer);
-    assertThat(((Predicate<Arrival>) expect).test(a))
-        .as("%s: expected %s, got %s", name, says, a)
-        .isTrue();
+      String name, String yaml, Peer peer, Predicate<Arrival> expect, String says) {
+    Arrival a = Simulation.inbound(SimulationMesh.resources(yaml, SimulationMesh.REVIEWS_V1), peer);
+    assertThat(expect.test(a)).as("%s: expected %s, got %s", name, says, a).isTrue();
   }
 
   static Stream<Arguments> endToEnd() {
     return Stream.of(
-        c("no policy: mTLS", null, null, accepted(Security.MUTUAL_TLS, INBOUND), "mTLS accepted"),
-        c(
+        endToEnd(
+            "no policy: mTLS", null, null, accepted(Security.MUTUAL_TLS, INBOUND), "mTLS accepted"),
+        endToEnd(
             "server STRICT: mTLS",
             NS_STRICT,
             null,
             accepted(Security.MUTUAL_TLS, INBOUND),
             "mTLS accepted"),
-        c(
+        endToEnd(
             "namespace DISABLE: the client sends plaintext and the server takes it",
             NS_DISABLE,
             null,
             accepted(Security.PLAINTEXT, INBOUND),
             "plaintext accepted"),
-        c(
+        endToEnd(
             "subset cluster: mTLS with the subset's SNI",
             rule("null") + NS_STRICT,
             "v1",
             accepted(Security.MUTUAL_TLS, INBOUND),
             "mTLS accepted"),
-        c(
+        endToEnd(
             "a rule with DISABLE against a STRICT server: refused",
             rule("{mode: DISABLE}") + NS_STRICT,
             null,
             refused(),
             "refused"),
-        c(
+        endToEnd(
             "a workload DISABLE the client cannot see: mTLS refused (set the rule too)",
             pa("default", "{app: reviews}", "mtls: {mode: DISABLE}"),
             null,
@@ -384,10 +388,9 @@ class SimulationMtlsTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("endToEnd")
-  @SuppressWarnings("unchecked")
   void whatTheClientSendsIsWhatTheServerGets(
-      String name, String yaml, Object subset, Predicate<?> expect, String says) {
-    String cluster = Names.outboundCluster(9080, (String) subset, REVIEWS);
+      String name, String yaml, String subset, Predicate<Arrival> expect, String says) {
+    String cluster = Names.outboundCluster(9080, subset, REVIEWS);
     Upstream u =
         Simulation.upstream(SimulationMesh.resources(yaml, SimulationMesh.PRODUCTPAGE), cluster);
     Endpoint v1 = u.endpoint(V1_IP);
@@ -395,7 +398,7 @@ class SimulationMtlsTest {
     Arrival a =
         Simulation.inbound(
             SimulationMesh.resources(yaml, SimulationMesh.REVIEWS_V1), Peer.from(v1));
-    assertThat(((Predicate<Arrival>) expect).test(a))
+    assertThat(expect.test(a))
         .as("%s: %s sent %s, expected %s, got %s", name, cluster, v1.tls(), says, a)
         .isTrue();
   }
