@@ -16,9 +16,11 @@ import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.BindConfig;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -332,6 +334,40 @@ final class ClusterGenerator {
                     .getDefaultInstance(),
                 tls.getSni()));
       }
+      if (tls.getMode() != ClientTLSSettingsTLSmode.ISTIO_MUTUAL
+          && (tls.getSni() == null || tls.getSni().isEmpty())
+          && !proxyless) {
+        // As Istio: without an sni, the request's Host is the SNI (and, where the server is
+        // verified and no subjectAltNames are given, what its certificate must name).
+        autoSni(
+            b,
+            tls.getCredentialName() != null
+                && (tls.getSubjectAltNames() == null || tls.getSubjectAltNames().isEmpty())
+                && !Boolean.TRUE.equals(tls.getInsecureSkipVerify()));
+      }
     }
+  }
+
+  /** Sets auto SNI in the cluster's HTTP protocol options, keeping the HTTP version they set. */
+  private static void autoSni(Cluster.Builder b, boolean sanValidation) {
+    Any existing = b.getTypedExtensionProtocolOptionsMap().get(HTTP_OPTIONS);
+    HttpProtocolOptions.Builder o;
+    try {
+      // the upstream protocol is a required field: HTTP/1.1 unless HTTP/2 was set already
+      o =
+          existing != null
+              ? existing.unpack(HttpProtocolOptions.class).toBuilder()
+              : HttpProtocolOptions.newBuilder()
+                  .setExplicitHttpConfig(
+                      HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                          .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+    o.setUpstreamHttpProtocolOptions(
+        UpstreamHttpProtocolOptions.newBuilder()
+            .setAutoSni(true)
+            .setAutoSanValidation(sanValidation));
+    b.putTypedExtensionProtocolOptions(HTTP_OPTIONS, Any.pack(o.build()));
   }
 }

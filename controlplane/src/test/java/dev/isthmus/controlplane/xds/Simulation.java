@@ -119,17 +119,20 @@ final class Simulation {
   }
 
   /**
-   * A transport: mode, SNI (or {@code autoSni}: from the {@code Host} header), ALPN, the client
-   * certificate and the roots the server is verified against (null: not verified).
+   * A transport: mode, SNI (or {@code autoSni}: the request's {@code Host}, which with {@code
+   * autoSanValidation} the server's certificate must name), ALPN, the client certificate and the
+   * roots the server is verified against (null: not verified).
    */
   record Tls(
       TlsMode mode,
       String sni,
       boolean autoSni,
+      boolean autoSanValidation,
       List<String> alpn,
       String certificate,
       String trustedCa) {
-    static final Tls PLAINTEXT = new Tls(TlsMode.PLAINTEXT, null, false, List.of(), null, null);
+    static final Tls PLAINTEXT =
+        new Tls(TlsMode.PLAINTEXT, null, false, false, List.of(), null, null);
   }
 
   /** An endpoint: address, locality {@code region/zone/subzone}, priority, health and transport. */

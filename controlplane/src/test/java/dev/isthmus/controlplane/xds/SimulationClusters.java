@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
@@ -45,8 +46,8 @@ final class SimulationClusters {
     if (c == null) {
       return Upstream.missing(name);
     }
-    boolean autoSni = autoSni(c);
-    Tls clusterTls = tls(c.hasTransportSocket() ? c.getTransportSocket() : null, autoSni);
+    var upstreamHttp = upstreamHttp(c);
+    Tls clusterTls = tls(c.hasTransportSocket() ? c.getTransportSocket() : null, upstreamHttp);
     List<Endpoint> endpoints = new ArrayList<>();
     ClusterLoadAssignment cla =
         switch (c.getType()) {
@@ -72,7 +73,7 @@ final class SimulationClusters {
                   l.getPriority(),
                   l.hasLoadBalancingWeight() ? l.getLoadBalancingWeight().getValue() : 0,
                   e.getHealthStatus().name(),
-                  transport(c, e, clusterTls, autoSni)));
+                  transport(c, e, clusterTls, upstreamHttp)));
         }
       }
     }
@@ -113,7 +114,8 @@ final class SimulationClusters {
     return l.getRegion() + "/" + l.getZone() + "/" + l.getSubZone();
   }
 
-  private static Tls transport(Cluster c, LbEndpoint e, Tls clusterTls, boolean autoSni) {
+  private static Tls transport(
+      Cluster c, LbEndpoint e, Tls clusterTls, UpstreamHttpProtocolOptions upstreamHttp) {
     if (c.getTransportSocketMatchesCount() == 0) {
       return clusterTls;
     }
@@ -126,24 +128,25 @@ final class SimulationClusters {
         all &= f.getValue().equals(md.getFieldsMap().get(f.getKey()));
       }
       if (all) {
-        return tls(m.getTransportSocket(), autoSni);
+        return tls(m.getTransportSocket(), upstreamHttp);
       }
     }
     return clusterTls;
   }
 
-  /** Auto SNI from the {@code Host} header, set in the cluster's HTTP protocol options. */
-  private static boolean autoSni(Cluster c) {
+  /** Auto SNI and SAN validation, in the cluster's HTTP protocol options. */
+  private static UpstreamHttpProtocolOptions upstreamHttp(Cluster c) {
     Any o = c.getTypedExtensionProtocolOptionsMap().get(ClusterGenerator.HTTP_OPTIONS);
-    return o != null
-        && unpack(o, HttpProtocolOptions.class).getUpstreamHttpProtocolOptions().getAutoSni();
+    return o == null
+        ? UpstreamHttpProtocolOptions.getDefaultInstance()
+        : unpack(o, HttpProtocolOptions.class).getUpstreamHttpProtocolOptions();
   }
 
   /**
    * What a transport socket does: nothing (plaintext), Istio mutual TLS (workload certificate
    * {@code default}, mesh root {@code ROOTCA}), mutual TLS with another certificate, or simple TLS.
    */
-  static Tls tls(TransportSocket ts, boolean autoSni) {
+  static Tls tls(TransportSocket ts, UpstreamHttpProtocolOptions upstreamHttp) {
     if (ts == null || !ts.getName().equals(TlsContexts.TLS_SOCKET)) {
       return Tls.PLAINTEXT;
     }
@@ -163,7 +166,8 @@ final class SimulationClusters {
     return new Tls(
         mode,
         u.getSni().isEmpty() ? null : u.getSni(),
-        autoSni,
+        upstreamHttp.getAutoSni(),
+        upstreamHttp.getAutoSanValidation(),
         List.copyOf(c.getAlpnProtocolsList()),
         cert,
         ca);

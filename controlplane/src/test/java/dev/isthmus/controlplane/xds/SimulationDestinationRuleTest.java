@@ -365,10 +365,29 @@ class SimulationDestinationRuleTest {
             u ->
                 u.tls().mode() == TlsMode.SIMPLE
                     && u.tls().sni().equals("reviews.example.com")
+                    && !u.tls().autoSni()
                     && u.tls().certificate() == null
                     && u.tls().trustedCa().equals("kubernetes://reviews-ca-cacert")
                     && !u.tlsPerEndpoint(),
             "SIMPLE, SNI reviews.example.com, no client certificate"),
+        c(
+            "SIMPLE without sni: the SNI from the Host header, the certificate must name it",
+            rule("{tls: {mode: SIMPLE, credentialName: reviews-ca}}"),
+            PP,
+            u ->
+                u.tls().mode() == TlsMode.SIMPLE
+                    && u.tls().sni() == null
+                    && u.tls().autoSni()
+                    && u.tls().autoSanValidation(),
+            "auto SNI, auto SAN validation"),
+        c(
+            "SIMPLE without sni, subjectAltNames given: auto SNI only",
+            rule(
+                "{tls: {mode: SIMPLE, credentialName: reviews-ca,"
+                    + " subjectAltNames: [reviews.example.com]}}"),
+            PP,
+            u -> u.tls().autoSni() && !u.tls().autoSanValidation(),
+            "auto SNI, no auto SAN validation"),
         c(
             "MUTUAL with a credential: the client certificate from the secret",
             rule("{tls: {mode: MUTUAL, sni: reviews.example.com, credentialName: reviews-client}}"),
@@ -412,6 +431,21 @@ class SimulationDestinationRuleTest {
                     && u.tls().mode() == TlsMode.SIMPLE
                     && u.tls().sni().equals("api.example.com"),
             "SIMPLE to api.example.com"),
+        c(
+            "TLS origination to an external host without sni (Istio's egress example): auto SNI",
+            serviceEntry
+                + """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: api, namespace: default}
+                spec:
+                  host: api.example.com
+                  trafficPolicy:
+                    portLevelSettings: [{port: {number: 80}, tls: {mode: SIMPLE}}]
+                """,
+            PP,
+            u -> u.tls().mode() == TlsMode.SIMPLE && u.tls().sni() == null && u.tls().autoSni(),
+            "SIMPLE, SNI api.example.com from the Host header"),
         c(
             "an external host without a rule: plaintext",
             serviceEntry,
