@@ -289,6 +289,30 @@ class SimulationTest {
                 route: [{destination: {host: reviews, subset: v2, port: {number: 9080}}}]
               - route: [{destination: {host: reviews, subset: v1, port: {number: 9080}}}]
             """;
+    String tlsServers =
+        """
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: gw, namespace: istio-system}
+        spec:
+          selector: {istio: ingressgateway}
+          servers:
+          - port: {number: 443, name: https, protocol: HTTPS}
+            hosts: ["shop.example.com"]
+            tls: {mode: SIMPLE, credentialName: shop-cert}
+          - port: {number: 8443, name: mtls, protocol: HTTPS}
+            hosts: ["partner.example.com"]
+            tls: {mode: MUTUAL, credentialName: partner-cert}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: shop, namespace: default}
+        spec:
+          hosts: [shop.example.com, partner.example.com]
+          gateways: [istio-system/gw]
+          http:
+          - route: [{destination: {host: productpage, port: {number: 9080}}}]
+        """;
     String httpsRedirect =
         """
         apiVersion: networking.istio.io/v1
@@ -392,7 +416,31 @@ class SimulationTest {
             delegating,
             get80("shop.example.com", "/gone"),
             o -> o.error() != null,
-            "no route"));
+            "no route"),
+        c(
+            "gateway HTTPS: the SNI picks the server's chain and its routes",
+            tlsServers,
+            Call.get(443, "shop.example.com", "/").tls("shop.example.com"),
+            o -> PRODUCTPAGE.equals(o.cluster()),
+            PRODUCTPAGE),
+        c(
+            "gateway HTTPS: an SNI no server names gets no chain",
+            tlsServers,
+            Call.get(443, "other.example.com", "/").tls("other.example.com"),
+            o -> o.error() != null && o.cluster() == null,
+            "connection closed"),
+        c(
+            "gateway HTTPS: plaintext on the TLS port gets no chain",
+            tlsServers,
+            Call.get(443, "shop.example.com", "/"),
+            o -> o.error() != null && o.cluster() == null,
+            "connection closed"),
+        c(
+            "gateway MUTUAL: a client without certificate is refused",
+            tlsServers,
+            Call.get(8443, "partner.example.com", "/").tls("partner.example.com"),
+            o -> o.error() != null && o.error().contains("certificate"),
+            "client certificate required"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -410,6 +458,18 @@ class SimulationTest {
       ok = false;
     }
     assertThat(ok).as("%s: expected %s, got %s", name, says, o).isTrue();
+  }
+
+  static Arguments tcp(
+      String name,
+      String yaml,
+      ProxyNode from,
+      String ip,
+      int port,
+      String sni,
+      Predicate<Simulation.Connection> expect,
+      String says) {
+    return Arguments.of(name, yaml, from, ip, port, sni, expect, says);
   }
 
   static Stream<Arguments> connections() {
@@ -465,66 +525,112 @@ class SimulationTest {
             route: [{destination: {host: reviews, port: {number: 9080}}}]
         """;
     String secure = "outbound|443||secure.default.svc.cluster.local";
+    String passthrough =
+        """
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: gw, namespace: istio-system}
+        spec:
+          selector: {istio: ingressgateway}
+          servers:
+          - port: {number: 15443, name: tls, protocol: TLS}
+            hosts: ["*.pass.example.com"]
+            tls: {mode: PASSTHROUGH}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: pass, namespace: default}
+        spec:
+          hosts: [a.pass.example.com]
+          gateways: [istio-system/gw]
+          tls:
+          - match: [{sniHosts: [a.pass.example.com]}]
+            route: [{destination: {host: reviews, port: {number: 9080}}}]
+        """;
     return Stream.of(
-        Arguments.of(
+        tcp(
             "plain TCP: the service's cluster",
             subsets,
+            SimulationMesh.PRODUCTPAGE,
             "10.96.0.20",
             27017,
             null,
-            (Predicate<Simulation.Connection>) c -> mongo.equals(c.cluster()),
+            c -> mongo.equals(c.cluster()),
             mongo),
-        Arguments.of(
+        tcp(
             "TCP route split by weight",
             tcpSplit,
+            SimulationMesh.PRODUCTPAGE,
             "10.96.0.20",
             27017,
             null,
-            (Predicate<Simulation.Connection>)
-                c ->
-                    Map.of(mongoV1, 70, mongoV2, 30).equals(c.weighted())
-                        && c.upstreams().get(mongoV1).error() == null,
+            c ->
+                Map.of(mongoV1, 70, mongoV2, 30).equals(c.weighted())
+                    && c.upstreams().get(mongoV1).error() == null,
             "70/30 over existing clusters"),
-        Arguments.of(
+        tcp(
             "TCP route for another port does not apply",
             tcpOtherPort,
+            SimulationMesh.PRODUCTPAGE,
             "10.96.0.20",
             27017,
             null,
-            (Predicate<Simulation.Connection>) c -> mongo.equals(c.cluster()),
+            c -> mongo.equals(c.cluster()),
             mongo),
-        Arguments.of(
+        tcp(
             "TLS route by SNI",
             tlsBySni,
+            SimulationMesh.PRODUCTPAGE,
             "10.96.0.30",
             443,
             "a.secure.example.com",
-            (Predicate<Simulation.Connection>) c -> ALL.equals(c.cluster()),
+            c -> ALL.equals(c.cluster()),
             ALL),
-        Arguments.of(
+        tcp(
             "TLS without a matching route: the service itself",
             tlsBySni,
+            SimulationMesh.PRODUCTPAGE,
             "10.96.0.30",
             443,
             "secure.default.svc.cluster.local",
-            (Predicate<Simulation.Connection>) c -> secure.equals(c.cluster()),
+            c -> secure.equals(c.cluster()),
             secure),
-        Arguments.of(
+        tcp(
             "TLS without SNI: the service itself",
             tlsBySni,
+            SimulationMesh.PRODUCTPAGE,
             "10.96.0.30",
             443,
             null,
-            (Predicate<Simulation.Connection>) c -> secure.equals(c.cluster()),
+            c -> secure.equals(c.cluster()),
             secure),
-        Arguments.of(
+        tcp(
             "TLS without a VirtualService: the service itself",
             null,
+            SimulationMesh.PRODUCTPAGE,
             "10.96.0.30",
             443,
             "a.secure.example.com",
-            (Predicate<Simulation.Connection>) c -> secure.equals(c.cluster()),
-            secure));
+            c -> secure.equals(c.cluster()),
+            secure),
+        tcp(
+            "gateway TLS passthrough by SNI",
+            passthrough,
+            SimulationMesh.INGRESS,
+            "10.1.0.50",
+            15443,
+            "a.pass.example.com",
+            c -> ALL.equals(c.cluster()),
+            ALL),
+        tcp(
+            "gateway TLS passthrough: an SNI without route gets no chain",
+            passthrough,
+            SimulationMesh.INGRESS,
+            "10.1.0.50",
+            15443,
+            "b.pass.example.com",
+            c -> c.error() != null && c.cluster() == null,
+            "connection closed"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -532,14 +638,14 @@ class SimulationTest {
   void aConnectionGoesWhereTheConfigurationSays(
       String name,
       String yaml,
+      ProxyNode from,
       String ip,
       int port,
       String sni,
       Predicate<Simulation.Connection> expect,
       String says) {
     Simulation.Connection c =
-        Simulation.connect(
-            SimulationMesh.resources(yaml, SimulationMesh.PRODUCTPAGE), ip, port, sni);
+        Simulation.connect(SimulationMesh.resources(yaml, from), ip, port, sni);
     assertThat(expect.test(c)).as("%s: expected %s, got %s", name, says, c).isTrue();
   }
 }
