@@ -25,8 +25,8 @@ import java.util.Set;
  *   <li>a Sidecar: the proxies whose workload it selects (before or after the change); all proxies
  *       of its namespace when it has no selector, every proxy when it is the root namespace's
  *       default;
- *   <li>a PeerAuthentication: proxies in its namespace, every proxy when it is in the root
- *       namespace;
+ *   <li>a PeerAuthentication: proxies in its namespace and proxies that can see a service of its
+ *       namespace (automatic mutual TLS), every proxy when it is in the root namespace;
  *   <li>a workload: the proxy at its address;
  *   <li>anything else: every proxy.
  * </ul>
@@ -69,8 +69,11 @@ final class AffectedProxies {
       case SIDECAR ->
           c.namespace().equals(root) && c.selectors().isEmpty()
               || c.namespace().equals(proxy.namespace()) && selects(c, proxy);
+      // clients' automatic mutual TLS follows the namespace-wide mode of the services they see
       case PEER_AUTHENTICATION ->
-          c.namespace().equals(root) || c.namespace().equals(proxy.namespace());
+          c.namespace().equals(root)
+              || c.namespace().equals(proxy.namespace())
+              || seesNamespace(proxy, c.namespace());
       // a policy in the root namespace applies to matching workloads of every namespace
       case AUTHORIZATION_POLICY, REQUEST_AUTHENTICATION ->
           (c.namespace().equals(root) || c.namespace().equals(proxy.namespace()))
@@ -91,6 +94,19 @@ final class AffectedProxies {
       for (Map<String, String> selector : c.selectors()) {
         if (selector.entrySet().stream()
             .allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Whether the proxy can see a service of {@code namespace}, before or after the change. */
+  private boolean seesNamespace(ProxyNode proxy, String namespace) {
+    Set<String> visible = visible(proxy);
+    for (MeshSnapshot m : new MeshSnapshot[] {before, after}) {
+      for (MeshService s : m.services().values()) {
+        if (s.namespace().equals(namespace) && visible.contains(s.hostname())) {
           return true;
         }
       }

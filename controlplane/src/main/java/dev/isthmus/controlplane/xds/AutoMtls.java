@@ -10,11 +10,13 @@ import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
 
 /**
  * {@code AutoMtls} is Istio's automatic mutual TLS on the client side ({@code enableAutoMtls}, on
- * by default): a cluster whose DestinationRule sets no TLS mode talks Istio mutual TLS to endpoints
+ * by default): a cluster whose DestinationRule sets no TLS talks Istio mutual TLS to endpoints
  * whose workload carries a sidecar ({@code security.istio.io/tlsMode: istio}, which injection adds)
  * and plaintext to the others, chosen per endpoint with {@code transport_socket_matches} on the
- * endpoint metadata {@code envoy.transport_socket_match}. Proxyless gRPC clients do not get it:
- * grpc-xds refuses transport socket matches.
+ * endpoint metadata {@code envoy.transport_socket_match} — unless the PeerAuthentication of the
+ * service's namespace (else the mesh's) is {@code DISABLE}: then plaintext, as Istio infers the
+ * server's mode (see {@link PeerAuthentications#namespaceMode}). Proxyless gRPC clients do not get
+ * it: grpc-xds refuses transport socket matches.
  */
 final class AutoMtls {
   static final String TLS_MODE_LABEL = "security.istio.io/tlsMode";

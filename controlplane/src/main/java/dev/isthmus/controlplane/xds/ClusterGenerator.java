@@ -16,9 +16,11 @@ import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.BindConfig;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -41,8 +43,9 @@ import java.util.List;
 /**
  * {@code ClusterGenerator} builds CDS for a proxy: one EDS cluster per service port ({@code
  * outbound|<port>||<host>}) plus one per DestinationRule subset, with the rule's load balancer,
- * connection pool, outlier detection and TLS; sidecars also get {@code inbound|<port>||} clusters
- * for the ports their workload serves, {@link Names#BLACKHOLE} and {@link Names#PASSTHROUGH}.
+ * connection pool (Istio's unlimited circuit breakers where it sets nothing), outlier detection and
+ * TLS; sidecars also get {@code inbound|<port>||} clusters for the ports their workload serves,
+ * {@link Names#BLACKHOLE} and {@link Names#PASSTHROUGH}.
  */
 final class ClusterGenerator {
   static final com.google.protobuf.Duration CONNECT_TIMEOUT = Durations.millis(10_000);
@@ -85,6 +88,7 @@ final class ClusterGenerator {
               .setType(Cluster.DiscoveryType.ORIGINAL_DST)
               .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
               .setConnectTimeout(CONNECT_TIMEOUT)
+              .setCircuitBreakers(circuitBreakers(null, true))
               .build());
     }
     if (proxy.type() == ProxyNode.Type.SIDECAR) {
@@ -121,6 +125,7 @@ final class ClusterGenerator {
             .setType(Cluster.DiscoveryType.ORIGINAL_DST)
             .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
             .setConnectTimeout(CONNECT_TIMEOUT)
+            .setCircuitBreakers(circuitBreakers(null, true))
             .setUpstreamBindConfig(
                 BindConfig.newBuilder()
                     .setSourceAddress(
@@ -150,13 +155,23 @@ final class ClusterGenerator {
       http2(b);
     }
     TrafficPolicy tp = ConfigLookup.policy(dr, subset, port.port());
+    ConnectionPoolSettings cp = tp == null ? null : tp.getConnectionPool();
+    if (proxy.type() != ProxyNode.Type.PROXYLESS_GRPC) {
+      b.setCircuitBreakers(circuitBreakers(cp, true));
+    } else if (cp != null) {
+      b.setCircuitBreakers(circuitBreakers(cp, false));
+    }
     if (tp != null) {
       applyPolicy(b, tp, proxy, port, subset, svc.hostname());
     }
-    boolean tlsUnset = tp == null || tp.getTls() == null || tp.getTls().getMode() == null;
+    // As Istio: a tls block without mode is DISABLE, and clients infer the server's mode from the
+    // namespace-wide (else mesh-wide) PeerAuthentication of the service's namespace only.
+    boolean tlsUnset = tp == null || tp.getTls() == null;
     if (tlsUnset
         && proxy.type() != ProxyNode.Type.PROXYLESS_GRPC
-        && b.getType() != Cluster.DiscoveryType.ORIGINAL_DST) {
+        && b.getType() != Cluster.DiscoveryType.ORIGINAL_DST
+        && PeerAuthentications.namespaceMode(lookup.mesh(), svc.namespace())
+            != PeerAuthentications.Mode.DISABLE) {
       AutoMtls.apply(b, Names.sni(port.port(), subset, svc.hostname()));
     }
     LocalityLoadBalancerSetting locality =
@@ -213,6 +228,39 @@ final class ClusterGenerator {
     return ClusterLoadAssignment.newBuilder().setClusterName(name).addEndpoints(l).build();
   }
 
+  /**
+   * Circuit breakers from a connection pool ({@code cp} may be null). With {@code istioDefaults},
+   * as Istio does for Envoy, what the pool does not set is unlimited (the largest value): Envoy's
+   * own defaults (1024 connections, pending and active requests, 3 parallel retries) make a busy
+   * mesh or a rollout fail with 503s. Proxyless gRPC keeps its own defaults.
+   */
+  static CircuitBreakers circuitBreakers(ConnectionPoolSettings cp, boolean istioDefaults) {
+    CircuitBreakers.Thresholds.Builder t =
+        CircuitBreakers.Thresholds.newBuilder().setPriority(RoutingPriority.DEFAULT);
+    if (istioDefaults) {
+      UInt32Value unlimited = UInt32Value.of(-1); // 2^32 - 1 as an unsigned 32-bit value
+      t.setMaxConnections(unlimited)
+          .setMaxPendingRequests(unlimited)
+          .setMaxRequests(unlimited)
+          .setMaxRetries(unlimited);
+    }
+    if (cp != null && cp.getTcp() != null && cp.getTcp().getMaxConnections() != null) {
+      t.setMaxConnections(UInt32Value.of(cp.getTcp().getMaxConnections()));
+    }
+    if (cp != null && cp.getHttp() != null) {
+      if (cp.getHttp().getHttp1MaxPendingRequests() != null) {
+        t.setMaxPendingRequests(UInt32Value.of(cp.getHttp().getHttp1MaxPendingRequests()));
+      }
+      if (cp.getHttp().getHttp2MaxRequests() != null) {
+        t.setMaxRequests(UInt32Value.of(cp.getHttp().getHttp2MaxRequests()));
+      }
+      if (cp.getHttp().getMaxRetries() != null) {
+        t.setMaxRetries(UInt32Value.of(cp.getHttp().getMaxRetries()));
+      }
+    }
+    return CircuitBreakers.newBuilder().addThresholds(t).build();
+  }
+
   private static void applyPolicy(
       Cluster.Builder b,
       TrafficPolicy tp,
@@ -234,29 +282,8 @@ final class ClusterGenerator {
       b.setLbPolicy(Cluster.LbPolicy.RING_HASH);
     }
     ConnectionPoolSettings cp = tp.getConnectionPool();
-    if (cp != null) {
-      CircuitBreakers.Thresholds.Builder t =
-          CircuitBreakers.Thresholds.newBuilder().setPriority(RoutingPriority.DEFAULT);
-      if (cp.getTcp() != null) {
-        if (cp.getTcp().getMaxConnections() != null) {
-          t.setMaxConnections(UInt32Value.of(cp.getTcp().getMaxConnections()));
-        }
-        if (cp.getTcp().getConnectTimeout() != null) {
-          b.setConnectTimeout(Durations.parse(cp.getTcp().getConnectTimeout()));
-        }
-      }
-      if (cp.getHttp() != null) {
-        if (cp.getHttp().getHttp1MaxPendingRequests() != null) {
-          t.setMaxPendingRequests(UInt32Value.of(cp.getHttp().getHttp1MaxPendingRequests()));
-        }
-        if (cp.getHttp().getHttp2MaxRequests() != null) {
-          t.setMaxRequests(UInt32Value.of(cp.getHttp().getHttp2MaxRequests()));
-        }
-        if (cp.getHttp().getMaxRetries() != null) {
-          t.setMaxRetries(UInt32Value.of(cp.getHttp().getMaxRetries()));
-        }
-      }
-      b.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(t));
+    if (cp != null && cp.getTcp() != null && cp.getTcp().getConnectTimeout() != null) {
+      b.setConnectTimeout(Durations.parse(cp.getTcp().getConnectTimeout()));
     }
     var od = tp.getOutlierDetection();
     if (od != null) {
@@ -291,7 +318,9 @@ final class ClusterGenerator {
                 proxyless
                     ? TlsContexts.istioMutual(true)
                     : TlsContexts.istioMutual(false, "istio-peer-exchange", "istio"),
-                Names.sni(port.port(), subset, host)));
+                tls.getSni() != null && !tls.getSni().isEmpty()
+                    ? tls.getSni()
+                    : Names.sni(port.port(), subset, host)));
       } else if (tls.getCredentialName() != null) {
         b.setTransportSocket(
             TlsContexts.upstream(
@@ -305,6 +334,40 @@ final class ClusterGenerator {
                     .getDefaultInstance(),
                 tls.getSni()));
       }
+      if (tls.getMode() != ClientTLSSettingsTLSmode.ISTIO_MUTUAL
+          && (tls.getSni() == null || tls.getSni().isEmpty())
+          && !proxyless) {
+        // As Istio: without an sni, the request's Host is the SNI (and, where the server is
+        // verified and no subjectAltNames are given, what its certificate must name).
+        autoSni(
+            b,
+            tls.getCredentialName() != null
+                && (tls.getSubjectAltNames() == null || tls.getSubjectAltNames().isEmpty())
+                && !Boolean.TRUE.equals(tls.getInsecureSkipVerify()));
+      }
     }
+  }
+
+  /** Sets auto SNI in the cluster's HTTP protocol options, keeping the HTTP version they set. */
+  private static void autoSni(Cluster.Builder b, boolean sanValidation) {
+    Any existing = b.getTypedExtensionProtocolOptionsMap().get(HTTP_OPTIONS);
+    HttpProtocolOptions.Builder o;
+    try {
+      // the upstream protocol is a required field: HTTP/1.1 unless HTTP/2 was set already
+      o =
+          existing != null
+              ? existing.unpack(HttpProtocolOptions.class).toBuilder()
+              : HttpProtocolOptions.newBuilder()
+                  .setExplicitHttpConfig(
+                      HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                          .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+    o.setUpstreamHttpProtocolOptions(
+        UpstreamHttpProtocolOptions.newBuilder()
+            .setAutoSni(true)
+            .setAutoSanValidation(sanValidation));
+    b.putTypedExtensionProtocolOptions(HTTP_OPTIONS, Any.pack(o.build()));
   }
 }

@@ -27,7 +27,7 @@ import java.util.List;
  * values a plaintext chain ({@code raw_buffer}) and, for TCP ports, a chain passing the
  * application's own TLS through; {@code DISABLE} accepts only plaintext (HTTP) or anything (TCP)
  * without terminating TLS. Unknown ports fall through to a passthrough catch-all that follows the
- * workload-wide mode.
+ * workload-wide mode, or the port-level mode of the workload's policy for that port.
  */
 final class InboundListenerGenerator {
   /** ALPN values Istio clients send over mutual TLS. */
@@ -59,6 +59,7 @@ final class InboundListenerGenerator {
                     .setName("envoy.filters.listener.tls_inspector")
                     .setTypedConfig(Any.pack(TlsInspector.getDefaultInstance())));
     SecurityFilters security = SecurityFilters.of(lookup.mesh(), proxy);
+    java.util.Set<Integer> declared = new java.util.HashSet<>();
     for (ServicePort p : ClusterGenerator.inboundPorts(lookup, proxy)) {
       String cluster = Names.inboundCluster(p.targetPort());
       List<Filter> filters =
@@ -66,14 +67,18 @@ final class InboundListenerGenerator {
               ? List.of(httpFilter(p, cluster, security))
               : withTcpSecurity(security, tcp(cluster, cluster));
       chains(l, cluster, p.targetPort(), p.protocol().isHttp(), pa.mode(p.targetPort()), filters);
+      declared.add(p.targetPort());
     }
-    chains(
-        l,
-        Names.VIRTUAL_INBOUND + "-catchall-tcp",
-        0,
-        false,
-        pa.defaultMode(),
-        withTcpSecurity(security, tcp("InboundPassthroughCluster", Names.PASSTHROUGH)));
+    String catchAll = Names.VIRTUAL_INBOUND + "-catchall-tcp";
+    List<Filter> passthrough =
+        withTcpSecurity(security, tcp("InboundPassthroughCluster", Names.PASSTHROUGH));
+    // As Istio: a port-level mode for a port no Service declares applies to the passthrough.
+    for (int port : pa.portLevelPorts()) {
+      if (!declared.contains(port)) {
+        chains(l, catchAll, port, false, pa.mode(port), passthrough);
+      }
+    }
+    chains(l, catchAll, 0, false, pa.defaultMode(), passthrough);
     return l.build();
   }
 

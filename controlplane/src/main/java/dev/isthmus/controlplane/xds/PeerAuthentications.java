@@ -59,6 +59,55 @@ final class PeerAuthentications {
     this.root = meshWide;
   }
 
+  /**
+   * What clients assume of the workloads of a namespace, as Istio's automatic mutual TLS does (its
+   * best effort: workload-level policies are not looked at): the namespace-wide mode, else the
+   * mesh-wide one, else {@code PERMISSIVE}.
+   */
+  static Mode namespaceMode(MeshSnapshot mesh, String namespace) {
+    Mode nsWide = null;
+    Mode meshWide = null;
+    boolean nsSeen = false;
+    boolean meshSeen = false;
+    for (ConfigEntry<PeerAuthentication> e : mesh.peerAuthentications()) {
+      PeerAuthentication pa = e.spec();
+      if (pa.getSelector() != null
+          && pa.getSelector().getMatchLabels() != null
+          && !pa.getSelector().getMatchLabels().isEmpty()) {
+        continue;
+      }
+      // the oldest namespace-wide policy of a namespace is the one that counts
+      if (e.namespace().equals(mesh.rootNamespace())) {
+        if (!meshSeen) {
+          meshSeen = true;
+          meshWide = of(pa.getMtls());
+        }
+      } else if (e.namespace().equals(namespace) && !nsSeen) {
+        nsSeen = true;
+        nsWide = of(pa.getMtls());
+      }
+    }
+    if (namespace.equals(mesh.rootNamespace())) {
+      nsWide = meshWide;
+    }
+    return nsWide != null ? nsWide : meshWide != null ? meshWide : Mode.PERMISSIVE;
+  }
+
+  /** Ports the workload's policy sets a mode for ({@code portLevelMtls}). */
+  java.util.Set<Integer> portLevelPorts() {
+    java.util.Set<Integer> out = new java.util.TreeSet<>();
+    if (workload != null && workload.getPortLevelMtls() != null) {
+      for (String p : workload.getPortLevelMtls().keySet()) {
+        try {
+          out.add(Integer.parseInt(p));
+        } catch (NumberFormatException e) {
+          // validation reports it; a port that is not a number matches no connection
+        }
+      }
+    }
+    return out;
+  }
+
   /** Mode for traffic to the workload's {@code targetPort}. */
   Mode mode(int targetPort) {
     if (workload != null && workload.getPortLevelMtls() != null) {

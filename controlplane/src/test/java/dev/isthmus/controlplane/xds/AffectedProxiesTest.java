@@ -127,9 +127,14 @@ class AffectedProxiesTest {
         Arguments.of(
             ConfigKey.of(ConfigKey.Kind.SIDECAR, "istio-system", "default"),
             "default gateway proxyless scoped"),
+        // the namespace's own proxies, and the clients of its services (automatic mutual TLS)
         Arguments.of(
             ConfigKey.of(ConfigKey.Kind.PEER_AUTHENTICATION, "default", "strict"),
-            "default proxyless"),
+            "default gateway proxyless"),
+        Arguments.of(
+            ConfigKey.of(ConfigKey.Kind.PEER_AUTHENTICATION, "scoped", "strict"),
+            "default gateway proxyless scoped"),
+        Arguments.of(ConfigKey.of(ConfigKey.Kind.PEER_AUTHENTICATION, "empty", "strict"), ""),
         Arguments.of(
             ConfigKey.of(ConfigKey.Kind.PEER_AUTHENTICATION, "istio-system", "mesh"),
             "default gateway proxyless scoped"),

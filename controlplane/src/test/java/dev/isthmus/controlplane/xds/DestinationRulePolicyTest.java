@@ -63,7 +63,9 @@ class DestinationRulePolicyTest {
   static String describe(Cluster c) {
     return c.getLbPolicy()
         + "|"
+        // "-": no connection limit (Istio's default, the largest unsigned value)
         + (c.hasCircuitBreakers()
+                && c.getCircuitBreakers().getThresholds(0).getMaxConnections().getValue() != -1
             ? c.getCircuitBreakers().getThresholds(0).getMaxConnections().getValue()
             : "-")
         + "|"
