@@ -7,9 +7,12 @@ import io.fabric8.istio.api.api.networking.v1alpha3.HTTPMatchRequest;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRoute;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRouteDestination;
 import io.fabric8.istio.api.api.networking.v1alpha3.Percent;
+import io.fabric8.istio.api.api.networking.v1alpha3.RouteDestination;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatch;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchRegex;
 import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
+import io.fabric8.istio.api.api.networking.v1alpha3.TCPRoute;
+import io.fabric8.istio.api.api.networking.v1alpha3.TLSRoute;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -56,7 +59,44 @@ public final class ConfigValidator {
     for (int i = 0; i < http.size(); i++) {
       validateRoute("spec.http[" + i + "]", http.get(i), delegate, errors);
     }
+    List<TCPRoute> tcp = vs.getTcp() == null ? List.of() : vs.getTcp();
+    for (int i = 0; i < tcp.size(); i++) {
+      validateDestinations("spec.tcp[" + i + "].route", tcp.get(i).getRoute(), errors);
+    }
+    List<TLSRoute> tls = vs.getTls() == null ? List.of() : vs.getTls();
+    for (int i = 0; i < tls.size(); i++) {
+      validateDestinations("spec.tls[" + i + "].route", tls.get(i).getRoute(), errors);
+    }
     return errors;
+  }
+
+  /**
+   * TCP and TLS destinations: as for HTTP, a split whose weights are all 0 would become a TCP proxy
+   * with no weighted cluster, which Envoy rejects (at least one cluster).
+   */
+  private static void validateDestinations(
+      String path, List<RouteDestination> route, List<String> errors) {
+    if (route == null || route.isEmpty()) {
+      errors.add(path + ": at least one destination is required");
+      return;
+    }
+    int total = 0;
+    for (int j = 0; j < route.size(); j++) {
+      RouteDestination d = route.get(j);
+      String dp = path + "[" + j + "]";
+      if (d.getDestination() == null
+          || d.getDestination().getHost() == null
+          || d.getDestination().getHost().isBlank()) {
+        errors.add(dp + ".destination.host: required");
+      }
+      if (d.getWeight() != null && d.getWeight() < 0) {
+        errors.add(dp + ".weight: must be >= 0, got " + d.getWeight());
+      }
+      total += d.getWeight() == null ? 0 : d.getWeight();
+    }
+    if (route.size() > 1 && total == 0) {
+      errors.add(path + ": weights of multiple destinations must not all be 0");
+    }
   }
 
   private static void validateRoute(

@@ -47,7 +47,20 @@ class ConfigValidatorTest {
         Arguments.of(
             "nothing to do",
             "{hosts: [reviews], http: [{match: [{uri: {prefix: /}}]}]}",
-            "spec.http[0]: one of route, redirect, directResponse or delegate is required"));
+            "spec.http[0]: one of route, redirect, directResponse or delegate is required"),
+        Arguments.of(
+            "tcp split with weights",
+            "{hosts: [db], tcp: [{route: [{destination: {host: db}, weight: 90},"
+                + " {destination: {host: db2}, weight: 10}]}]}",
+            ""),
+        Arguments.of(
+            "tcp split without weights (Envoy: a weighted TCP proxy needs a cluster)",
+            "{hosts: [db], tcp: [{route: [{destination: {host: db}}, {destination: {host: db2}}]}]}",
+            "spec.tcp[0].route: weights of multiple destinations must not all be 0"),
+        Arguments.of(
+            "tls route without destinations",
+            "{hosts: [db], tls: [{match: [{sniHosts: [db]}]}]}",
+            "spec.tls[0].route: at least one destination is required"));
   }
 
   @ParameterizedTest(name = "{0}")
