@@ -7,8 +7,6 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,23 +37,7 @@ public final class CniRenderer {
     if (v.bool("cni.ambient.enabled", false)) {
       roles.put("istio-cni-ambient" + ctx.revSuffix(), Rbac.cniAmbientRules());
     }
-    roles.forEach(
-        (name, rules) ->
-            out.add(
-                K8s.node(
-                    new ClusterRoleBuilder()
-                        .withMetadata(K8s.meta(name, null, labels))
-                        .withRules(rules)
-                        .build())));
-    roles.forEach(
-        (name, rules) ->
-            out.add(
-                K8s.node(
-                    new ClusterRoleBindingBuilder()
-                        .withMetadata(K8s.meta(name, null, labels))
-                        .withRoleRef(K8s.roleRef("ClusterRole", name))
-                        .withSubjects(K8s.sa("istio-cni", ns))
-                        .build())));
+    out.addAll(Rbac.boundClusterRoles(roles, labels, "istio-cni", ns));
     out.add(K8s.node(configMap(ctx, ns, labels)));
     out.add(K8s.node(daemonSet(ctx, ns, labels)));
     return out;
