@@ -8,7 +8,6 @@ import dev.isthmus.controlplane.model.ConfigKey;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.fabric8.istio.api.networking.v1.Sidecar;
-import io.fabric8.istio.api.networking.v1.SidecarBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -42,6 +41,12 @@ class PushControllerTest {
     ref.set(pc);
     pc.initialize();
     return pc;
+  }
+
+  void connect(ProxyNode... proxies) {
+    for (ProxyNode p : proxies) {
+      cache.connect(p.id(), p, null);
+    }
   }
 
   /** Bounded wait for an asynchronous push; what happened is asserted afterwards. */
@@ -84,24 +89,12 @@ class PushControllerTest {
 
   @Test
   void endpointChangeRegeneratesEdsOnlyForProxiesThatSeeTheHost() throws Exception {
-    Sidecar ownNamespaceOnly =
-        new SidecarBuilder()
-            .withNewMetadata()
-            .withNamespace("scoped")
-            .withName("default")
-            .endMetadata()
-            .withNewSpec()
-            .addNewEgress()
-            .withHosts("./*")
-            .endEgress()
-            .endSpec()
-            .build();
+    Sidecar ownNamespaceOnly = Fixtures.ownNamespaceOnly("scoped");
     state.set(withSidecars(Fixtures.reviews(), List.of(ownNamespaceOnly)));
     try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
       ProxyNode sees = Fixtures.sidecar("10.1.0.9", "productpage", "default");
       ProxyNode scoped = Fixtures.sidecar("10.3.0.1", "app", "scoped");
-      cache.connect(sees.id(), sees, null);
-      cache.connect(scoped.id(), scoped, null);
+      connect(sees, scoped);
       ProxyResources seesBefore = cache.resources(sees.id());
       ProxyResources scopedBefore = cache.resources(scoped.id());
       assertThat(scopedBefore.messages(Resources.V3.CLUSTER_TYPE_URL))
@@ -134,24 +127,10 @@ class PushControllerTest {
       MeshSnapshot now = pc.current();
       assertThat(now.services()).isEmpty();
       ProxyNode late = Fixtures.sidecar("10.1.0.9", "productpage", "default");
-      cache.connect(late.id(), late, null);
+      connect(late);
       assertThat(cache.resources(late.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
           .containsOnlyKeys(Names.BLACKHOLE, Names.PASSTHROUGH);
     }
-  }
-
-  static Sidecar ownNamespaceOnly() {
-    return new SidecarBuilder()
-        .withNewMetadata()
-        .withNamespace("scoped")
-        .withName("default")
-        .endMetadata()
-        .withNewSpec()
-        .addNewEgress()
-        .withHosts("./*")
-        .endEgress()
-        .endSpec()
-        .build();
   }
 
   @Test
@@ -159,13 +138,12 @@ class PushControllerTest {
     try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
       ProxyNode other = Fixtures.sidecar("10.1.0.9", "productpage", "default");
       ProxyNode scoped = Fixtures.sidecar("10.3.0.1", "app", "scoped");
-      cache.connect(other.id(), other, null);
-      cache.connect(scoped.id(), scoped, null);
+      connect(other, scoped);
       ProxyResources otherBefore = cache.resources(other.id());
       assertThat(cache.resources(scoped.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
           .containsKey("outbound|9080||" + REVIEWS);
 
-      state.set(withSidecars(Fixtures.reviews(), List.of(ownNamespaceOnly())));
+      state.set(withSidecars(Fixtures.reviews(), List.of(Fixtures.ownNamespaceOnly("scoped"))));
       pc.onChange(
           new Change(
               true, Set.of(), Set.of(ConfigKey.of(ConfigKey.Kind.SIDECAR, "scoped", "default"))));
@@ -185,8 +163,7 @@ class PushControllerTest {
     try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
       ProxyNode a = Fixtures.sidecar("10.1.0.9", "productpage", "default");
       ProxyNode b = Fixtures.sidecar("10.1.0.8", "details", "default");
-      cache.connect(a.id(), a, null);
-      cache.connect(b.id(), b, null);
+      connect(a, b);
       pc.onChange(Change.config());
       await(() -> pc.pushCount() >= 1);
 
