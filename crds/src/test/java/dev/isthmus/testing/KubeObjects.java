@@ -3,11 +3,16 @@ package dev.isthmus.testing;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.api.Crds;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -64,6 +69,20 @@ public final class KubeObjects {
         .endVersion()
         .endSpec()
         .build();
+  }
+
+  /** A Secret {@code ns/name} holding {@code data}, given as text and base64-encoded here. */
+  public static SecretBuilder secret(String ns, String name, Map<String, String> data) {
+    Map<String, String> encoded = new LinkedHashMap<>();
+    data.forEach(
+        (k, v) ->
+            encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(ns)
+        .endMetadata()
+        .withData(encoded);
   }
 
   /** Waits (a minute at most) until the CRD {@code name} is Established. */

@@ -98,14 +98,12 @@ public final class CredentialSecrets {
       LOG.warn("{}: Secret {}/{} has no tls.crt/tls.key (or cert/key)", resource, namespace, name);
       return Optional.empty();
     }
-    return Optional.of(
-        Secret.newBuilder()
-            .setName(resource)
-            .setTlsCertificate(
-                TlsCertificate.newBuilder()
-                    .setCertificateChain(DataSource.newBuilder().setInlineBytes(cert.get()))
-                    .setPrivateKey(DataSource.newBuilder().setInlineBytes(key.get())))
-            .build());
+    TlsCertificate tls =
+        TlsCertificate.newBuilder()
+            .setCertificateChain(inline(cert.get()))
+            .setPrivateKey(inline(key.get()))
+            .build();
+    return Optional.of(Secret.newBuilder().setName(resource).setTlsCertificate(tls).build());
   }
 
   private static Optional<Secret> caBundle(
@@ -128,13 +126,12 @@ public final class CredentialSecrets {
           name);
       return Optional.empty();
     }
-    return Optional.of(
-        Secret.newBuilder()
-            .setName(resource)
-            .setValidationContext(
-                CertificateValidationContext.newBuilder()
-                    .setTrustedCa(DataSource.newBuilder().setInlineBytes(ca.get())))
-            .build());
+    var trust = CertificateValidationContext.newBuilder().setTrustedCa(inline(ca.get()));
+    return Optional.of(Secret.newBuilder().setName(resource).setValidationContext(trust).build());
+  }
+
+  private static DataSource inline(ByteString bytes) {
+    return DataSource.newBuilder().setInlineBytes(bytes).build();
   }
 
   private static Optional<ByteString> first(Map<String, String> data, String... keys) {

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -113,5 +114,26 @@ final class CaFixtures {
             CertificateFactory.getInstance("X.509")
                 .generateCertPath(chain.subList(0, chain.size() - 1)),
             params);
+  }
+
+  /**
+   * A CA plugged in through the {@code cacerts} Secret: an ECDSA intermediate {@code inter} (key
+   * {@code interKeys}) under its own RSA {@code root}.
+   */
+  record PluggedIn(SigningAuthority root, KeyPair interKeys, X509Certificate inter) {
+    static PluggedIn create() throws Exception {
+      SigningAuthority root = selfSigned(KeyType.RSA_2048);
+      KeyPair interKeys = KeyType.ECDSA_P256.generate();
+      return new PluggedIn(root, interKeys, intermediate(root, interKeys, "plugged-in"));
+    }
+
+    /** The {@code cacerts} entries: certificate, key, root and chain. */
+    Map<String, String> cacerts() {
+      return Map.of(
+          "ca-cert.pem", Pem.encode(inter),
+          "ca-key.pem", Pem.encode(interKeys),
+          "root-cert.pem", Pem.encode(root.root()),
+          "cert-chain.pem", Pem.encode(List.of(inter, root.root())));
+    }
   }
 }
