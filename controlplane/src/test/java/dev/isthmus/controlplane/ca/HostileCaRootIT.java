@@ -110,10 +110,10 @@ class HostileCaRootIT {
   @Test
   void deletedCacertsAndIstioCaSecretKeepThePluggedInRoot(KubernetesClient client)
       throws Exception {
+    CaFixtures.PluggedIn plugged = CaFixtures.PluggedIn.create();
     String ns = CaServer.namespace(client, "ca-lostplug");
     String workload = CaServer.namespace(client, "lostplug-workload");
     String identity = CaServer.workloadIdentity(client, workload, SA);
-    CaFixtures.PluggedIn plugged = CaFixtures.PluggedIn.create();
     SigningAuthority root = plugged.root();
     X509Certificate inter = plugged.inter();
     String pluggedPem = Pem.encode(root.root());

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 /** Debouncing, merging and scoping of pushes. */
 class PushControllerTest {
   static final String REVIEWS = "reviews.default.svc.cluster.local";
+  static final ProxyNode PRODUCTPAGE = Fixtures.sidecar("10.1.0.9", "productpage", "default");
+  static final ProxyNode SCOPED = Fixtures.sidecar("10.3.0.1", "app", "scoped");
 
   final AtomicReference<ClusterState> state = new AtomicReference<>(Fixtures.reviews());
   final AtomicInteger builds = new AtomicInteger();
@@ -92,11 +94,9 @@ class PushControllerTest {
     Sidecar ownNamespaceOnly = Fixtures.ownNamespaceOnly("scoped");
     state.set(withSidecars(Fixtures.reviews(), List.of(ownNamespaceOnly)));
     try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
-      ProxyNode sees = Fixtures.sidecar("10.1.0.9", "productpage", "default");
-      ProxyNode scoped = Fixtures.sidecar("10.3.0.1", "app", "scoped");
-      connect(sees, scoped);
-      ProxyResources seesBefore = cache.resources(sees.id());
-      ProxyResources scopedBefore = cache.resources(scoped.id());
+      connect(PRODUCTPAGE, SCOPED);
+      ProxyResources seesBefore = cache.resources(PRODUCTPAGE.id());
+      ProxyResources scopedBefore = cache.resources(SCOPED.id());
       assertThat(scopedBefore.messages(Resources.V3.CLUSTER_TYPE_URL))
           .as("Sidecar egress ./* hides other namespaces")
           .doesNotContainKey("outbound|9080||" + REVIEWS);
@@ -108,12 +108,12 @@ class PushControllerTest {
       await(() -> pc.pushCount() >= 1);
 
       assertThat(metrics.edsOnlyPushes()).isEqualTo(1);
-      ProxyResources seesAfter = cache.resources(sees.id());
+      ProxyResources seesAfter = cache.resources(PRODUCTPAGE.id());
       assertThat(seesAfter.version(Resources.V3.ENDPOINT_TYPE_URL, List.of()))
           .isNotEqualTo(seesBefore.version(Resources.V3.ENDPOINT_TYPE_URL, List.of()));
       assertThat(seesAfter.resources(Resources.V3.CLUSTER_TYPE_URL))
           .isSameAs(seesBefore.resources(Resources.V3.CLUSTER_TYPE_URL));
-      assertThat(cache.resources(scoped.id())).isSameAs(scopedBefore);
+      assertThat(cache.resources(SCOPED.id())).isSameAs(scopedBefore);
     }
   }
 
@@ -126,9 +126,8 @@ class PushControllerTest {
 
       MeshSnapshot now = pc.current();
       assertThat(now.services()).isEmpty();
-      ProxyNode late = Fixtures.sidecar("10.1.0.9", "productpage", "default");
-      connect(late);
-      assertThat(cache.resources(late.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
+      connect(PRODUCTPAGE);
+      assertThat(cache.resources(PRODUCTPAGE.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
           .containsOnlyKeys(Names.BLACKHOLE, Names.PASSTHROUGH);
     }
   }
@@ -136,11 +135,9 @@ class PushControllerTest {
   @Test
   void sidecarChangeRecomputesOnlyTheProxiesOfItsNamespace() throws Exception {
     try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
-      ProxyNode other = Fixtures.sidecar("10.1.0.9", "productpage", "default");
-      ProxyNode scoped = Fixtures.sidecar("10.3.0.1", "app", "scoped");
-      connect(other, scoped);
-      ProxyResources otherBefore = cache.resources(other.id());
-      assertThat(cache.resources(scoped.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
+      connect(PRODUCTPAGE, SCOPED);
+      ProxyResources otherBefore = cache.resources(PRODUCTPAGE.id());
+      assertThat(cache.resources(SCOPED.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
           .containsKey("outbound|9080||" + REVIEWS);
 
       state.set(withSidecars(Fixtures.reviews(), List.of(Fixtures.ownNamespaceOnly("scoped"))));
@@ -149,8 +146,8 @@ class PushControllerTest {
               true, Set.of(), Set.of(ConfigKey.of(ConfigKey.Kind.SIDECAR, "scoped", "default"))));
       await(() -> pc.pushCount() >= 1);
 
-      assertThat(cache.resources(other.id())).isSameAs(otherBefore);
-      assertThat(cache.resources(scoped.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
+      assertThat(cache.resources(PRODUCTPAGE.id())).isSameAs(otherBefore);
+      assertThat(cache.resources(SCOPED.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
           .doesNotContainKey("outbound|9080||" + REVIEWS);
       assertThat(pc.lastPush().kinds()).containsExactly(ConfigKey.Kind.SIDECAR);
       assertThat(pc.lastPush().namespaces()).containsExactly("scoped");

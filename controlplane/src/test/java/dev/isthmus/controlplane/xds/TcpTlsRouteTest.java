@@ -12,6 +12,8 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 import io.fabric8.istio.api.api.networking.v1alpha3.RouteDestination;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsTLSmode;
+import io.fabric8.istio.api.api.networking.v1alpha3.TCPRoute;
+import io.fabric8.istio.api.api.networking.v1alpha3.TCPRouteBuilder;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.kubernetes.api.model.Service;
@@ -44,10 +46,8 @@ class TcpTlsRouteTest {
 
   @Test
   void tcpRouteSplitsConnectionsByWeight() throws Exception {
-    VirtualService vs =
-        Fixtures.virtualService("mongo", "mongo")
-            .editSpec()
-            .addNewTcp()
+    TCPRoute split =
+        new TCPRouteBuilder()
             .addNewMatch()
             .withPort(27017L)
             .endMatch()
@@ -55,9 +55,9 @@ class TcpTlsRouteTest {
                 weighted(Fixtures.tcpTo("mongo", "v1"), 70),
                 weighted(Fixtures.tcpTo("mongo", "v2"), 30),
                 weighted(Fixtures.tcpTo("mongo", "v3"), 0))
-            .endTcp()
-            .endSpec()
             .build();
+    VirtualService vs =
+        Fixtures.virtualService("mongo", "mongo").editSpec().withTcp(split).endSpec().build();
     ProxyResources r = generate(with(List.of(vs)), PRODUCTPAGE);
 
     Listener l = listener(r, "10.96.0.20_27017");
