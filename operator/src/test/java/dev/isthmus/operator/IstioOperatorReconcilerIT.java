@@ -92,12 +92,7 @@ class IstioOperatorReconcilerIT {
         .create();
     RenderResult expected = expected();
     assertThat(expected.objects()).hasSizeGreaterThan(10);
-    await()
-        .atMost(TIMEOUT)
-        .untilAsserted(
-            () ->
-                assertThat(OperatorFixture.versions(client, expected))
-                    .doesNotContainValue("<missing>"));
+    OperatorFixture.awaitApplied(client, expected);
     for (ObjectNode o : expected.objects()) {
       GenericKubernetesResource live = KubeObjects.live(client, o);
       assertThat(live.getMetadata().getLabels())
@@ -133,10 +128,10 @@ class IstioOperatorReconcilerIT {
   @Test
   @Order(2)
   void convergedReconcilesWriteNothing() {
-    RenderResult expected = expected();
-    Map<String, String> before = OperatorFixture.versions(client, expected);
     IstioOperator iopBefore = current();
     String iopVersion = iopBefore.getMetadata().getResourceVersion();
+    RenderResult expected = expected();
+    Map<String, String> before = OperatorFixture.versions(client, expected);
     for (int i = 0; i < 5; i++) {
       // every start of the controller reconciles every IstioOperator once
       int seen = counter.applied.get();
@@ -361,12 +356,7 @@ class IstioOperatorReconcilerIT {
       client.resource(o).fieldManager(OwnerLabels.FIELD_MANAGER).forceConflicts().serverSideApply();
     }
     operator = startOperator();
-    await()
-        .atMost(TIMEOUT)
-        .untilAsserted(
-            () ->
-                assertThat(OperatorFixture.versions(client, expected))
-                    .doesNotContainValue("<missing>"));
+    OperatorFixture.awaitApplied(client, expected);
     int owned = 0;
     Pruner pruner = new Pruner(client, Set.of(NS));
     for (ManagedKinds.Kind kind : ManagedKinds.ALL) {

@@ -1,5 +1,6 @@
 package dev.isthmus.operator;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -95,6 +96,13 @@ final class OperatorFixture {
       out.put(Objects.key(o), l == null ? "<missing>" : l.getMetadata().getResourceVersion());
     }
     return out;
+  }
+
+  /** Waits until every object of {@code r} exists. */
+  static void awaitApplied(KubernetesClient client, RenderResult r) {
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(() -> assertThat(versions(client, r)).doesNotContainValue("<missing>"));
   }
 
   /**

@@ -3,10 +3,6 @@ package dev.isthmus.controlplane.ca;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -14,7 +10,6 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -107,13 +102,7 @@ final class CaFixtures {
 
   /** Validates {@code chain} (leaf first, root last) with the JDK's PKIX validator. */
   static void verifyPkix(List<X509Certificate> chain, X509Certificate root) throws Exception {
-    PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
-    params.setRevocationEnabled(false);
-    CertPathValidator.getInstance("PKIX")
-        .validate(
-            CertificateFactory.getInstance("X.509")
-                .generateCertPath(chain.subList(0, chain.size() - 1)),
-            params);
+    CaSecrets.validatePkix(chain, List.of(root));
   }
 
   /**

@@ -234,6 +234,13 @@ final class Fixtures {
         .build();
   }
 
+  /** {@link #to(String, String)} taking {@code weight} percent of the traffic. */
+  static HTTPRouteDestination to(String host, String subset, int weight) {
+    HTTPRouteDestination d = to(host, subset);
+    d.setWeight(weight);
+    return d;
+  }
+
   /** A TCP or TLS route destination: {@code host} and {@code subset} (null: the whole service). */
   static RouteDestination tcpTo(String host, String subset) {
     return new RouteDestinationBuilder().withDestination(to(host, subset).getDestination()).build();

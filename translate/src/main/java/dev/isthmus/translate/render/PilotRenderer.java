@@ -10,8 +10,6 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,19 +52,7 @@ public final class PilotRenderer {
           "istiod-gateway-controller" + ctx.revSuffix() + "-" + ns, Rbac.gatewayControllerRules());
       out.addAll(Rbac.boundClusterRoles(clusterRoles, appLabels, name, ns));
       out.addAll(readerRbac(ctx));
-      out.add(
-          K8s.node(
-              new RoleBuilder()
-                  .withMetadata(K8s.meta(name, ns, appLabels))
-                  .withRules(Rbac.istiodRoleRules())
-                  .build()));
-      out.add(
-          K8s.node(
-              new RoleBindingBuilder()
-                  .withMetadata(K8s.meta(name, ns, appLabels))
-                  .withRoleRef(K8s.roleRef("Role", name))
-                  .withSubjects(K8s.sa(name, ns))
-                  .build()));
+      out.addAll(Rbac.boundRole(name, ns, appLabels, Rbac.istiodRoleRules(), name));
     }
     Map<String, String> cmLabels = K8s.labels("release", "istio");
     if (v.bool("pilot.configMap", true)) {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -256,5 +258,29 @@ public final class Rbac {
                         .withSubjects(K8s.sa(serviceAccount, namespace))
                         .build())));
     return out;
+  }
+
+  /**
+   * A Role {@code namespace/name} with {@code rules}, and a RoleBinding of it to the ServiceAccount
+   * {@code namespace/serviceAccount}.
+   */
+  static List<ObjectNode> boundRole(
+      String name,
+      String namespace,
+      Map<String, String> labels,
+      List<PolicyRule> rules,
+      String serviceAccount) {
+    return List.of(
+        K8s.node(
+            new RoleBuilder()
+                .withMetadata(K8s.meta(name, namespace, labels))
+                .withRules(rules)
+                .build()),
+        K8s.node(
+            new RoleBindingBuilder()
+                .withMetadata(K8s.meta(name, namespace, labels))
+                .withRoleRef(K8s.roleRef("Role", name))
+                .withSubjects(K8s.sa(serviceAccount, namespace))
+                .build()));
   }
 }
