@@ -1,12 +1,11 @@
 package dev.isthmus.bundle;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.isthmus.translate.Yamls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -19,13 +18,7 @@ import java.util.List;
 public final class BundleYaml {
   private static final YAMLMapper YAML =
       YAMLMapper.builder(
-              YAMLFactory.builder()
-                  .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                  .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-                  .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-                  .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
-                  .disable(YAMLGenerator.Feature.SPLIT_LINES)
-                  .build())
+              Yamls.yamlStyle().enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE).build())
           .build();
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
@@ -33,20 +26,12 @@ public final class BundleYaml {
 
   /** One YAML document, no leading marker. */
   public static String toYaml(JsonNode node) {
-    try {
-      return YAML.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Yamls.write(YAML.writer(), node);
   }
 
   /** Indented JSON. */
   public static String prettyJson(JsonNode node) {
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Yamls.write(JSON.writerWithDefaultPrettyPrinter(), node);
   }
 
   /** Every non-empty document of a YAML stream. */

@@ -12,11 +12,11 @@ import dev.isthmus.api.v1alpha1.IstioOperator;
 import dev.isthmus.api.v1alpha1.IstioOperatorStatus;
 import dev.isthmus.operator.CrdPolicy;
 import dev.isthmus.operator.IsthmusOperator;
+import dev.isthmus.testing.KubeObjects;
 import dev.isthmus.testing.TestKubeApiServer;
 import dev.isthmus.testing.WithKubeApiServer;
 import dev.isthmus.translate.RenderResult;
 import dev.isthmus.translate.Translator;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -26,6 +26,9 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleRef;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
+import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -63,6 +66,12 @@ class InstallFromBundleIT {
     Rollouts.namespace(admin, OPERATOR_NS);
     JsonNode perms = csv.at("/spec/install/spec/clusterPermissions/0");
     String sa = perms.path("serviceAccountName").asText();
+    Subject operatorAccount =
+        new SubjectBuilder()
+            .withKind("ServiceAccount")
+            .withName(sa)
+            .withNamespace(OPERATOR_NS)
+            .build();
     admin
         .serviceAccounts()
         .inNamespace(OPERATOR_NS)
@@ -96,16 +105,8 @@ class InstallFromBundleIT {
                 .withNewMetadata()
                 .withName(roleName)
                 .endMetadata()
-                .withNewRoleRef()
-                .withApiGroup("rbac.authorization.k8s.io")
-                .withKind("ClusterRole")
-                .withName(roleName)
-                .endRoleRef()
-                .addNewSubject()
-                .withKind("ServiceAccount")
-                .withName(sa)
-                .withNamespace(OPERATOR_NS)
-                .endSubject()
+                .withRoleRef(new RoleRef("rbac.authorization.k8s.io", "ClusterRole", roleName))
+                .withSubjects(operatorAccount)
                 .build())
         .serverSideApply();
     JsonNode namespaced = csv.at("/spec/install/spec/permissions/0");
@@ -137,16 +138,8 @@ class InstallFromBundleIT {
                   .withName(roleName)
                   .withNamespace(ns)
                   .endMetadata()
-                  .withNewRoleRef()
-                  .withApiGroup("rbac.authorization.k8s.io")
-                  .withKind("Role")
-                  .withName(roleName)
-                  .endRoleRef()
-                  .addNewSubject()
-                  .withKind("ServiceAccount")
-                  .withName(sa)
-                  .withNamespace(OPERATOR_NS)
-                  .endSubject()
+                  .withRoleRef(new RoleRef("rbac.authorization.k8s.io", "Role", roleName))
+                  .withSubjects(operatorAccount)
                   .build())
           .serverSideApply();
     }
@@ -272,7 +265,7 @@ class InstallFromBundleIT {
         await().atMost(Rollouts.TIMEOUT).until(() -> res.get() == null);
         for (ObjectNode o : expected.objects()) {
           if (!o.path("kind").asText().equals("CustomResourceDefinition")) {
-            assertThat(live(admin, o))
+            assertThat(KubeObjects.live(admin, o))
                 .as(o.path("kind").asText() + " " + o.at("/metadata/name").asText())
                 .isNull();
           }
@@ -335,28 +328,14 @@ class InstallFromBundleIT {
           .fieldManager("olm")
           .forceConflicts()
           .serverSideApply();
-      admin
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .withName(crd.getMetadata().getName())
-          .waitUntilCondition(
-              dev.isthmus.api.Crds::established, 60, java.util.concurrent.TimeUnit.SECONDS);
+      KubeObjects.awaitEstablished(admin, crd.getMetadata().getName());
     }
-  }
-
-  static GenericKubernetesResource live(KubernetesClient client, ObjectNode o) {
-    var op =
-        client.genericKubernetesResources(o.path("apiVersion").asText(), o.path("kind").asText());
-    String ns = o.path("metadata").path("namespace").asText(null);
-    String name = o.path("metadata").path("name").asText();
-    return ns == null ? op.withName(name).get() : op.inNamespace(ns).withName(name).get();
   }
 
   static List<String> missing(KubernetesClient client, RenderResult expected) {
     List<String> out = new ArrayList<>();
     for (ObjectNode o : expected.objects()) {
-      if (live(client, o) == null) {
+      if (KubeObjects.live(client, o) == null) {
         out.add(
             o.path("kind").asText()
                 + " "

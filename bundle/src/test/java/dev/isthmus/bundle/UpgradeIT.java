@@ -9,6 +9,7 @@ import dev.isthmus.api.v1alpha1.InstallStatus;
 import dev.isthmus.api.v1alpha1.IstioOperator;
 import dev.isthmus.operator.IsthmusOperator;
 import dev.isthmus.operator.OwnerLabels;
+import dev.isthmus.testing.KubeObjects;
 import dev.isthmus.testing.WithKubeApiServer;
 import dev.isthmus.translate.RenderResult;
 import dev.isthmus.translate.Translator;
@@ -163,7 +164,7 @@ class UpgradeIT {
       RenderResult rendered = Translator.render(iop);
       List<String> drift = new ArrayList<>();
       for (ObjectNode o : rendered.objects()) {
-        GenericKubernetesResource live = InstallFromBundleIT.live(client, o);
+        GenericKubernetesResource live = KubeObjects.live(client, o);
         String key =
             o.path("kind").asText()
                 + " "
@@ -195,24 +196,16 @@ class UpgradeIT {
         && iop.getStatus().observedGeneration.equals(iop.getMetadata().getGeneration());
   }
 
+  static Deployment deployment(KubernetesClient client, String name) {
+    return client.apps().deployments().inNamespace(NS).withName(name).get();
+  }
+
   static String uid(KubernetesClient client, String deployment) {
-    return client
-        .apps()
-        .deployments()
-        .inNamespace(NS)
-        .withName(deployment)
-        .get()
-        .getMetadata()
-        .getUid();
+    return deployment(client, deployment).getMetadata().getUid();
   }
 
   static String image(KubernetesClient client, String deployment) {
-    return client
-        .apps()
-        .deployments()
-        .inNamespace(NS)
-        .withName(deployment)
-        .get()
+    return deployment(client, deployment)
         .getSpec()
         .getTemplate()
         .getSpec()

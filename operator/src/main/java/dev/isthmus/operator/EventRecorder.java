@@ -1,7 +1,8 @@
 package dev.isthmus.operator;
 
 import dev.isthmus.api.v1alpha1.IstioOperator;
-import io.fabric8.kubernetes.api.model.EventBuilder;
+import dev.isthmus.controlplane.server.KubeEvents;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -35,40 +36,23 @@ final class EventRecorder {
   }
 
   private void record(IstioOperator iop, String type, String reason, String message) {
-    String now = Instant.now(clock).toString();
     String ns = iop.getMetadata().getNamespace();
+    ObjectReference involved =
+        new ObjectReferenceBuilder()
+            .withApiVersion(IstioOperator.API_VERSION)
+            .withKind("IstioOperator")
+            .withNamespace(ns)
+            .withName(iop.getMetadata().getName())
+            .withUid(iop.getMetadata().getUid())
+            .withResourceVersion(iop.getMetadata().getResourceVersion())
+            .build();
+    String text = message.length() > 1024 ? message.substring(0, 1021) + "..." : message;
     try {
       client
           .v1()
           .events()
           .inNamespace(ns)
-          .resource(
-              new EventBuilder()
-                  .withNewMetadata()
-                  .withGenerateName(iop.getMetadata().getName() + ".")
-                  .withNamespace(ns)
-                  .endMetadata()
-                  .withInvolvedObject(
-                      new ObjectReferenceBuilder()
-                          .withApiVersion(IstioOperator.API_VERSION)
-                          .withKind("IstioOperator")
-                          .withNamespace(ns)
-                          .withName(iop.getMetadata().getName())
-                          .withUid(iop.getMetadata().getUid())
-                          .withResourceVersion(iop.getMetadata().getResourceVersion())
-                          .build())
-                  .withType(type)
-                  .withReason(reason)
-                  .withMessage(
-                      message.length() > 1024 ? message.substring(0, 1021) + "..." : message)
-                  .withFirstTimestamp(now)
-                  .withLastTimestamp(now)
-                  .withCount(1)
-                  .withNewSource()
-                  .withComponent(COMPONENT)
-                  .endSource()
-                  .withReportingComponent(COMPONENT)
-                  .build())
+          .resource(KubeEvents.event(involved, type, reason, text, COMPONENT, Instant.now(clock)))
           .create();
     } catch (KubernetesClientException e) {
       LOG.warn(

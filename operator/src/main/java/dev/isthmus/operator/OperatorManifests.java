@@ -8,6 +8,9 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleRef;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
+import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -140,6 +143,12 @@ public final class OperatorManifests {
     CrdPolicy crds = CrdPolicy.APPLY;
     Set<String> roleNamespaces = new TreeSet<>(watched);
     roleNamespaces.add(namespace);
+    Subject operator =
+        new SubjectBuilder()
+            .withKind("ServiceAccount")
+            .withName(NAME)
+            .withNamespace(namespace)
+            .build();
     List<HasMetadata> out = new ArrayList<>();
     out.addAll(
         List.of(
@@ -154,16 +163,8 @@ public final class OperatorManifests {
                 .withNewMetadata()
                 .withName(NAME)
                 .endMetadata()
-                .withNewRoleRef()
-                .withApiGroup("rbac.authorization.k8s.io")
-                .withKind("ClusterRole")
-                .withName(NAME)
-                .endRoleRef()
-                .addNewSubject()
-                .withKind("ServiceAccount")
-                .withName(NAME)
-                .withNamespace(namespace)
-                .endSubject()
+                .withRoleRef(new RoleRef("rbac.authorization.k8s.io", "ClusterRole", NAME))
+                .withSubjects(operator)
                 .build()));
     for (String ns : roleNamespaces) {
       out.add(OperatorRbac.role(ns));
@@ -173,16 +174,8 @@ public final class OperatorManifests {
               .withName(NAME)
               .withNamespace(ns)
               .endMetadata()
-              .withNewRoleRef()
-              .withApiGroup("rbac.authorization.k8s.io")
-              .withKind("Role")
-              .withName(NAME)
-              .endRoleRef()
-              .addNewSubject()
-              .withKind("ServiceAccount")
-              .withName(NAME)
-              .withNamespace(namespace)
-              .endSubject()
+              .withRoleRef(new RoleRef("rbac.authorization.k8s.io", "Role", NAME))
+              .withSubjects(operator)
               .build());
     }
     out.add(deployment(namespace, image, crds, watched));

@@ -5,21 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.isthmus.api.Crds;
 import dev.isthmus.api.v1alpha1.InstallStatus;
 import dev.isthmus.api.v1alpha1.IstioOperator;
+import dev.isthmus.testing.KubeObjects;
 import dev.isthmus.testing.WithKubeApiServer;
 import dev.isthmus.translate.ComponentManifest;
 import dev.isthmus.translate.RenderResult;
 import dev.isthmus.translate.Translator;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,8 +35,7 @@ class ExternalCrdsIT {
     String vsCrd = "virtualservices.networking.istio.io";
     String vsVersion = crdVersion(client, vsCrd);
     IsthmusOperator.Config config =
-        IsthmusOperator.Config.defaults()
-            .withWatchedNamespaces(Set.of(NS))
+        OperatorFixture.watching(NS)
             .withCrds(CrdPolicy.EXTERNAL)
             .withRenderer(iop -> withExtraCrd(Translator.render(iop)));
     try (IsthmusOperator operator = IsthmusOperator.start(client, config)) {
@@ -63,18 +59,8 @@ class ExternalCrdsIT {
 
       // what OLM does: install the CRD; the requeued reconcile then completes the installation
       client.resource(crd()).serverSideApply();
-      client
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .withName(MISSING)
-          .waitUntilCondition(Crds::established, 60, TimeUnit.SECONDS);
-      await()
-          .atMost(TIMEOUT)
-          .until(
-              () ->
-                  res.get().getStatus() != null
-                      && res.get().getStatus().status == InstallStatus.HEALTHY);
+      KubeObjects.awaitEstablished(client, MISSING);
+      OperatorFixture.awaitStatus(res::get, InstallStatus.HEALTHY);
       assertThat(crdVersion(client, vsCrd))
           .as("Istio's CRDs, installed by someone else, were not rewritten")
           .isEqualTo(vsVersion);
@@ -88,8 +74,7 @@ class ExternalCrdsIT {
           .as("the Base component's other objects are installed")
           .isNotEmpty();
 
-      res.delete();
-      await().atMost(TIMEOUT).until(() -> res.get() == null);
+      OperatorFixture.deleteAndAwait(res);
     } finally {
       client.apiextensions().v1().customResourceDefinitions().withName(MISSING).delete();
     }
@@ -107,32 +92,7 @@ class ExternalCrdsIT {
   }
 
   private static CustomResourceDefinition crd() {
-    return new CustomResourceDefinitionBuilder()
-        .withNewMetadata()
-        .withName(MISSING)
-        .endMetadata()
-        .withNewSpec()
-        .withGroup("external.isthmus.dev")
-        .withScope("Namespaced")
-        .withNewNames()
-        .withKind("Widget")
-        .withPlural("widgets")
-        .withSingular("widget")
-        .withListKind("WidgetList")
-        .endNames()
-        .addNewVersion()
-        .withName("v1")
-        .withServed(true)
-        .withStorage(true)
-        .withNewSchema()
-        .withNewOpenAPIV3Schema()
-        .withType("object")
-        .withXKubernetesPreserveUnknownFields(true)
-        .endOpenAPIV3Schema()
-        .endSchema()
-        .endVersion()
-        .endSpec()
-        .build();
+    return KubeObjects.crd("external.isthmus.dev", "Widget");
   }
 
   /** The rendered set plus a CRD nobody has installed yet, in the Base component. */

@@ -1,6 +1,5 @@
 package dev.isthmus.operator;
 
-import static dev.isthmus.operator.OperatorFixture.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -46,19 +45,13 @@ class HostileNamespaceIT {
       admin.create();
       // the administrators' IstioOperator, created after the tenant's, is installed: the operator
       // has had its chance at both
-      await()
-          .atMost(TIMEOUT)
-          .until(
-              () ->
-                  admin.get().getStatus() != null
-                      && admin.get().getStatus().status == InstallStatus.HEALTHY);
+      OperatorFixture.awaitStatus(admin::get, InstallStatus.HEALTHY);
       await()
           .during(Duration.ofSeconds(3))
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(() -> assertUntouched(client, tenant.get()));
 
-      admin.delete();
-      await().atMost(TIMEOUT).until(() -> admin.get() == null);
+      OperatorFixture.deleteAndAwait(admin);
     } finally {
       // had the operator taken it, its finalizer would outlive the operator stopped above
       if (tenant.get() != null) {

@@ -6,21 +6,17 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.isthmus.api.Crds;
 import dev.isthmus.api.v1alpha1.InstallStatus;
 import dev.isthmus.api.v1alpha1.IstioOperator;
+import dev.isthmus.testing.KubeObjects;
 import dev.isthmus.testing.WithKubeApiServer;
 import dev.isthmus.translate.ComponentManifest;
 import dev.isthmus.translate.RenderResult;
 import dev.isthmus.translate.Translator;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -38,17 +34,10 @@ class HostileUninstallIT {
   @Test
   void uninstallGoesPastAKindWhoseCrdWasDeleted(KubernetesClient client) {
     OperatorFixture.namespace(client, NS);
-    client.resource(crd()).serverSideApply();
-    client
-        .apiextensions()
-        .v1()
-        .customResourceDefinitions()
-        .withName(CRD)
-        .waitUntilCondition(Crds::established, 60, TimeUnit.SECONDS);
+    client.resource(KubeObjects.crd("unserved.isthmus.dev", "Gadget")).serverSideApply();
+    KubeObjects.awaitEstablished(client, CRD);
     IsthmusOperator.Config config =
-        IsthmusOperator.Config.defaults()
-            .withWatchedNamespaces(Set.of(NS))
-            .withRenderer(iop -> withGadget(Translator.render(iop)));
+        OperatorFixture.watching(NS).withRenderer(iop -> withGadget(Translator.render(iop)));
     try (IsthmusOperator operator = IsthmusOperator.start(client, config)) {
       var res =
           client
@@ -56,12 +45,7 @@ class HostileUninstallIT {
               .inNamespace(NS)
               .resource(OperatorFixture.baseOnly("gadgets", NS));
       res.create();
-      await()
-          .atMost(TIMEOUT)
-          .until(
-              () ->
-                  res.get().getStatus() != null
-                      && res.get().getStatus().status == InstallStatus.HEALTHY);
+      OperatorFixture.awaitStatus(res::get, InstallStatus.HEALTHY);
       assertThat(
               client
                   .genericKubernetesResources("unserved.isthmus.dev/v1", "Gadget")
@@ -78,9 +62,7 @@ class HostileUninstallIT {
               () ->
                   client.apiextensions().v1().customResourceDefinitions().withName(CRD).get()
                       == null);
-      res.delete();
-
-      await().atMost(TIMEOUT).until(() -> res.get() == null);
+      OperatorFixture.deleteAndAwait(res);
       List<Event> warnings =
           client.v1().events().inNamespace(NS).list().getItems().stream()
               .filter(e -> "Warning".equals(e.getType()))
@@ -92,35 +74,6 @@ class HostileUninstallIT {
     } finally {
       client.apiextensions().v1().customResourceDefinitions().withName(CRD).delete();
     }
-  }
-
-  private static CustomResourceDefinition crd() {
-    return new CustomResourceDefinitionBuilder()
-        .withNewMetadata()
-        .withName(CRD)
-        .endMetadata()
-        .withNewSpec()
-        .withGroup("unserved.isthmus.dev")
-        .withScope("Namespaced")
-        .withNewNames()
-        .withKind("Gadget")
-        .withPlural("gadgets")
-        .withSingular("gadget")
-        .withListKind("GadgetList")
-        .endNames()
-        .addNewVersion()
-        .withName("v1")
-        .withServed(true)
-        .withStorage(true)
-        .withNewSchema()
-        .withNewOpenAPIV3Schema()
-        .withType("object")
-        .withXKubernetesPreserveUnknownFields(true)
-        .endOpenAPIV3Schema()
-        .endSchema()
-        .endVersion()
-        .endSpec()
-        .build();
   }
 
   /** The rendered set plus a Gadget, labelled like every other object the IstioOperator owns. */

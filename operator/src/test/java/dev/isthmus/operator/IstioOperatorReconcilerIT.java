@@ -8,10 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.api.v1alpha1.InstallStatus;
 import dev.isthmus.api.v1alpha1.IstioOperator;
 import dev.isthmus.api.v1alpha1.IstioOperatorStatus;
+import dev.isthmus.testing.KubeObjects;
 import dev.isthmus.testing.WithKubeApiServer;
 import dev.isthmus.translate.RenderResult;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,9 +55,7 @@ class IstioOperatorReconcilerIT {
   static void start(KubernetesClient c) {
     client = c;
     OperatorFixture.namespace(client, NS);
-    operator =
-        IsthmusOperator.start(
-            client, IsthmusOperator.Config.defaults().withListeners(List.of(counter)));
+    operator = startOperator();
   }
 
   @AfterAll
@@ -65,8 +65,17 @@ class IstioOperatorReconcilerIT {
     }
   }
 
+  static IsthmusOperator startOperator() {
+    return IsthmusOperator.start(
+        client, IsthmusOperator.Config.defaults().withListeners(List.of(counter)));
+  }
+
+  static Resource<IstioOperator> iop(String name) {
+    return client.resources(IstioOperator.class).inNamespace(NS).withName(name);
+  }
+
   static IstioOperator current() {
-    return client.resources(IstioOperator.class).inNamespace(NS).withName("installed-state").get();
+    return iop("installed-state").get();
   }
 
   static RenderResult expected() {
@@ -83,14 +92,9 @@ class IstioOperatorReconcilerIT {
         .create();
     RenderResult expected = expected();
     assertThat(expected.objects()).hasSizeGreaterThan(10);
-    await()
-        .atMost(TIMEOUT)
-        .untilAsserted(
-            () ->
-                assertThat(OperatorFixture.versions(client, expected))
-                    .doesNotContainValue("<missing>"));
+    OperatorFixture.awaitApplied(client, expected);
     for (ObjectNode o : expected.objects()) {
-      GenericKubernetesResource live = OperatorFixture.live(client, o);
+      GenericKubernetesResource live = KubeObjects.live(client, o);
       assertThat(live.getMetadata().getLabels())
           .as(Objects.key(live))
           .containsEntry(OwnerLabels.OWNING_RESOURCE, "installed-state")
@@ -98,16 +102,11 @@ class IstioOperatorReconcilerIT {
           .containsEntry(OwnerLabels.MANAGED, "Reconcile")
           .containsKey(OwnerLabels.COMPONENT);
     }
-    await()
-        .atMost(TIMEOUT)
-        .until(
-            () ->
-                current().getStatus() != null
-                    && current().getStatus().status == InstallStatus.RECONCILING);
+    OperatorFixture.awaitStatus(IstioOperatorReconcilerIT::current, InstallStatus.RECONCILING);
     assertThat(current().getStatus().message).contains("Deployment istio-system/istiod");
 
     OperatorFixture.simulateReady(client, expected);
-    await().atMost(TIMEOUT).until(() -> current().getStatus().status == InstallStatus.HEALTHY);
+    OperatorFixture.awaitStatus(IstioOperatorReconcilerIT::current, InstallStatus.HEALTHY);
     IstioOperator iop = current();
     assertThat(iop.getStatus().observedGeneration).isEqualTo(iop.getMetadata().getGeneration());
     assertThat(iop.getStatus().componentStatus).containsKeys("Base", "Pilot", "IngressGateways");
@@ -129,17 +128,15 @@ class IstioOperatorReconcilerIT {
   @Test
   @Order(2)
   void convergedReconcilesWriteNothing() {
-    RenderResult expected = expected();
-    Map<String, String> before = OperatorFixture.versions(client, expected);
     IstioOperator iopBefore = current();
     String iopVersion = iopBefore.getMetadata().getResourceVersion();
+    RenderResult expected = expected();
+    Map<String, String> before = OperatorFixture.versions(client, expected);
     for (int i = 0; i < 5; i++) {
       // every start of the controller reconciles every IstioOperator once
       int seen = counter.applied.get();
       operator.close();
-      operator =
-          IsthmusOperator.start(
-              client, IsthmusOperator.Config.defaults().withListeners(List.of(counter)));
+      operator = startOperator();
       await().atMost(TIMEOUT).until(() -> counter.applied.get() > seen);
     }
     assertThat(OperatorFixture.versions(client, expected)).isEqualTo(before);
@@ -197,19 +194,16 @@ class IstioOperatorReconcilerIT {
   void invalidSpecAppliesNothing() {
     RenderResult expected = expected();
     OperatorFixture.simulateReady(client, expected);
-    await().atMost(TIMEOUT).until(() -> current().getStatus().status == InstallStatus.HEALTHY);
+    OperatorFixture.awaitStatus(IstioOperatorReconcilerIT::current, InstallStatus.HEALTHY);
     Map<String, String> before = OperatorFixture.versions(client, expected);
-    client
-        .resources(IstioOperator.class)
-        .inNamespace(NS)
-        .withName("installed-state")
+    iop("installed-state")
         .edit(
             iop -> {
               iop.getSpec().revision = "Not_A_Label!";
               iop.getSpec().hub = "bad hub::";
               return iop;
             });
-    await().atMost(TIMEOUT).until(() -> current().getStatus().status == InstallStatus.ERROR);
+    OperatorFixture.awaitStatus(IstioOperatorReconcilerIT::current, InstallStatus.ERROR);
     IstioOperator iop = current();
     assertThat(iop.getStatus().message).contains("spec.revision");
     assertThat(iop.getStatus().observedGeneration).isEqualTo(iop.getMetadata().getGeneration());
@@ -222,17 +216,14 @@ class IstioOperatorReconcilerIT {
     assertThat(events("InvalidSpec")).isNotEmpty();
     assertThat(OperatorFixture.versions(client, expected)).isEqualTo(before);
 
-    client
-        .resources(IstioOperator.class)
-        .inNamespace(NS)
-        .withName("installed-state")
+    iop("installed-state")
         .edit(
             i -> {
               i.getSpec().revision = null;
               i.getSpec().hub = null;
               return i;
             });
-    await().atMost(TIMEOUT).until(() -> current().getStatus().status == InstallStatus.HEALTHY);
+    OperatorFixture.awaitStatus(IstioOperatorReconcilerIT::current, InstallStatus.HEALTHY);
   }
 
   @Test
@@ -240,10 +231,7 @@ class IstioOperatorReconcilerIT {
   void disablingTheIngressGatewayPrunesOnlyItsObjects() {
     RenderResult before = expected();
     Map<String, String> versionsBefore = OperatorFixture.versions(client, before);
-    client
-        .resources(IstioOperator.class)
-        .inNamespace(NS)
-        .withName("installed-state")
+    iop("installed-state")
         .edit(
             iop -> {
               var gw = new dev.isthmus.api.v1alpha1.GatewayComponentSpec();
@@ -284,7 +272,7 @@ class IstioOperatorReconcilerIT {
               .filter(c -> c.component().equals("IngressGateways"))
               .anyMatch(c -> c.objects().contains(o));
       if (gateway) {
-        assertThat(OperatorFixture.live(client, o))
+        assertThat(KubeObjects.live(client, o))
             .as(o.path("kind").asText() + " " + o.path("metadata").path("name").asText())
             .isNull();
       }
@@ -323,18 +311,8 @@ class IstioOperatorReconcilerIT {
                         .withName("istio-sidecar-injector-canary")
                         .get()
                     != null);
-    client.resources(IstioOperator.class).inNamespace(NS).withName("canary").delete();
-    await()
-        .atMost(TIMEOUT)
-        .until(
-            () ->
-                istiodCanary.get() == null
-                    && client
-                            .resources(IstioOperator.class)
-                            .inNamespace(NS)
-                            .withName("canary")
-                            .get()
-                        == null);
+    OperatorFixture.deleteAndAwait(iop("canary"));
+    await().atMost(TIMEOUT).until(() -> istiodCanary.get() == null);
     Map<String, String> after = OperatorFixture.versions(client, main);
     assertThat(after).doesNotContainValue("<missing>");
     main.objects().stream()
@@ -350,10 +328,9 @@ class IstioOperatorReconcilerIT {
   @Order(8)
   void deletingTheIstioOperatorRemovesWhatItOwnedButNotCrds() {
     RenderResult expected = expected();
-    client.resources(IstioOperator.class).inNamespace(NS).withName("installed-state").delete();
-    await().atMost(TIMEOUT).until(() -> current() == null);
+    OperatorFixture.deleteAndAwait(iop("installed-state"));
     for (ObjectNode o : expected.objects()) {
-      GenericKubernetesResource live = OperatorFixture.live(client, o);
+      GenericKubernetesResource live = KubeObjects.live(client, o);
       if (o.path("kind").asText().equals("CustomResourceDefinition")) {
         assertThat(live).as(o.path("metadata").path("name").asText()).isNotNull();
       } else {
@@ -378,28 +355,15 @@ class IstioOperatorReconcilerIT {
         Objects.toResources(client, all.subList(0, all.size() / 2))) {
       client.resource(o).fieldManager(OwnerLabels.FIELD_MANAGER).forceConflicts().serverSideApply();
     }
-    operator =
-        IsthmusOperator.start(
-            client, IsthmusOperator.Config.defaults().withListeners(List.of(counter)));
-    await()
-        .atMost(TIMEOUT)
-        .untilAsserted(
-            () ->
-                assertThat(OperatorFixture.versions(client, expected))
-                    .doesNotContainValue("<missing>"));
+    operator = startOperator();
+    OperatorFixture.awaitApplied(client, expected);
     int owned = 0;
     Pruner pruner = new Pruner(client, Set.of(NS));
     for (ManagedKinds.Kind kind : ManagedKinds.ALL) {
       owned += pruner.owned(created, kind).size();
     }
     assertThat(owned).isEqualTo(all.size());
-    client.resources(IstioOperator.class).inNamespace(NS).withName("restarted").delete();
-    await()
-        .atMost(TIMEOUT)
-        .until(
-            () ->
-                client.resources(IstioOperator.class).inNamespace(NS).withName("restarted").get()
-                    == null);
+    OperatorFixture.deleteAndAwait(iop("restarted"));
   }
 
   private static Map<String, ObjectNode> byKey(RenderResult r) {

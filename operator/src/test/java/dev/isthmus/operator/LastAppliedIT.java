@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.api.v1alpha1.InstallStatus;
 import dev.isthmus.api.v1alpha1.IstioOperator;
+import dev.isthmus.testing.KubeObjects;
 import dev.isthmus.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
@@ -30,12 +31,7 @@ class LastAppliedIT {
     List<ObjectNode> objects;
     try (IsthmusOperator first = IsthmusOperator.start(client, IsthmusOperator.Config.defaults())) {
       client.resource(iop).create();
-      await()
-          .atMost(TIMEOUT)
-          .until(
-              () ->
-                  resource.get().getStatus() != null
-                      && resource.get().getStatus().status == InstallStatus.HEALTHY);
+      OperatorFixture.awaitStatus(resource::get, InstallStatus.HEALTHY);
       objects = OperatorFixture.rendered(resource.get()).objects();
       assertThat(
               client.configMaps().inNamespace(NS).withName("survivor" + LastApplied.SUFFIX).get())
@@ -59,12 +55,8 @@ class LastAppliedIT {
                         .filter(o -> !o.path("kind").asText().equals("CustomResourceDefinition"))
                         .findFirst()
                         .orElseThrow());
-    var victimOp =
-        client.genericKubernetesResources(
-            victim.path("apiVersion").asText(), victim.path("kind").asText());
-    String ns = victim.path("metadata").path("namespace").asText(null);
     String name = victim.path("metadata").path("name").asText();
-    var victimRes = ns == null ? victimOp.withName(name) : victimOp.inNamespace(ns).withName(name);
+    var victimRes = KubeObjects.resource(client, victim);
     victimRes.delete();
     await().atMost(TIMEOUT).until(() -> victimRes.get() == null);
 

@@ -12,7 +12,6 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +36,7 @@ class LeaderElectionIT {
       IstioOperator iop = OperatorFixture.baseOnly("elected", NS);
       var res = client.resources(IstioOperator.class).inNamespace(NS).resource(iop);
       res.create();
-      await().atMost(TIMEOUT).until(() -> status(res.get()) == InstallStatus.HEALTHY);
+      OperatorFixture.awaitStatus(res::get, InstallStatus.HEALTHY);
       assertThat(a.applied.get()).as("the leader reconciled").isPositive();
       assertThat(b.applied.get()).as("the follower did not").isZero();
       assertThat(holder(client)).isEqualTo("replica-a");
@@ -61,8 +60,7 @@ class LeaderElectionIT {
                     && s.observedGeneration == generation;
               });
       assertThat(b.applied.get()).as("the new leader reconciles").isPositive();
-      res.delete();
-      await().atMost(TIMEOUT).until(() -> res.get() == null);
+      OperatorFixture.deleteAndAwait(res);
     } finally {
       if (first != null) {
         first.close();
@@ -86,18 +84,11 @@ class LeaderElectionIT {
             .buildForTest(false);
     return IsthmusOperator.start(
         client,
-        IsthmusOperator.Config.defaults()
-            .withWatchedNamespaces(Set.of(NS))
-            .withListeners(List.of(counter))
-            .withLeaderElection(election));
+        OperatorFixture.watching(NS).withListeners(List.of(counter)).withLeaderElection(election));
   }
 
   private static String holder(KubernetesClient client) {
     var lease = client.leases().inNamespace(NS).withName(IsthmusOperator.LEASE_NAME).get();
     return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
-  }
-
-  private static InstallStatus status(IstioOperator iop) {
-    return iop == null || iop.getStatus() == null ? null : iop.getStatus().status;
   }
 }

@@ -1,19 +1,25 @@
 package dev.isthmus.operator;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isthmus.api.v1alpha1.InstallStatus;
 import dev.isthmus.api.v1alpha1.IstioOperator;
+import dev.isthmus.testing.KubeObjects;
 import dev.isthmus.translate.RenderResult;
 import dev.isthmus.translate.Translator;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Helpers shared by the operator's integration tests: IstioOperator YAML, rendered sets, simulated
@@ -46,6 +52,27 @@ final class OperatorFixture {
             .formatted(name, namespace));
   }
 
+  /** Operator configuration that watches only {@code ns}. */
+  static IsthmusOperator.Config watching(String ns) {
+    return IsthmusOperator.Config.defaults().withWatchedNamespaces(Set.of(ns));
+  }
+
+  /** The installation status of {@code iop}; null while it has none or when it is gone. */
+  static InstallStatus status(IstioOperator iop) {
+    return iop == null || iop.getStatus() == null ? null : iop.getStatus().status;
+  }
+
+  /** Waits until the IstioOperator that {@code iop} reads reports {@code expected}. */
+  static void awaitStatus(Supplier<IstioOperator> iop, InstallStatus expected) {
+    await().atMost(TIMEOUT).until(() -> status(iop.get()) == expected);
+  }
+
+  /** Deletes the IstioOperator and waits until uninstall has let go of it (its finalizer). */
+  static void deleteAndAwait(Resource<IstioOperator> iop) {
+    iop.delete();
+    await().atMost(TIMEOUT).until(() -> iop.get() == null);
+  }
+
   static void namespace(KubernetesClient client, String ns) {
     client
         .namespaces()
@@ -61,22 +88,21 @@ final class OperatorFixture {
     return Translator.render(iop);
   }
 
-  static GenericKubernetesResource live(KubernetesClient client, ObjectNode o) {
-    var op =
-        client.genericKubernetesResources(o.path("apiVersion").asText(), o.path("kind").asText());
-    String ns = o.path("metadata").path("namespace").asText(null);
-    String name = o.path("metadata").path("name").asText();
-    return ns == null ? op.withName(name).get() : op.inNamespace(ns).withName(name).get();
-  }
-
   /** resourceVersion of every rendered object, by key. */
   static Map<String, String> versions(KubernetesClient client, RenderResult r) {
     Map<String, String> out = new TreeMap<>();
     for (ObjectNode o : r.objects()) {
-      GenericKubernetesResource l = live(client, o);
+      GenericKubernetesResource l = KubeObjects.live(client, o);
       out.put(Objects.key(o), l == null ? "<missing>" : l.getMetadata().getResourceVersion());
     }
     return out;
+  }
+
+  /** Waits until every object of {@code r} exists. */
+  static void awaitApplied(KubernetesClient client, RenderResult r) {
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(() -> assertThat(versions(client, r)).doesNotContainValue("<missing>"));
   }
 
   /**

@@ -10,7 +10,6 @@ import dev.isthmus.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,26 +23,18 @@ class RenderWarningsIT {
   @Test
   void renderWarningsBecomeOneWarningEventPerGeneration(KubernetesClient client) {
     OperatorFixture.namespace(client, NS);
-    try (IsthmusOperator operator =
-        IsthmusOperator.start(
-            client, IsthmusOperator.Config.defaults().withWatchedNamespaces(Set.of(NS)))) {
+    try (IsthmusOperator operator = IsthmusOperator.start(client, OperatorFixture.watching(NS))) {
       IstioOperator iop = OperatorFixture.baseOnly("compat", NS);
       iop.getSpec().compatibilityVersion = "1.25";
       var res = client.resources(IstioOperator.class).inNamespace(NS).resource(iop);
       res.create();
-      await()
-          .atMost(TIMEOUT)
-          .until(
-              () ->
-                  res.get().getStatus() != null
-                      && res.get().getStatus().status == InstallStatus.HEALTHY);
+      OperatorFixture.awaitStatus(res::get, InstallStatus.HEALTHY);
       await().atMost(TIMEOUT).until(() -> !warnings(client).isEmpty());
       List<Event> events = warnings(client);
       assertThat(events).hasSize(1);
       assertThat(events.get(0).getType()).isEqualTo("Warning");
       assertThat(events.get(0).getMessage()).contains("spec.compatibilityVersion: \"1.25\"");
-      res.delete();
-      await().atMost(TIMEOUT).until(() -> res.get() == null);
+      OperatorFixture.deleteAndAwait(res);
     }
   }
 

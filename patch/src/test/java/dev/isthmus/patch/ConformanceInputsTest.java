@@ -24,6 +24,15 @@ class ConformanceInputsTest {
    * Skips when the corpus is absent on a developer's machine; fails under {@code CI=true}, where a
    * missing corpus must never pass for a green run.
    */
+  /** {@code objects} patched by the pilot component's {@code k8s} settings of {@code input}. */
+  static List<ObjectNode> patchPilot(List<ObjectNode> objects, String input) throws IOException {
+    return Patcher.apply(
+        objects,
+        input(input).at("/spec/components/pilot/k8s"),
+        new PatchTarget("Deployment", "istiod", "discovery", "istiod"),
+        "spec.components.pilot.k8s");
+  }
+
   static void requireCorpus(Path p) {
     if (!Files.exists(p)) {
       org.junit.jupiter.api.Assertions.assertFalse(
@@ -111,14 +120,7 @@ class ConformanceInputsTest {
 
   @Test
   void pilotOverrideKubernetes() throws IOException {
-    JsonNode iop = input("pilot_override_kubernetes.yaml");
-    JsonNode k8s = iop.at("/spec/components/pilot/k8s");
-    List<ObjectNode> out =
-        Patcher.apply(
-            Yaml.objects(ISTIOD),
-            k8s,
-            new PatchTarget("Deployment", "istiod", "discovery", "istiod"),
-            "spec.components.pilot.k8s");
+    List<ObjectNode> out = patchPilot(Yaml.objects(ISTIOD), "pilot_override_kubernetes.yaml");
 
     ObjectNode deploy = find(out, "Deployment");
     String discovery = "spec.template.spec.containers.[name:discovery].";
@@ -272,13 +274,7 @@ class ConformanceInputsTest {
     TreePath.parse("spec.scaleTargetRef.name").set(hpa, Yaml.tree("istiod"));
     assertThat(deploy).isNotEqualTo(goldenDeploy);
 
-    JsonNode k8s = input("pilot_k8s_settings.yaml").at("/spec/components/pilot/k8s");
-    List<ObjectNode> out =
-        Patcher.apply(
-            List.of(deploy, hpa),
-            k8s,
-            new PatchTarget("Deployment", "istiod", "discovery", "istiod"),
-            "spec.components.pilot.k8s");
+    List<ObjectNode> out = patchPilot(List.of(deploy, hpa), "pilot_k8s_settings.yaml");
     assertThat(out.get(0)).isEqualTo(goldenDeploy);
     assertThat(out.get(1)).isEqualTo(goldenHpa);
   }
@@ -295,13 +291,7 @@ class ConformanceInputsTest {
     ObjectNode hpa = goldenHpa.deepCopy();
     ((ObjectNode) hpa.get("spec")).put("minReplicas", 1);
 
-    JsonNode k8s = input("pilot_hpa_pdb.yaml").at("/spec/components/pilot/k8s");
-    List<ObjectNode> out =
-        Patcher.apply(
-            List.of(pdb, hpa),
-            k8s,
-            new PatchTarget("Deployment", "istiod", "discovery", "istiod"),
-            "spec.components.pilot.k8s");
+    List<ObjectNode> out = patchPilot(List.of(pdb, hpa), "pilot_hpa_pdb.yaml");
     ((ObjectNode) goldenPdb.get("spec")).remove("minAvailable");
     assertThat(out).containsExactly(goldenPdb, goldenHpa);
   }

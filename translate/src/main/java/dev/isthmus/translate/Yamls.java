@@ -4,11 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactoryBuilder;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
@@ -24,14 +26,7 @@ import java.util.List;
 public final class Yamls {
   /** YAML mapper used for reading input and writing manifests. */
   public static final YAMLMapper YAML =
-      YAMLMapper.builder(
-              YAMLFactory.builder()
-                  .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                  .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-                  .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-                  .disable(YAMLGenerator.Feature.SPLIT_LINES)
-                  .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
-                  .build())
+      YAMLMapper.builder(yamlStyle().enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL).build())
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
           .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
           .build();
@@ -44,6 +39,18 @@ public final class Yamls {
           .build();
 
   private Yamls() {}
+
+  /**
+   * The YAML Isthmus writes: no document start marker, quotes only where needed (always around
+   * numeric strings), long lines kept whole.
+   */
+  public static YAMLFactoryBuilder yamlStyle() {
+    return YAMLFactory.builder()
+        .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+        .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+        .disable(YAMLGenerator.Feature.SPLIT_LINES);
+  }
 
   /** A fresh empty object node. */
   public static ObjectNode object() {
@@ -72,17 +79,20 @@ public final class Yamls {
 
   /** Serialises one tree as a YAML document (no leading {@code ---}). */
   public static String toYaml(JsonNode node) {
-    try {
-      return YAML.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    return write(YAML.writer(), node);
   }
 
   /** Serialises a tree as pretty JSON with sorted keys. */
   public static String toPrettyJson(JsonNode node) {
+    return write(JSON.writerWithDefaultPrettyPrinter(), sorted(node));
+  }
+
+  /**
+   * {@code value} written by {@code writer}; a tree always serialises, so a failure is unchecked.
+   */
+  public static String write(ObjectWriter writer, Object value) {
     try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(sorted(node));
+      return writer.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }

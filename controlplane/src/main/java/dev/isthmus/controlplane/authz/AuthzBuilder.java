@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * {@code AuthzBuilder} turns the authorization policies that apply to one workload into the Envoy
@@ -310,19 +311,34 @@ public final class AuthzBuilder {
     }
   }
 
+  /**
+   * Sets what is given of the rules, shadow rules and shadow stat prefix, through the setters of
+   * the HTTP or the network RBAC filter config (two protos with the same three fields).
+   */
+  private static void setRules(
+      RBAC rules,
+      RBAC shadow,
+      String shadowPrefix,
+      Consumer<RBAC> setRules,
+      Consumer<RBAC> setShadow,
+      Consumer<String> setShadowPrefix) {
+    if (rules != null) {
+      setRules.accept(rules);
+    }
+    if (shadow != null) {
+      setShadow.accept(shadow);
+    }
+    if (shadowPrefix != null) {
+      setShadowPrefix.accept(shadowPrefix);
+    }
+  }
+
   private static final class HttpKind implements Kind<HttpFilter> {
     @Override
     public HttpFilter rbac(RBAC rules, RBAC shadow, String shadowPrefix) {
       var b = io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder();
-      if (rules != null) {
-        b.setRules(rules);
-      }
-      if (shadow != null) {
-        b.setShadowRules(shadow);
-      }
-      if (shadowPrefix != null) {
-        b.setShadowRulesStatPrefix(shadowPrefix);
-      }
+      setRules(
+          rules, shadow, shadowPrefix, b::setRules, b::setShadowRules, b::setShadowRulesStatPrefix);
       return HttpFilter.newBuilder().setName(HTTP_RBAC).setTypedConfig(Any.pack(b.build())).build();
     }
 
@@ -352,15 +368,8 @@ public final class AuthzBuilder {
               .RBAC
               .newBuilder()
               .setStatPrefix(TCP_STAT_PREFIX);
-      if (rules != null) {
-        b.setRules(rules);
-      }
-      if (shadow != null) {
-        b.setShadowRules(shadow);
-      }
-      if (shadowPrefix != null) {
-        b.setShadowRulesStatPrefix(shadowPrefix);
-      }
+      setRules(
+          rules, shadow, shadowPrefix, b::setRules, b::setShadowRules, b::setShadowRulesStatPrefix);
       return Filter.newBuilder().setName(TCP_RBAC).setTypedConfig(Any.pack(b.build())).build();
     }
 

@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * {@code Generators} turns one authorization attribute (a source, operation or {@code when} key)
@@ -69,29 +70,76 @@ final class Generators {
     }
   }
 
+  /** One permission for one value of the attribute {@code key}. */
+  @FunctionalInterface
+  interface PermissionOf {
+    Permission of(String key, String value);
+  }
+
+  /** One principal for one value; {@code authn}: the peer identity comes from mTLS. */
+  @FunctionalInterface
+  interface PrincipalOf {
+    Principal of(String key, String value, boolean authn);
+  }
+
+  /** An attribute of the destination, one permission per value, on TCP and HTTP. */
+  private static Gen permission(PermissionOf of) {
+    return new Gen() {
+      @Override
+      public Permission permission(String key, String value, boolean tcp) {
+        return of.of(key, value);
+      }
+    };
+  }
+
+  /** An attribute of the request, one permission per value, on HTTP only. */
+  private static Gen httpPermission(PermissionOf of) {
+    return new Gen() {
+      @Override
+      public Permission permission(String key, String value, boolean tcp) {
+        httpOnly(key, tcp);
+        return of.of(key, value);
+      }
+    };
+  }
+
+  /** An attribute of the source, one principal per value. */
+  private static Gen principal(PrincipalOf of) {
+    return new Gen() {
+      @Override
+      public Principal principal(String key, String value, boolean tcp, boolean authn) {
+        return of.of(key, value, authn);
+      }
+    };
+  }
+
+  /** An attribute of the request's JWT, one principal for all values, on HTTP only. */
+  private static Gen httpPrincipals(BiFunction<String, List<String>, Principal> of) {
+    return new Gen() {
+      @Override
+      public boolean extended() {
+        return true;
+      }
+
+      @Override
+      public Principal principals(String key, List<String> values, boolean tcp) {
+        httpOnly(key, tcp);
+        return of.apply(key, values);
+      }
+    };
+  }
+
   static final Gen DEST_IP =
-      new Gen() {
-        @Override
-        public Permission permission(String key, String value, boolean tcp) {
-          return Permission.newBuilder().setDestinationIp(cidr(key, value)).build();
-        }
-      };
+      permission(
+          (key, value) -> Permission.newBuilder().setDestinationIp(cidr(key, value)).build());
 
   static final Gen DEST_PORT =
-      new Gen() {
-        @Override
-        public Permission permission(String key, String value, boolean tcp) {
-          return Permission.newBuilder().setDestinationPort(port(value)).build();
-        }
-      };
+      permission((key, value) -> Permission.newBuilder().setDestinationPort(port(value)).build());
 
   static final Gen SNI =
-      new Gen() {
-        @Override
-        public Permission permission(String key, String value, boolean tcp) {
-          return Permission.newBuilder().setRequestedServerName(Matchers.string(value)).build();
-        }
-      };
+      permission(
+          (key, value) ->
+              Permission.newBuilder().setRequestedServerName(Matchers.string(value)).build());
 
   /** {@code experimental.envoy.filters.a.b[c]}: dynamic metadata of filter a.b under key c. */
   static final Gen ENVOY_FILTER =
@@ -128,101 +176,76 @@ final class Generators {
       };
 
   static final Gen SRC_IP =
-      new Gen() {
-        @Override
-        public Principal principal(String key, String value, boolean tcp, boolean authn) {
-          return Principal.newBuilder().setDirectRemoteIp(cidr(key, value)).build();
-        }
-      };
+      principal(
+          (key, value, authn) ->
+              Principal.newBuilder().setDirectRemoteIp(cidr(key, value)).build());
 
   static final Gen REMOTE_IP =
-      new Gen() {
-        @Override
-        public Principal principal(String key, String value, boolean tcp, boolean authn) {
-          return Principal.newBuilder().setRemoteIp(cidr(key, value)).build();
-        }
-      };
+      principal(
+          (key, value, authn) -> Principal.newBuilder().setRemoteIp(cidr(key, value)).build());
 
   static final Gen SRC_NAMESPACE =
-      new Gen() {
-        @Override
-        public Principal principal(String key, String value, boolean tcp, boolean authn) {
-          List<String> parts = new ArrayList<>();
-          for (String p : value.split("\\*", -1)) {
-            parts.add(Matchers.quote(p));
-          }
-          String ns = String.join(".*", parts);
-          return authenticated(Matchers.regex(".*/ns/" + ns + "/.*"), authn);
-        }
-      };
+      principal(
+          (key, value, authn) -> {
+            List<String> parts = new ArrayList<>();
+            for (String p : value.split("\\*", -1)) {
+              parts.add(Matchers.quote(p));
+            }
+            String ns = String.join(".*", parts);
+            return authenticated(Matchers.regex(".*/ns/" + ns + "/.*"), authn);
+          });
 
   static final Gen SRC_TRUST_DOMAIN =
-      new Gen() {
-        @Override
-        public Principal principal(String key, String value, boolean tcp, boolean authn) {
-          StringMatcher m;
-          if (value.equals("*")) {
-            m = Matchers.prefix("spiffe://", false);
-          } else if (!value.contains("*")) {
-            m = Matchers.prefix("spiffe://" + value + "/", false);
-          } else {
-            int star = value.indexOf('*');
-            String escaped =
-                Matchers.quote(value.substring(0, star))
-                    + "[^/]*"
-                    + Matchers.quote(value.substring(star + 1));
-            m = Matchers.regex("spiffe://" + escaped + "/.*");
-          }
-          return authenticated(m, authn);
-        }
-      };
+      principal(
+          (key, value, authn) -> {
+            StringMatcher m;
+            if (value.equals("*")) {
+              m = Matchers.prefix("spiffe://", false);
+            } else if (!value.contains("*")) {
+              m = Matchers.prefix("spiffe://" + value + "/", false);
+            } else {
+              int star = value.indexOf('*');
+              String escaped =
+                  Matchers.quote(value.substring(0, star))
+                      + "[^/]*"
+                      + Matchers.quote(value.substring(star + 1));
+              m = Matchers.regex("spiffe://" + escaped + "/.*");
+            }
+            return authenticated(m, authn);
+          });
 
   /** Service accounts are {@code name} (in the policy's namespace) or {@code namespace/name}. */
   static Gen serviceAccount(String policyNamespace) {
-    return new Gen() {
-      @Override
-      public Principal principal(String key, String value, boolean tcp, boolean authn) {
-        int slash = value.indexOf('/');
-        String ns = slash < 0 ? policyNamespace : value.substring(0, slash);
-        String sa = slash < 0 ? value : value.substring(slash + 1);
-        String regex =
-            "spiffe://.+/ns/" + Matchers.quote(ns) + "/(.+/|)sa/" + Matchers.quote(sa) + "(/.+)?";
-        return authenticated(Matchers.regex(regex), authn);
-      }
-    };
+    return principal(
+        (key, value, authn) -> {
+          int slash = value.indexOf('/');
+          String ns = slash < 0 ? policyNamespace : value.substring(0, slash);
+          String sa = slash < 0 ? value : value.substring(slash + 1);
+          String regex =
+              "spiffe://.+/ns/" + Matchers.quote(ns) + "/(.+/|)sa/" + Matchers.quote(sa) + "(/.+)?";
+          return authenticated(Matchers.regex(regex), authn);
+        });
   }
 
   static final Gen SRC_PRINCIPAL =
-      new Gen() {
-        @Override
-        public Principal principal(String key, String value, boolean tcp, boolean authn) {
-          return authenticated(Matchers.withPrefix(value, "spiffe://"), authn);
-        }
-      };
+      principal(
+          (key, value, authn) -> authenticated(Matchers.withPrefix(value, "spiffe://"), authn));
 
   private static final StringMatcher MATCH_ANY = Matchers.regex(".+");
 
   /** {@code iss/sub}; the issuer may itself contain slashes, so split at the last one. */
   static final Gen REQUEST_PRINCIPAL =
-      new Gen() {
-        @Override
-        public boolean extended() {
-          return true;
-        }
-
-        @Override
-        public Principal principals(String key, List<String> values, boolean tcp) {
-          httpOnly(key, tcp);
-          List<Principal> or = new ArrayList<>();
-          for (String v : values) {
-            or.add(requestPrincipal(v));
-          }
-          if (or.isEmpty()) {
-            return null;
-          }
-          return or.size() == 1 ? or.get(0) : Trees.principalOr(or);
-        }
-      };
+      httpPrincipals(
+          (key, values) -> {
+            List<Principal> or = new ArrayList<>();
+            for (String v : values) {
+              or.add(requestPrincipal(v));
+            }
+            if (or.isEmpty()) {
+              return null;
+            }
+            return or.size() == 1 ? or.get(0) : Trees.principalOr(or);
+          });
 
   private static Principal requestPrincipal(String value) {
     int idx = value.lastIndexOf('/');
@@ -267,35 +290,15 @@ final class Generators {
   }
 
   static Gen jwtList(List<String> claims) {
-    return new Gen() {
-      @Override
-      public boolean extended() {
-        return true;
-      }
-
-      @Override
-      public Principal principals(String key, List<String> values, boolean tcp) {
-        httpOnly(key, tcp);
-        return claimPrincipal(claims, values);
-      }
-    };
+    return httpPrincipals((key, values) -> claimPrincipal(claims, values));
   }
 
   /** {@code request.auth.claims[a][b]}: the claim path is read from the key. */
   static final Gen REQUEST_CLAIMS =
-      new Gen() {
-        @Override
-        public boolean extended() {
-          return true;
-        }
-
-        @Override
-        public Principal principals(String key, List<String> values, boolean tcp) {
-          httpOnly(key, tcp);
-          return claimPrincipal(
-              Keys.nestedNames(key.substring("request.auth.claims".length())), values);
-        }
-      };
+      httpPrincipals(
+          (key, values) ->
+              claimPrincipal(
+                  Keys.nestedNames(key.substring("request.auth.claims".length())), values));
 
   private static Principal claimPrincipal(List<String> claims, List<String> values) {
     List<String> path = new ArrayList<>();
@@ -317,43 +320,32 @@ final class Generators {
       };
 
   static final Gen HOST =
-      new Gen() {
-        @Override
-        public Permission permission(String key, String value, boolean tcp) {
-          httpOnly(key, tcp);
-          return Permission.newBuilder().setHeader(Matchers.host(":authority", value)).build();
-        }
-      };
+      httpPermission(
+          (key, value) ->
+              Permission.newBuilder().setHeader(Matchers.host(":authority", value)).build());
 
   static final Gen METHOD =
-      new Gen() {
-        @Override
-        public Permission permission(String key, String value, boolean tcp) {
-          httpOnly(key, tcp);
-          return Permission.newBuilder().setHeader(Matchers.header(":method", value)).build();
-        }
-      };
+      httpPermission(
+          (key, value) ->
+              Permission.newBuilder().setHeader(Matchers.header(":method", value)).build());
 
   /** Paths with {@code {*}} or {@code {**}} are URI templates; others are plain path matchers. */
   static final Gen PATH =
-      new Gen() {
-        @Override
-        public Permission permission(String key, String value, boolean tcp) {
-          httpOnly(key, tcp);
-          if (value.contains("{*}") || value.contains("{**}")) {
-            String template = value.replace("{**}", "**").replace("{*}", "*");
-            UriTemplateMatchConfig cfg =
-                UriTemplateMatchConfig.newBuilder().setPathTemplate(template).build();
-            return Permission.newBuilder()
-                .setUriTemplate(
-                    TypedExtensionConfig.newBuilder()
-                        .setName("uri-template")
-                        .setTypedConfig(Any.pack(cfg)))
-                .build();
-          }
-          return Permission.newBuilder().setUrlPath(Matchers.path(value)).build();
-        }
-      };
+      httpPermission(
+          (key, value) -> {
+            if (value.contains("{*}") || value.contains("{**}")) {
+              String template = value.replace("{**}", "**").replace("{*}", "*");
+              UriTemplateMatchConfig cfg =
+                  UriTemplateMatchConfig.newBuilder().setPathTemplate(template).build();
+              return Permission.newBuilder()
+                  .setUriTemplate(
+                      TypedExtensionConfig.newBuilder()
+                          .setName("uri-template")
+                          .setTypedConfig(Any.pack(cfg)))
+                  .build();
+            }
+            return Permission.newBuilder().setUrlPath(Matchers.path(value)).build();
+          });
 
   /**
    * Peer identity comes from the mTLS certificate, or, when the proxy learns it from a tunnel (e.g.

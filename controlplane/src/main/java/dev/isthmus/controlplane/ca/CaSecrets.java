@@ -17,6 +17,7 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -272,19 +273,28 @@ final class CaSecrets {
       return; // ca-cert.pem is itself one of the roots
     }
     try {
-      Set<TrustAnchor> anchors =
-          roots.stream().map(r -> new TrustAnchor(r, null)).collect(Collectors.toSet());
-      PKIXParameters params = new PKIXParameters(anchors);
-      params.setRevocationEnabled(false);
-      CertPathValidator.getInstance("PKIX")
-          .validate(
-              CertificateFactory.getInstance("X.509")
-                  .generateCertPath(chain.subList(0, chain.size() - 1)),
-              params);
+      validatePkix(chain, roots);
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(
           where + "." + CA_CERT + ": does not verify to " + ROOT_CERT + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Validates {@code chain} (leaf first, its root last) against {@code roots} with the JDK's PKIX
+   * validator, without revocation checks.
+   */
+  static void validatePkix(List<X509Certificate> chain, Collection<X509Certificate> roots)
+      throws GeneralSecurityException {
+    Set<TrustAnchor> anchors =
+        roots.stream().map(r -> new TrustAnchor(r, null)).collect(Collectors.toSet());
+    PKIXParameters params = new PKIXParameters(anchors);
+    params.setRevocationEnabled(false);
+    CertPathValidator.getInstance("PKIX")
+        .validate(
+            CertificateFactory.getInstance("X.509")
+                .generateCertPath(chain.subList(0, chain.size() - 1)),
+            params);
   }
 
   private static X509Certificate cert(Map<String, String> data, String field, String where) {

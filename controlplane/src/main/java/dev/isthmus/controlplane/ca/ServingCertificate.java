@@ -1,10 +1,11 @@
 package dev.isthmus.controlplane.ca;
 
 import dev.isthmus.controlplane.ServingKeyMaterial;
+import dev.isthmus.controlplane.server.ClientCertificateTrustManager;
+import dev.isthmus.controlplane.server.ServerKeyManager;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
@@ -14,8 +15,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
@@ -104,7 +103,7 @@ public final class ServingCertificate implements ServingKeyMaterial {
 
   /** A key manager that always presents the current serving key and chain. */
   public X509ExtendedKeyManager keyManager() {
-    return new X509ExtendedKeyManager() {
+    return new ServerKeyManager() {
       @Override
       public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine e) {
         return require().alias();
@@ -129,16 +128,6 @@ public final class ServingCertificate implements ServingKeyMaterial {
       public PrivateKey getPrivateKey(String alias) {
         return require().key();
       }
-
-      @Override
-      public String[] getClientAliases(String keyType, Principal[] issuers) {
-        return null;
-      }
-
-      @Override
-      public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-        return null;
-      }
     };
   }
 
@@ -147,7 +136,7 @@ public final class ServingCertificate implements ServingKeyMaterial {
    * CA's current roots, following rotations and plugged-in CA changes.
    */
   public X509ExtendedTrustManager trustManager() {
-    return new X509ExtendedTrustManager() {
+    return new ClientCertificateTrustManager() {
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
           throws CertificateException {
@@ -171,24 +160,6 @@ public final class ServingCertificate implements ServingKeyMaterial {
       }
 
       @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-          throws CertificateException {
-        throw new CertificateException("server certificates are not checked here");
-      }
-
-      @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-          throws CertificateException {
-        throw new CertificateException("server certificates are not checked here");
-      }
-
-      @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType)
-          throws CertificateException {
-        throw new CertificateException("server certificates are not checked here");
-      }
-
-      @Override
       public X509Certificate[] getAcceptedIssuers() {
         X509TrustManager t = trust.get();
         return t == null ? new X509Certificate[0] : t.getAcceptedIssuers();
@@ -198,20 +169,7 @@ public final class ServingCertificate implements ServingKeyMaterial {
 
   private static X509TrustManager trustManager(List<X509Certificate> roots) {
     try {
-      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-      store.load(null, null);
-      for (int i = 0; i < roots.size(); i++) {
-        store.setCertificateEntry("root-" + i, roots.get(i));
-      }
-      TrustManagerFactory f =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      f.init(store);
-      for (TrustManager t : f.getTrustManagers()) {
-        if (t instanceof X509TrustManager x) {
-          return x;
-        }
-      }
-      throw new IllegalStateException("no X509TrustManager");
+      return ClientCertificateTrustManager.trusting(roots);
     } catch (GeneralSecurityException | java.io.IOException e) {
       throw new IllegalStateException("cannot build trust manager", e);
     }

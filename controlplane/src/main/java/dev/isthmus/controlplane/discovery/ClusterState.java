@@ -74,6 +74,16 @@ public record ClusterState(
     return with(c -> c.pods = v);
   }
 
+  /** Copy with other ServiceEntries. */
+  public ClusterState withServiceEntries(List<ServiceEntry> v) {
+    return with(c -> c.serviceEntries = v);
+  }
+
+  /** Copy with other WorkloadEntries. */
+  public ClusterState withWorkloadEntries(List<WorkloadEntry> v) {
+    return with(c -> c.workloadEntries = v);
+  }
+
   /** Copy with other virtualServices. */
   public ClusterState withVirtualServices(List<VirtualService> v) {
     return with(c -> c.virtualServices = v);

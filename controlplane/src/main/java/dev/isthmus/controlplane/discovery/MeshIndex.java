@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -188,54 +189,62 @@ public final class MeshIndex {
   }
 
   private void indexSlice(String key, EndpointSlice s, Set<String> hosts) {
-    String svc = serviceOf(s);
+    String svc = touchService(s, hosts);
     if (svc != null) {
       slicesByService.computeIfAbsent(svc, k -> new TreeSet<>()).add(key);
-      String[] nsName = svc.split("/", 2);
-      String host = kubeHost(nsName[0], nsName[1]);
-      hosts.add(host);
-      dirtyHosts.add(host);
     }
-    if (s.getEndpoints() != null) {
-      for (var ep : s.getEndpoints()) {
-        if (ep.getTargetRef() != null && "Pod".equals(ep.getTargetRef().getKind())) {
-          String pod =
-              Objects.requireNonNullElse(ep.getTargetRef().getNamespace(), MeshModelBuilder.ns(s))
-                  + "/"
-                  + ep.getTargetRef().getName();
-          slicesByPod.computeIfAbsent(pod, k -> new HashSet<>()).add(key);
-        }
-        if (ep.getNodeName() != null) {
-          slicesByNode.computeIfAbsent(ep.getNodeName(), k -> new HashSet<>()).add(key);
-        }
-      }
-    }
+    slicePods(s).forEach(pod -> slicesByPod.computeIfAbsent(pod, k -> new HashSet<>()).add(key));
+    sliceNodes(s).forEach(n -> slicesByNode.computeIfAbsent(n, k -> new HashSet<>()).add(key));
   }
 
   private void unindexSlice(String key, EndpointSlice s, Set<String> hosts) {
-    String svc = serviceOf(s);
+    String svc = touchService(s, hosts);
     if (svc != null) {
       removeFromSet(slicesByService, svc, key);
+    }
+    slicePods(s).forEach(pod -> removeFromSet(slicesByPod, pod, key));
+    sliceNodes(s).forEach(n -> removeFromSet(slicesByNode, n, key));
+  }
+
+  /** The service ({@code ns/name}) of {@code s}, whose host is marked changed; null if none. */
+  private String touchService(EndpointSlice s, Set<String> hosts) {
+    String svc = serviceOf(s);
+    if (svc != null) {
       String[] nsName = svc.split("/", 2);
       String host = kubeHost(nsName[0], nsName[1]);
       hosts.add(host);
       dirtyHosts.add(host);
     }
-    if (s.getEndpoints() != null) {
-      for (var ep : s.getEndpoints()) {
-        if (ep.getTargetRef() != null && "Pod".equals(ep.getTargetRef().getKind())) {
-          removeFromSet(
-              slicesByPod,
-              Objects.requireNonNullElse(ep.getTargetRef().getNamespace(), MeshModelBuilder.ns(s))
-                  + "/"
-                  + ep.getTargetRef().getName(),
-              key);
-        }
-        if (ep.getNodeName() != null) {
-          removeFromSet(slicesByNode, ep.getNodeName(), key);
-        }
+    return svc;
+  }
+
+  /** The pods ({@code ns/name}) the endpoints of {@code s} point at. */
+  private static List<String> slicePods(EndpointSlice s) {
+    List<String> pods = new ArrayList<>();
+    for (var ep : endpoints(s)) {
+      if (ep.getTargetRef() != null && "Pod".equals(ep.getTargetRef().getKind())) {
+        pods.add(
+            Objects.requireNonNullElse(ep.getTargetRef().getNamespace(), MeshModelBuilder.ns(s))
+                + "/"
+                + ep.getTargetRef().getName());
       }
     }
+    return pods;
+  }
+
+  /** The nodes the endpoints of {@code s} run on. */
+  private static List<String> sliceNodes(EndpointSlice s) {
+    List<String> nodes = new ArrayList<>();
+    for (var ep : endpoints(s)) {
+      if (ep.getNodeName() != null) {
+        nodes.add(ep.getNodeName());
+      }
+    }
+    return nodes;
+  }
+
+  private static List<Endpoint> endpoints(EndpointSlice s) {
+    return s.getEndpoints() == null ? List.of() : s.getEndpoints();
   }
 
   private void pod(String key, Pod p, Set<ConfigKey> configs, Set<String> hosts) {

@@ -49,19 +49,6 @@ public record MeshService(
     exportTo = exportTo == null ? List.of() : List.copyOf(exportTo);
   }
 
-  /** A service visible everywhere. */
-  public MeshService(
-      String hostname,
-      String namespace,
-      String name,
-      String address,
-      List<ServicePort> ports,
-      Map<String, String> selector,
-      Resolution resolution,
-      Origin origin) {
-    this(hostname, namespace, name, address, ports, selector, resolution, origin, List.of());
-  }
-
   /**
    * Whether config of namespace {@code own} with this {@code exportTo} is visible in namespace
    * {@code to}, as Istio reads {@code exportTo}.

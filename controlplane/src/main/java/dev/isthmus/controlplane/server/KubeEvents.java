@@ -1,5 +1,6 @@
 package dev.isthmus.controlplane.server;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,32 +30,14 @@ public final class KubeEvents {
       String reason,
       String message,
       String component) {
-    String now = Instant.now().toString();
     String ns = involved.getNamespace();
+    String text = message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) : message;
     try {
       client
           .v1()
           .events()
           .inNamespace(ns)
-          .resource(
-              new EventBuilder()
-                  .withNewMetadata()
-                  .withGenerateName(involved.getName() + ".")
-                  .withNamespace(ns)
-                  .endMetadata()
-                  .withInvolvedObject(involved)
-                  .withType("Warning")
-                  .withReason(reason)
-                  .withMessage(
-                      message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) : message)
-                  .withFirstTimestamp(now)
-                  .withLastTimestamp(now)
-                  .withCount(1)
-                  .withNewSource()
-                  .withComponent(component)
-                  .endSource()
-                  .withReportingComponent(component)
-                  .build())
+          .resource(event(involved, "Warning", reason, text, component, Instant.now()))
           .create();
     } catch (KubernetesClientException e) {
       LOG.warn(
@@ -65,5 +48,35 @@ public final class KubeEvents {
           involved.getName(),
           e.getMessage());
     }
+  }
+
+  /**
+   * An Event of {@code type} on {@code involved}, in its namespace, first and last seen {@code
+   * now}, reported by {@code component}.
+   */
+  public static Event event(
+      ObjectReference involved,
+      String type,
+      String reason,
+      String message,
+      String component,
+      Instant now) {
+    return new EventBuilder()
+        .withNewMetadata()
+        .withGenerateName(involved.getName() + ".")
+        .withNamespace(involved.getNamespace())
+        .endMetadata()
+        .withInvolvedObject(involved)
+        .withType(type)
+        .withReason(reason)
+        .withMessage(message)
+        .withFirstTimestamp(now.toString())
+        .withLastTimestamp(now.toString())
+        .withCount(1)
+        .withNewSource()
+        .withComponent(component)
+        .endSource()
+        .withReportingComponent(component)
+        .build();
   }
 }

@@ -11,7 +11,6 @@ import dev.isthmus.controlplane.model.Workload;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
-import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.BindConfig;
@@ -22,7 +21,6 @@ import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
@@ -213,16 +211,7 @@ final class ClusterGenerator {
     LocalityLbEndpoints.Builder l = LocalityLbEndpoints.newBuilder();
     for (MeshEndpoint e : lookup.mesh().endpointsOf(svc.hostname())) {
       if (e.servicePort() == port.port()) {
-        l.addLbEndpoints(
-            LbEndpoint.newBuilder()
-                .setEndpoint(
-                    Endpoint.newBuilder()
-                        .setAddress(
-                            Address.newBuilder()
-                                .setSocketAddress(
-                                    SocketAddress.newBuilder()
-                                        .setAddress(e.address())
-                                        .setPortValue(e.port())))));
+        l.addLbEndpoints(LbEndpoint.newBuilder().setEndpoint(EndpointGenerator.endpoint(e)));
       }
     }
     return ClusterLoadAssignment.newBuilder().setClusterName(name).addEndpoints(l).build();

@@ -73,68 +73,74 @@ public final class CredentialSecrets {
         }
         name = nsAndName[1];
       }
-      Optional<Secret> secret =
-          name.endsWith(CA_SUFFIX)
-              ? caBundle(resource, name, namespace, lookup)
-              : certificate(resource, name, namespace, lookup);
+      Wanted wanted = new Wanted(resource, namespace, name, lookup);
+      Optional<Secret> secret = name.endsWith(CA_SUFFIX) ? caBundle(wanted) : certificate(wanted);
       secret.ifPresent(out::add);
     }
     return out;
   }
 
-  private static Optional<Secret> certificate(
+  /**
+   * The SDS resource {@code resource} asked for, naming Secret {@code namespace/name}, and how to
+   * read a Secret's data.
+   */
+  private record Wanted(
       String resource,
-      String name,
       String namespace,
+      String name,
       BiFunction<String, String, Map<String, String>> lookup) {
-    Map<String, String> data = lookup.apply(namespace, name);
+    Map<String, String> data(String secret) {
+      return lookup.apply(namespace, secret);
+    }
+
+    /** {@code namespace/name}, for messages. */
+    String secret() {
+      return namespace + "/" + name;
+    }
+  }
+
+  private static Optional<Secret> certificate(Wanted w) {
+    Map<String, String> data = w.data(w.name());
     if (data == null) {
-      LOG.warn("{}: Secret {}/{} not found", resource, namespace, name);
+      LOG.warn("{}: Secret {} not found", w.resource(), w.secret());
       return Optional.empty();
     }
     Optional<ByteString> cert = first(data, "tls.crt", "cert");
     Optional<ByteString> key = first(data, "tls.key", "key");
     if (cert.isEmpty() || key.isEmpty()) {
-      LOG.warn("{}: Secret {}/{} has no tls.crt/tls.key (or cert/key)", resource, namespace, name);
+      LOG.warn("{}: Secret {} has no tls.crt/tls.key (or cert/key)", w.resource(), w.secret());
       return Optional.empty();
     }
-    return Optional.of(
-        Secret.newBuilder()
-            .setName(resource)
-            .setTlsCertificate(
-                TlsCertificate.newBuilder()
-                    .setCertificateChain(DataSource.newBuilder().setInlineBytes(cert.get()))
-                    .setPrivateKey(DataSource.newBuilder().setInlineBytes(key.get())))
-            .build());
+    TlsCertificate tls =
+        TlsCertificate.newBuilder()
+            .setCertificateChain(inline(cert.get()))
+            .setPrivateKey(inline(key.get()))
+            .build();
+    return Optional.of(Secret.newBuilder().setName(w.resource()).setTlsCertificate(tls).build());
   }
 
-  private static Optional<Secret> caBundle(
-      String resource,
-      String name,
-      String namespace,
-      BiFunction<String, String, Map<String, String>> lookup) {
-    Map<String, String> own = lookup.apply(namespace, name);
+  private static Optional<Secret> caBundle(Wanted w) {
+    Map<String, String> own = w.data(w.name());
     Optional<ByteString> ca = own == null ? Optional.empty() : first(own, "ca.crt", "cacert");
     if (ca.isEmpty()) {
-      String base = name.substring(0, name.length() - CA_SUFFIX.length());
-      Map<String, String> main = lookup.apply(namespace, base);
+      Map<String, String> main =
+          w.data(w.name().substring(0, w.name().length() - CA_SUFFIX.length()));
       ca = main == null ? Optional.empty() : first(main, "ca.crt", "cacert");
     }
     if (ca.isEmpty()) {
       LOG.warn(
-          "{}: neither Secret {}/{} nor the credential it belongs to has ca.crt (or cacert)",
-          resource,
-          namespace,
-          name);
+          "{}: neither Secret {} nor the credential it belongs to has ca.crt (or cacert)",
+          w.resource(),
+          w.secret());
       return Optional.empty();
     }
+    var trust = CertificateValidationContext.newBuilder().setTrustedCa(inline(ca.get()));
     return Optional.of(
-        Secret.newBuilder()
-            .setName(resource)
-            .setValidationContext(
-                CertificateValidationContext.newBuilder()
-                    .setTrustedCa(DataSource.newBuilder().setInlineBytes(ca.get())))
-            .build());
+        Secret.newBuilder().setName(w.resource()).setValidationContext(trust).build());
+  }
+
+  private static DataSource inline(ByteString bytes) {
+    return DataSource.newBuilder().setInlineBytes(bytes).build();
   }
 
   private static Optional<ByteString> first(Map<String, String> data, String... keys) {

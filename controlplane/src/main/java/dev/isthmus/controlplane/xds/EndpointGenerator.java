@@ -5,10 +5,8 @@ import dev.isthmus.controlplane.model.ConfigEntry;
 import dev.isthmus.controlplane.model.MeshEndpoint;
 import dev.isthmus.controlplane.model.MeshService;
 import dev.isthmus.controlplane.model.Workload;
-import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.core.v3.Locality;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -145,14 +143,7 @@ final class EndpointGenerator {
         lbe.setMetadata(AutoMtls.ENDPOINT_METADATA);
       }
       l.addLbEndpoints(
-          lbe.setEndpoint(
-                  Endpoint.newBuilder()
-                      .setAddress(
-                          Address.newBuilder()
-                              .setSocketAddress(
-                                  SocketAddress.newBuilder()
-                                      .setAddress(e.address())
-                                      .setPortValue(e.port()))))
+          lbe.setEndpoint(endpoint(e))
               .setHealthStatus(
                   e.health() == MeshEndpoint.Health.DRAINING
                       ? HealthStatus.DRAINING
@@ -197,5 +188,12 @@ final class EndpointGenerator {
       b.setSubZone(p[2]);
     }
     return b.build();
+  }
+
+  /** The Envoy endpoint at the address and port of {@code e}. */
+  static Endpoint endpoint(MeshEndpoint e) {
+    return Endpoint.newBuilder()
+        .setAddress(ListenerGenerator.address(e.address(), e.port()))
+        .build();
   }
 }

@@ -3,17 +3,13 @@ package dev.isthmus.controlplane.ca;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -106,12 +102,27 @@ final class CaFixtures {
 
   /** Validates {@code chain} (leaf first, root last) with the JDK's PKIX validator. */
   static void verifyPkix(List<X509Certificate> chain, X509Certificate root) throws Exception {
-    PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
-    params.setRevocationEnabled(false);
-    CertPathValidator.getInstance("PKIX")
-        .validate(
-            CertificateFactory.getInstance("X.509")
-                .generateCertPath(chain.subList(0, chain.size() - 1)),
-            params);
+    CaSecrets.validatePkix(chain, List.of(root));
+  }
+
+  /**
+   * A CA plugged in through the {@code cacerts} Secret: an ECDSA intermediate {@code inter} (key
+   * {@code interKeys}) under its own RSA {@code root}.
+   */
+  record PluggedIn(SigningAuthority root, KeyPair interKeys, X509Certificate inter) {
+    static PluggedIn create() throws Exception {
+      SigningAuthority root = selfSigned(KeyType.RSA_2048);
+      KeyPair interKeys = KeyType.ECDSA_P256.generate();
+      return new PluggedIn(root, interKeys, intermediate(root, interKeys, "plugged-in"));
+    }
+
+    /** The {@code cacerts} entries: certificate, key, root and chain. */
+    Map<String, String> cacerts() {
+      return Map.of(
+          "ca-cert.pem", Pem.encode(inter),
+          "ca-key.pem", Pem.encode(interKeys),
+          "root-cert.pem", Pem.encode(root.root()),
+          "cert-chain.pem", Pem.encode(List.of(inter, root.root())));
+    }
   }
 }

@@ -3,6 +3,7 @@ package dev.isthmus.controlplane.ca;
 import dev.isthmus.controlplane.ca.proto.IstioCertificateRequest;
 import dev.isthmus.controlplane.ca.proto.IstioCertificateResponse;
 import dev.isthmus.controlplane.ca.proto.IstioCertificateServiceGrpc;
+import dev.isthmus.testing.KubeObjects;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ChannelCredentials;
@@ -20,6 +21,7 @@ import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 
@@ -105,6 +107,15 @@ final class CaServer implements AutoCloseable {
     }
   }
 
+  /** The certificate chain issued for {@code identity} (an EC P-256 key) with {@code token}. */
+  List<X509Certificate> issue(String token, String identity) throws Exception {
+    return call(token, CaFixtures.spiffeCsr(CaFixtures.ec("secp256r1"), identity), 3600)
+        .getCertChainList()
+        .stream()
+        .map(Pem::certificate)
+        .toList();
+  }
+
   /** A service-account token for {@code sa} in {@code ns} from the TokenRequest API. */
   static String token(KubernetesClient client, String ns, String sa, String audience) {
     return client
@@ -135,6 +146,22 @@ final class CaServer implements AutoCloseable {
                 .build())
         .create();
     return name;
+  }
+
+  /** Creates service account {@code sa} in {@code ns} and returns its SPIFFE identity. */
+  static String workloadIdentity(KubernetesClient client, String ns, String sa) {
+    serviceAccount(client, ns, sa);
+    return "spiffe://cluster.local/ns/" + ns + "/sa/" + sa;
+  }
+
+  /** Creates or replaces the Secret {@code ns/name} holding {@code data} (as text). */
+  static void putSecret(KubernetesClient client, String ns, String name, Map<String, String> data) {
+    client
+        .secrets()
+        .inNamespace(ns)
+        .resource(KubeObjects.secret(ns, name, data).build())
+        .forceConflicts()
+        .serverSideApply();
   }
 
   /** Creates service account {@code sa} in {@code ns}. */

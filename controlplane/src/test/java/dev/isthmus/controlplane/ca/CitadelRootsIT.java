@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.isthmus.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -36,33 +35,6 @@ class CitadelRootsIT {
   private static String rootCm(KubernetesClient client, String ns) {
     ConfigMap cm = client.configMaps().inNamespace(ns).withName("istio-ca-root-cert").get();
     return cm == null || cm.getData() == null ? null : cm.getData().get("root-cert.pem");
-  }
-
-  private static Map<String, String> encoded(Map<String, String> data) {
-    return data.entrySet().stream()
-        .collect(
-            java.util.stream.Collectors.toMap(
-                Map.Entry::getKey,
-                e ->
-                    Base64.getEncoder()
-                        .encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8))));
-  }
-
-  private static void putSecret(
-      KubernetesClient client, String ns, String name, Map<String, String> data) {
-    client
-        .secrets()
-        .inNamespace(ns)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(ns)
-                .endMetadata()
-                .withData(encoded(data))
-                .build())
-        .forceConflicts()
-        .serverSideApply();
   }
 
   @Test
@@ -102,7 +74,7 @@ class CitadelRootsIT {
     String ns = CaServer.namespace(client, "ca-rotate");
     KeyPair keys = KeyType.RSA_2048.generate();
     X509Certificate old = CertIssuer.selfSignedRoot(keys, "cluster.local", Duration.ofDays(100));
-    putSecret(
+    CaServer.putSecret(
         client,
         ns,
         "istio-ca-secret",
@@ -144,7 +116,7 @@ class CitadelRootsIT {
       KeyPair keys = KeyType.RSA_2048.generate();
       X509Certificate expiring =
           CertIssuer.selfSignedRoot(keys, "cluster.local", Duration.ofDays(30));
-      putSecret(
+      CaServer.putSecret(
           client,
           ns,
           "istio-ca-secret",
@@ -170,18 +142,10 @@ class CitadelRootsIT {
       throws Exception {
     String ns = CaServer.namespace(client, "ca-plug");
     String workload = CaServer.namespace(client, "plug-workload");
-    CaServer.serviceAccount(client, workload, SA);
-    String identity = "spiffe://cluster.local/ns/" + workload + "/sa/" + SA;
-
-    SigningAuthority root = CaFixtures.selfSigned(KeyType.RSA_2048);
-    KeyPair interKeys = KeyType.ECDSA_P256.generate();
-    X509Certificate inter = CaFixtures.intermediate(root, interKeys, "plugged-in");
-    Map<String, String> cacerts =
-        Map.of(
-            "ca-cert.pem", Pem.encode(inter),
-            "ca-key.pem", Pem.encode(interKeys),
-            "root-cert.pem", Pem.encode(root.root()),
-            "cert-chain.pem", Pem.encode(List.of(inter, root.root())));
+    String identity = CaServer.workloadIdentity(client, workload, SA);
+    CaFixtures.PluggedIn plugged = CaFixtures.PluggedIn.create();
+    SigningAuthority root = plugged.root();
+    X509Certificate inter = plugged.inter();
 
     List<String> notified = new CopyOnWriteArrayList<>();
     try (CaServer ca = new CaServer(client, CaConfig.defaults(ns))) {
@@ -191,7 +155,7 @@ class CitadelRootsIT {
           "self-signed root in " + workload,
           () -> Pem.encode(selfSigned).equals(rootCm(client, workload)));
 
-      putSecret(client, ns, "cacerts", cacerts);
+      CaServer.putSecret(client, ns, "cacerts", plugged.cacerts());
       CaServer.await("the plugged-in root", () -> ca.citadel.root().equals(root.root()));
       // the serving certificate is re-issued from the new chain just after the root switches
       CaServer.await(
@@ -201,13 +165,7 @@ class CitadelRootsIT {
                   && ca.citadel.servingCertificate().chain().get(1).equals(inter));
 
       String token = CaServer.token(client, workload, SA, "istio-ca");
-      List<X509Certificate> chain =
-          ca
-              .call(token, CaFixtures.spiffeCsr(CaFixtures.ec("secp256r1"), identity), 3600)
-              .getCertChainList()
-              .stream()
-              .map(Pem::certificate)
-              .toList();
+      List<X509Certificate> chain = ca.issue(token, identity);
       assertThat(chain).hasSize(3);
       assertThat(chain.subList(1, 3)).containsExactly(inter, root.root());
       CaFixtures.verifyPkix(chain, root.root());
@@ -230,9 +188,9 @@ class CitadelRootsIT {
   @Test
   void unusableCacertsFailsStartButKeepsARunningCa(KubernetesClient client) throws Exception {
     String ns = CaServer.namespace(client, "ca-badplug");
-    SigningAuthority root = CaFixtures.selfSigned(KeyType.RSA_2048);
-    KeyPair interKeys = KeyType.ECDSA_P256.generate();
-    X509Certificate inter = CaFixtures.intermediate(root, interKeys, "plugged-in");
+    CaFixtures.PluggedIn plugged = CaFixtures.PluggedIn.create();
+    SigningAuthority root = plugged.root();
+    X509Certificate inter = plugged.inter();
     Map<String, String> mismatched =
         Map.of(
             "ca-cert.pem", Pem.encode(inter),
@@ -242,22 +200,22 @@ class CitadelRootsIT {
     try (Citadel running = new Citadel(CaConfig.defaults(ns))) {
       running.start(client);
       X509Certificate selfSigned = running.root();
-      putSecret(client, ns, "cacerts", mismatched);
+      CaServer.putSecret(client, ns, "cacerts", mismatched);
       // A later valid update still gets through, so the bad one was read and refused.
       Thread.sleep(500);
       assertThat(running.root()).isEqualTo(selfSigned);
-      putSecret(
+      CaServer.putSecret(
           client,
           ns,
           "cacerts",
           Map.of(
               "ca-cert.pem", Pem.encode(inter),
-              "ca-key.pem", Pem.encode(interKeys),
+              "ca-key.pem", Pem.encode(plugged.interKeys()),
               "root-cert.pem", Pem.encode(root.root())));
       CaServer.await("the corrected plugged-in root", () -> running.root().equals(root.root()));
     }
 
-    putSecret(client, ns, "cacerts", mismatched);
+    CaServer.putSecret(client, ns, "cacerts", mismatched);
     try (Citadel fresh = new Citadel(CaConfig.defaults(ns))) {
       assertThatThrownBy(() -> fresh.start(client))
           .isInstanceOf(IllegalArgumentException.class)

@@ -3,18 +3,14 @@ package dev.isthmus.controlplane.ca;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.ControlPlane;
-import dev.isthmus.controlplane.ControlPlaneConfig;
 import dev.isthmus.testing.WithKubeApiServer;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.BlockingQueue;
@@ -46,21 +42,13 @@ class GatewayCredentialsIT {
     String token = CaServer.token(client, gwNs, "ingress", "istio-ca");
     try (Citadel citadel = new Citadel(CaConfig.defaults(ns))) {
       citadel.start(client);
-      try (ControlPlane cp =
-          ControlPlane.start(
-              ControlPlaneConfig.defaults()
-                  .withEphemeralPorts()
-                  .withDebounce(java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(200)),
-              client,
-              citadel)) {
+      try (ControlPlane cp = XdsTestClient.controlPlane(client, citadel)) {
         CaServer.await(
             "the Gateway in the mesh model", () -> !cp.pushes().current().gateways().isEmpty());
         ManagedChannel secure = XdsTestClient.secure(citadel, cp.secureXdsPort(), token);
         try {
           BlockingQueue<Object> in = new LinkedBlockingQueue<>();
-          StreamObserver<DiscoveryRequest> out =
-              AggregatedDiscoveryServiceGrpc.newStub(secure)
-                  .streamAggregatedResources(XdsTestClient.sink(in));
+          StreamObserver<DiscoveryRequest> out = XdsTestClient.sotw(secure, in);
           out.onNext(
               request(CredentialFixtures.router(gwNs, gwNs), Resources.V3.LISTENER_TYPE_URL)
                   .build());
@@ -102,7 +90,7 @@ class GatewayCredentialsIT {
               .isEqualTo("CERT-2");
           out.onCompleted();
         } finally {
-          secure.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+          XdsTestClient.close(secure);
         }
 
         // a workload of the same namespace whose service account may not read Secrets gets none
@@ -110,9 +98,7 @@ class GatewayCredentialsIT {
         ManagedChannel app = XdsTestClient.secure(citadel, cp.secureXdsPort(), appToken);
         try {
           BlockingQueue<Object> in = new LinkedBlockingQueue<>();
-          StreamObserver<DiscoveryRequest> out =
-              AggregatedDiscoveryServiceGrpc.newStub(app)
-                  .streamAggregatedResources(XdsTestClient.sink(in));
+          StreamObserver<DiscoveryRequest> out = XdsTestClient.sotw(app, in);
           out.onNext(
               request(
                       CredentialFixtures.router(gwNs, gwNs).toBuilder()
@@ -129,18 +115,13 @@ class GatewayCredentialsIT {
           }
           out.onCompleted();
         } finally {
-          app.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+          XdsTestClient.close(app);
         }
 
-        ManagedChannel plain =
-            Grpc.newChannelBuilderForAddress(
-                    "127.0.0.1", cp.xdsPort(), InsecureChannelCredentials.create())
-                .build();
+        ManagedChannel plain = XdsTestClient.plaintext(cp.xdsPort());
         try {
           BlockingQueue<Object> in = new LinkedBlockingQueue<>();
-          StreamObserver<DiscoveryRequest> out =
-              AggregatedDiscoveryServiceGrpc.newStub(plain)
-                  .streamAggregatedResources(XdsTestClient.sink(in));
+          StreamObserver<DiscoveryRequest> out = XdsTestClient.sotw(plain, in);
           out.onNext(
               request(CredentialFixtures.router(gwNs, gwNs), Resources.V3.SECRET_TYPE_URL)
                   .addResourceNames(CRED)
@@ -151,7 +132,7 @@ class GatewayCredentialsIT {
           }
           out.onCompleted();
         } finally {
-          plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+          XdsTestClient.close(plain);
         }
       }
     }

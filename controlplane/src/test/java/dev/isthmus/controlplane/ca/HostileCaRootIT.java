@@ -7,16 +7,10 @@ import dev.isthmus.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.charset.StandardCharsets;
-import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -51,27 +45,6 @@ class HostileCaRootIT {
     return client.v1().events().inNamespace(ns).list().getItems().stream()
         .filter(e -> "Warning".equals(e.getType()) && reason.equals(e.getReason()))
         .toList();
-  }
-
-  private static void putSecret(
-      KubernetesClient client, String ns, String name, Map<String, String> data) {
-    Map<String, String> encoded = new LinkedHashMap<>();
-    data.forEach(
-        (k, v) ->
-            encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-    client
-        .secrets()
-        .inNamespace(ns)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(ns)
-                .endMetadata()
-                .withData(encoded)
-                .build())
-        .forceConflicts()
-        .serverSideApply();
   }
 
   private static void assertStillPluggedIn(
@@ -138,27 +111,17 @@ class HostileCaRootIT {
   @Test
   void deletedCacertsAndIstioCaSecretKeepThePluggedInRoot(KubernetesClient client)
       throws Exception {
+    CaFixtures.PluggedIn plugged = CaFixtures.PluggedIn.create();
     String ns = CaServer.namespace(client, "ca-lostplug");
     String workload = CaServer.namespace(client, "lostplug-workload");
-    CaServer.serviceAccount(client, workload, SA);
-    String identity = "spiffe://cluster.local/ns/" + workload + "/sa/" + SA;
-
-    SigningAuthority root = CaFixtures.selfSigned(KeyType.RSA_2048);
-    KeyPair interKeys = KeyType.ECDSA_P256.generate();
-    X509Certificate inter = CaFixtures.intermediate(root, interKeys, "plugged-in");
+    String identity = CaServer.workloadIdentity(client, workload, SA);
+    SigningAuthority root = plugged.root();
+    X509Certificate inter = plugged.inter();
     String pluggedPem = Pem.encode(root.root());
 
     // First start is self-signed (istio-ca-secret is created), then a CA is plugged in.
     try (CaServer ca = new CaServer(client, config(ns))) {
-      putSecret(
-          client,
-          ns,
-          "cacerts",
-          Map.of(
-              "ca-cert.pem", Pem.encode(inter),
-              "ca-key.pem", Pem.encode(interKeys),
-              "root-cert.pem", pluggedPem,
-              "cert-chain.pem", Pem.encode(List.of(inter, root.root()))));
+      CaServer.putSecret(client, ns, "cacerts", plugged.cacerts());
       CaServer.await("the plugged-in root", () -> ca.citadel.root().equals(root.root()));
       CaServer.await(
           "plugged-in root in " + workload, () -> pluggedPem.equals(rootCm(client, workload)));
@@ -186,13 +149,7 @@ class HostileCaRootIT {
 
       // Workloads still get certificates from the plugged-in chain.
       String token = CaServer.token(client, workload, SA, "istio-ca");
-      List<X509Certificate> chain =
-          ca
-              .call(token, CaFixtures.spiffeCsr(CaFixtures.ec("secp256r1"), identity), 3600)
-              .getCertChainList()
-              .stream()
-              .map(Pem::certificate)
-              .toList();
+      List<X509Certificate> chain = ca.issue(token, identity);
       assertThat(chain.subList(1, chain.size())).containsExactly(inter, root.root());
       CaFixtures.verifyPkix(chain, root.root());
       assertThat(Objects.requireNonNull(ca.citadel.servingCertificate().chain()).get(1))

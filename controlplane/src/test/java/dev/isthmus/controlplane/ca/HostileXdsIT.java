@@ -8,20 +8,15 @@ import static dev.isthmus.controlplane.ca.CredentialFixtures.secretReader;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.ControlPlane;
-import dev.isthmus.controlplane.ControlPlaneConfig;
 import dev.isthmus.testing.WithKubeApiServer;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -54,13 +49,7 @@ class HostileXdsIT {
     client.resource(gateway(gwNs)).create();
     try (Citadel citadel = new Citadel(CaConfig.defaults(ns))) {
       citadel.start(client);
-      try (ControlPlane cp =
-          ControlPlane.start(
-              ControlPlaneConfig.defaults()
-                  .withEphemeralPorts()
-                  .withDebounce(Duration.ofMillis(20), Duration.ofMillis(200)),
-              client,
-              citadel)) {
+      try (ControlPlane cp = XdsTestClient.controlPlane(client, citadel)) {
         CaServer.await(
             "the Gateway in the mesh model", () -> !cp.pushes().current().gateways().isEmpty());
         ManagedChannel gwChannel =
@@ -69,21 +58,18 @@ class HostileXdsIT {
         ManagedChannel evilChannel =
             XdsTestClient.secure(
                 citadel, cp.secureXdsPort(), CaServer.token(client, evilNs, "app", "istio-ca"));
-        ManagedChannel plain =
-            Grpc.newChannelBuilderForAddress(
-                    "127.0.0.1", cp.xdsPort(), InsecureChannelCredentials.create())
-                .build();
+        ManagedChannel plain = XdsTestClient.plaintext(cp.xdsPort());
         try {
           // the real gateway, authenticated, holds its credential
           BlockingQueue<Object> gwIn = new LinkedBlockingQueue<>();
-          StreamObserver<DiscoveryRequest> gw = open(gwChannel, gwIn);
+          StreamObserver<DiscoveryRequest> gw = XdsTestClient.sotw(gwChannel, gwIn);
           gw.onNext(sds(router(gwNs, gwNs)).build());
           DiscoveryResponse first = response(gwIn);
           assertThat(certificate(first)).isEqualTo("CERT-1");
 
           // plaintext: a stream opened as a sidecar may not switch to the gateway's node id
           BlockingQueue<Object> in = new LinkedBlockingQueue<>();
-          StreamObserver<DiscoveryRequest> out = open(plain, in);
+          StreamObserver<DiscoveryRequest> out = XdsTestClient.sotw(plain, in);
           out.onNext(
               DiscoveryRequest.newBuilder()
                   .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
@@ -100,7 +86,7 @@ class HostileXdsIT {
 
           // plaintext: a stream opened with the gateway's own node id gets no credentials
           in = new LinkedBlockingQueue<>();
-          out = open(plain, in);
+          out = XdsTestClient.sotw(plain, in);
           out.onNext(sds(router(gwNs, gwNs)).build());
           DiscoveryResponse plainSds = response(in);
           assertThat(plainSds.getResourcesList()).as("no SDS on the plaintext port").isEmpty();
@@ -108,7 +94,7 @@ class HostileXdsIT {
 
           // TLS: a caller of another namespace reusing the gateway's node id gets only its own view
           in = new LinkedBlockingQueue<>();
-          out = open(evilChannel, in);
+          out = XdsTestClient.sotw(evilChannel, in);
           out.onNext(sds(router(gwNs, evilNs)).build());
           Object evil = in.poll(10, TimeUnit.SECONDS);
           assertThat(evil).as("the stream is authorized for its own namespace").isNotNull();
@@ -128,18 +114,10 @@ class HostileXdsIT {
           assertThat(certificate(response(gwIn))).isEqualTo("CERT-2");
           gw.onCompleted();
         } finally {
-          for (ManagedChannel c : new ManagedChannel[] {gwChannel, evilChannel, plain}) {
-            c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-          }
+          XdsTestClient.close(gwChannel, evilChannel, plain);
         }
       }
     }
-  }
-
-  private static StreamObserver<DiscoveryRequest> open(
-      ManagedChannel channel, BlockingQueue<Object> in) {
-    return AggregatedDiscoveryServiceGrpc.newStub(channel)
-        .streamAggregatedResources(XdsTestClient.sink(in));
   }
 
   private static DiscoveryRequest.Builder sds(Node node) {

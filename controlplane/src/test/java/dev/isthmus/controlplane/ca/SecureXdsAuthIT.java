@@ -9,13 +9,11 @@ import dev.isthmus.controlplane.ControlPlaneConfig;
 import dev.isthmus.testing.WithKubeApiServer;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -98,55 +96,33 @@ class SecureXdsAuthIT {
     ManagedChannel ch = XdsTestClient.secure(citadel, cp.secureXdsPort(), token);
     try {
       BlockingQueue<Object> in = new LinkedBlockingQueue<>();
-      StreamObserver<DeltaDiscoveryRequest> out =
-          AggregatedDiscoveryServiceGrpc.newStub(ch)
-              .deltaAggregatedResources(XdsTestClient.sink(in));
-      out.onNext(
-          DeltaDiscoveryRequest.newBuilder()
-              .setNode(sidecar("someone-else"))
-              .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-              .build());
+      XdsTestClient.delta(ch, in).onNext(deltaClusters(sidecar("someone-else")));
       Object got = in.poll(20, TimeUnit.SECONDS);
       assertThat(got).isInstanceOf(Throwable.class);
       assertThat(Status.fromThrowable((Throwable) got).getCode())
           .isEqualTo(Status.Code.PERMISSION_DENIED);
 
       BlockingQueue<Object> ok = new LinkedBlockingQueue<>();
-      StreamObserver<DeltaDiscoveryRequest> good =
-          AggregatedDiscoveryServiceGrpc.newStub(ch)
-              .deltaAggregatedResources(XdsTestClient.sink(ok));
-      good.onNext(
-          DeltaDiscoveryRequest.newBuilder()
-              .setNode(sidecar(workloadNs))
-              .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-              .build());
+      StreamObserver<DeltaDiscoveryRequest> good = XdsTestClient.delta(ch, ok);
+      good.onNext(deltaClusters(sidecar(workloadNs)));
       assertThat(ok.poll(20, TimeUnit.SECONDS)).isInstanceOf(DeltaDiscoveryResponse.class);
       good.onCompleted();
     } finally {
-      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      XdsTestClient.close(ch);
     }
   }
 
   @Test
   void thePlaintextPortIsNotAuthenticated() throws Exception {
-    ManagedChannel ch =
-        Grpc.newChannelBuilderForAddress(
-                "127.0.0.1", cp.xdsPort(), io.grpc.InsecureChannelCredentials.create())
-            .build();
+    ManagedChannel ch = XdsTestClient.plaintext(cp.xdsPort());
     try {
       BlockingQueue<Object> in = new LinkedBlockingQueue<>();
-      StreamObserver<DiscoveryRequest> out =
-          AggregatedDiscoveryServiceGrpc.newStub(ch)
-              .streamAggregatedResources(XdsTestClient.sink(in));
-      out.onNext(
-          DiscoveryRequest.newBuilder()
-              .setNode(sidecar("someone-else"))
-              .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-              .build());
+      StreamObserver<DiscoveryRequest> out = XdsTestClient.sotw(ch, in);
+      out.onNext(clusters(sidecar("someone-else")));
       assertThat(in.poll(20, TimeUnit.SECONDS)).isInstanceOf(DiscoveryResponse.class);
       out.onCompleted();
     } finally {
-      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      XdsTestClient.close(ch);
     }
   }
 
@@ -156,14 +132,8 @@ class SecureXdsAuthIT {
     ManagedChannel ch = XdsTestClient.secure(citadel, cp.secureXdsPort(), bearer);
     try {
       BlockingQueue<Object> in = new LinkedBlockingQueue<>();
-      StreamObserver<DiscoveryRequest> out =
-          AggregatedDiscoveryServiceGrpc.newStub(ch)
-              .streamAggregatedResources(XdsTestClient.sink(in));
-      out.onNext(
-          DiscoveryRequest.newBuilder()
-              .setNode(node)
-              .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-              .build());
+      StreamObserver<DiscoveryRequest> out = XdsTestClient.sotw(ch, in);
+      out.onNext(clusters(node));
       Object got = in.poll(20, TimeUnit.SECONDS);
       assertThat(got).as("an answer or an error").isNotNull();
       if (got instanceof DiscoveryResponse r) {
@@ -172,8 +142,22 @@ class SecureXdsAuthIT {
       }
       return new Result(null, (Throwable) got);
     } finally {
-      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      XdsTestClient.close(ch);
     }
+  }
+
+  private static DiscoveryRequest clusters(Node node) {
+    return DiscoveryRequest.newBuilder()
+        .setNode(node)
+        .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
+        .build();
+  }
+
+  private static DeltaDiscoveryRequest deltaClusters(Node node) {
+    return DeltaDiscoveryRequest.newBuilder()
+        .setNode(node)
+        .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
+        .build();
   }
 
   private static Node sidecar(String ns) {

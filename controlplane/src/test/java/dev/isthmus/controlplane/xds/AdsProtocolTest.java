@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.grpc.Channel;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
@@ -48,7 +49,6 @@ class AdsProtocolTest {
   XdsMetrics metrics;
   Server server;
   ManagedChannel channel;
-  AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub;
 
   @BeforeEach
   void start() throws Exception {
@@ -64,13 +64,51 @@ class AdsProtocolTest {
     channel =
         Grpc.newChannelBuilder("127.0.0.1:" + server.getPort(), InsecureChannelCredentials.create())
             .build();
-    stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
   }
 
   @AfterEach
   void stop() throws InterruptedException {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Opens a SotW stream on {@code channel} and asks for {@code typeUrl} ({@code names}) as {@code
+   * node}.
+   */
+  static StreamObserver<DiscoveryRequest> openSotw(
+      Channel channel,
+      StreamObserver<DiscoveryResponse> in,
+      Node node,
+      String typeUrl,
+      String... names) {
+    StreamObserver<DiscoveryRequest> out =
+        AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(in);
+    out.onNext(
+        DiscoveryRequest.newBuilder()
+            .setNode(node)
+            .setTypeUrl(typeUrl)
+            .addAllResourceNames(List.of(names))
+            .build());
+    return out;
+  }
+
+  /** Opens a Delta stream on {@code channel} and subscribes to {@code typeUrl} as {@code node}. */
+  static StreamObserver<DeltaDiscoveryRequest> openDelta(
+      Channel channel,
+      StreamObserver<DeltaDiscoveryResponse> in,
+      Node node,
+      String typeUrl,
+      String... subscribe) {
+    StreamObserver<DeltaDiscoveryRequest> out =
+        AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(in);
+    out.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setNode(node)
+            .setTypeUrl(typeUrl)
+            .addAllResourceNamesSubscribe(List.of(subscribe))
+            .build());
+    return out;
   }
 
   /** Collects responses and the terminal error of a stream. */
@@ -114,12 +152,8 @@ class AdsProtocolTest {
   @Test
   void deltaWildcardClustersThenSubscribedEndpointsThenIncrementalUpdate() throws Exception {
     Inbox<DeltaDiscoveryResponse> in = new Inbox<>();
-    StreamObserver<DeltaDiscoveryRequest> out = stub.deltaAggregatedResources(in);
-    out.onNext(
-        DeltaDiscoveryRequest.newBuilder()
-            .setNode(SIDECAR)
-            .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-            .build());
+    StreamObserver<DeltaDiscoveryRequest> out =
+        openDelta(channel, in, SIDECAR, Resources.V3.CLUSTER_TYPE_URL);
     DeltaDiscoveryResponse cds = in.next();
     assertThat(cds.getTypeUrl()).isEqualTo(Resources.V3.CLUSTER_TYPE_URL);
     assertThat(cds.getResourcesList())
@@ -167,8 +201,7 @@ class AdsProtocolTest {
   @Test
   void unservedTypeGetsEmptyResponseAndStreamStaysUp() throws Exception {
     Inbox<DiscoveryResponse> in = new Inbox<>();
-    StreamObserver<DiscoveryRequest> out = stub.streamAggregatedResources(in);
-    out.onNext(DiscoveryRequest.newBuilder().setNode(SIDECAR).setTypeUrl(NDS).build());
+    StreamObserver<DiscoveryRequest> out = openSotw(channel, in, SIDECAR, NDS);
     DiscoveryResponse nds = in.next();
     assertThat(nds.getTypeUrl()).isEqualTo(NDS);
     assertThat(nds.getResourcesCount()).isZero();
@@ -187,8 +220,7 @@ class AdsProtocolTest {
   @Test
   void deltaUnservedTypeGetsEmptyResponse() throws Exception {
     Inbox<DeltaDiscoveryResponse> in = new Inbox<>();
-    StreamObserver<DeltaDiscoveryRequest> out = stub.deltaAggregatedResources(in);
-    out.onNext(DeltaDiscoveryRequest.newBuilder().setNode(SIDECAR).setTypeUrl(NDS).build());
+    StreamObserver<DeltaDiscoveryRequest> out = openDelta(channel, in, SIDECAR, NDS);
     DeltaDiscoveryResponse nds = in.next();
     assertThat(nds.getTypeUrl()).isEqualTo(NDS);
     assertThat(nds.getResourcesCount()).isZero();
@@ -201,13 +233,8 @@ class AdsProtocolTest {
   @Test
   void nackIsCountedAndTheRejectedVersionIsNotResent() throws Exception {
     Inbox<DiscoveryResponse> in = new Inbox<>();
-    StreamObserver<DiscoveryRequest> out = stub.streamAggregatedResources(in);
-    out.onNext(
-        DiscoveryRequest.newBuilder()
-            .setNode(SIDECAR)
-            .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
-            .addResourceNames(REVIEWS)
-            .build());
+    StreamObserver<DiscoveryRequest> out =
+        openSotw(channel, in, SIDECAR, Resources.V3.ENDPOINT_TYPE_URL, REVIEWS);
     DiscoveryResponse first = in.next();
     out.onNext(
         DiscoveryRequest.newBuilder()
@@ -231,21 +258,13 @@ class AdsProtocolTest {
   @Test
   void malformedNodeClosesOnlyItsStream() throws Exception {
     Inbox<DiscoveryResponse> good = new Inbox<>();
-    StreamObserver<DiscoveryRequest> goodOut = stub.streamAggregatedResources(good);
-    goodOut.onNext(
-        DiscoveryRequest.newBuilder()
-            .setNode(SIDECAR)
-            .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-            .build());
+    StreamObserver<DiscoveryRequest> goodOut =
+        openSotw(channel, good, SIDECAR, Resources.V3.CLUSTER_TYPE_URL);
     good.next();
 
     Inbox<DiscoveryResponse> bad = new Inbox<>();
-    StreamObserver<DiscoveryRequest> badOut = stub.streamAggregatedResources(bad);
-    badOut.onNext(
-        DiscoveryRequest.newBuilder()
-            .setNode(Node.newBuilder().setId("not-an-istio-node"))
-            .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-            .build());
+    Node malformed = Node.newBuilder().setId("not-an-istio-node").build();
+    openSotw(channel, bad, malformed, Resources.V3.CLUSTER_TYPE_URL);
     Throwable err = bad.errors.poll(10, TimeUnit.SECONDS);
     assertThat(err).isInstanceOf(StatusRuntimeException.class);
     assertThat(((StatusRuntimeException) err).getStatus().getCode())

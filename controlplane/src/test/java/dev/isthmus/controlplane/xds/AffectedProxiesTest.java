@@ -1,13 +1,18 @@
 package dev.isthmus.controlplane.xds;
 
+import static dev.isthmus.controlplane.model.ConfigKey.Kind.AUTHORIZATION_POLICY;
+import static dev.isthmus.controlplane.model.ConfigKey.Kind.DESTINATION_RULE;
+import static dev.isthmus.controlplane.model.ConfigKey.Kind.MESH;
+import static dev.isthmus.controlplane.model.ConfigKey.Kind.PEER_AUTHENTICATION;
+import static dev.isthmus.controlplane.model.ConfigKey.Kind.REQUEST_AUTHENTICATION;
+import static dev.isthmus.controlplane.model.ConfigKey.Kind.SIDECAR;
+import static dev.isthmus.controlplane.model.ConfigKey.Kind.VIRTUAL_SERVICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.discovery.ClusterState;
 import dev.isthmus.controlplane.model.ConfigKey;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
-import io.fabric8.istio.api.networking.v1.ServiceEntryBuilder;
-import io.fabric8.istio.api.networking.v1.SidecarBuilder;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,47 +50,10 @@ class AffectedProxiesTest {
     if (withGone) {
       services.add(Fixtures.service("other", "gone", "http", 80, 80));
     }
-    ClusterState e = ClusterState.empty();
-    return new ClusterState(
-        services,
-        e.endpointSlices(),
-        e.pods(),
-        e.nodes(),
-        List.of(
-            new ServiceEntryBuilder()
-                .withNewMetadata()
-                .withNamespace("ext")
-                .withName("api")
-                .endMetadata()
-                .withNewSpec()
-                .withHosts("api.example.com")
-                .addNewPort()
-                .withName("https")
-                .withNumber(443L)
-                .withProtocol("TLS")
-                .endPort()
-                .withResolution(ServiceEntryResolution.DNS)
-                .endSpec()
-                .build()),
-        e.workloadEntries(),
-        e.virtualServices(),
-        e.destinationRules(),
-        e.gateways(),
-        List.of(
-            new SidecarBuilder()
-                .withNewMetadata()
-                .withNamespace("scoped")
-                .withName("default")
-                .endMetadata()
-                .withNewSpec()
-                .addNewEgress()
-                .withHosts("./*")
-                .endEgress()
-                .endSpec()
-                .build()),
-        e.peerAuthentications(),
-        List.of(),
-        List.of());
+    return ClusterState.empty()
+        .withServices(services)
+        .withServiceEntries(List.of(Fixtures.apiServiceEntry(ServiceEntryResolution.DNS).build()))
+        .withSidecars(List.of(Fixtures.ownNamespaceOnly("scoped")));
   }
 
   static final MeshSnapshot BEFORE = Fixtures.build(mesh(true));
@@ -99,30 +67,22 @@ class AffectedProxiesTest {
     String reviews = "reviews.default.svc.cluster.local";
     String db = "db.scoped.svc.cluster.local";
     String gone = "gone.other.svc.cluster.local";
+    String all = "default gateway proxyless scoped";
+    String sidecars = "default gateway proxyless";
     return Stream.of(
-        Arguments.of(ConfigKey.service("default", reviews), "default gateway proxyless"),
-        Arguments.of(ConfigKey.service("scoped", db), "default gateway proxyless scoped"),
-        Arguments.of(ConfigKey.service("other", gone), "default gateway proxyless"),
-        Arguments.of(ConfigKey.service("ext", "api.example.com"), "default gateway proxyless"),
-        Arguments.of(
-            key(ConfigKey.Kind.VIRTUAL_SERVICE, "default", "r", "reviews"),
-            "default gateway proxyless"),
-        Arguments.of(
-            key(ConfigKey.Kind.VIRTUAL_SERVICE, "scoped", "d", "db"),
-            "default gateway proxyless scoped"),
-        Arguments.of(
-            key(ConfigKey.Kind.VIRTUAL_SERVICE, "ext", "w", "*.example.com"),
-            "default gateway proxyless"),
-        Arguments.of(
-            key(ConfigKey.Kind.VIRTUAL_SERVICE, "default", "g", "shop.example.org"), "gateway"),
-        Arguments.of(
-            key(ConfigKey.Kind.DESTINATION_RULE, "default", "r", "reviews"),
-            "default gateway proxyless"),
-        Arguments.of(
-            key(ConfigKey.Kind.DESTINATION_RULE, "default", "d", "db.scoped"),
-            "default gateway proxyless scoped"),
-        Arguments.of(key(ConfigKey.Kind.DESTINATION_RULE, "default", "x", "nothing"), ""),
+        Arguments.of(ConfigKey.service("default", reviews), sidecars),
+        Arguments.of(ConfigKey.service("scoped", db), all),
+        Arguments.of(ConfigKey.service("other", gone), sidecars),
+        Arguments.of(ConfigKey.service("ext", "api.example.com"), sidecars),
+        Arguments.of(key(VIRTUAL_SERVICE, "default", "r", "reviews"), sidecars),
+        Arguments.of(key(VIRTUAL_SERVICE, "scoped", "d", "db"), all),
+        Arguments.of(key(VIRTUAL_SERVICE, "ext", "w", "*.example.com"), sidecars),
+        Arguments.of(key(VIRTUAL_SERVICE, "default", "g", "shop.example.org"), "gateway"),
+        Arguments.of(key(DESTINATION_RULE, "default", "r", "reviews"), sidecars),
+        Arguments.of(key(DESTINATION_RULE, "default", "d", "db.scoped"), all),
+        Arguments.of(key(DESTINATION_RULE, "default", "x", "nothing"), ""),
         Arguments.of(ConfigKey.of(ConfigKey.Kind.GATEWAY, "istio-system", "ingress"), "gateway"),
+<<<<<<< HEAD
         Arguments.of(ConfigKey.of(ConfigKey.Kind.SIDECAR, "scoped", "default"), "scoped"),
         Arguments.of(
             ConfigKey.of(ConfigKey.Kind.SIDECAR, "istio-system", "default"),
@@ -138,25 +98,34 @@ class AffectedProxiesTest {
         Arguments.of(
             ConfigKey.of(ConfigKey.Kind.PEER_AUTHENTICATION, "istio-system", "mesh"),
             "default gateway proxyless scoped"),
+=======
+        Arguments.of(ConfigKey.of(SIDECAR, "scoped", "default"), "scoped"),
+        Arguments.of(ConfigKey.of(SIDECAR, "istio-system", "default"), all),
+        Arguments.of(ConfigKey.of(PEER_AUTHENTICATION, "default", "strict"), "default proxyless"),
+        Arguments.of(ConfigKey.of(PEER_AUTHENTICATION, "istio-system", "mesh"), all),
+>>>>>>> h-dups
         Arguments.of(ConfigKey.workload("10.3.0.1"), "scoped"),
         Arguments.of(ConfigKey.workload("10.9.9.9"), ""),
-        Arguments.of(
-            ConfigKey.of(ConfigKey.Kind.MESH, "", ""), "default gateway proxyless scoped"));
+        Arguments.of(ConfigKey.of(MESH, "", ""), all));
   }
 
-  @ParameterizedTest(name = "{0} -> {1}")
-  @MethodSource("cases")
-  void changeConcernsExactlyTheseProxies(ConfigKey change, String expected) {
+  /** The names of the {@code proxies} that {@code change} concerns, sorted, space-separated. */
+  static String affected(Map<String, ProxyNode> proxies, ConfigKey change) {
     AffectedProxies affected = new AffectedProxies(BEFORE, AFTER);
     Set<String> got = new TreeSet<>();
-    PROXIES.forEach(
+    proxies.forEach(
         (name, p) -> {
           if (affected.affects(p, Set.of(change))) {
             got.add(name);
           }
         });
+    return String.join(" ", got);
+  }
 
-    assertThat(String.join(" ", got)).isEqualTo(expected);
+  @ParameterizedTest(name = "{0} -> {1}")
+  @MethodSource("cases")
+  void changeConcernsExactlyTheseProxies(ConfigKey change, String expected) {
+    assertThat(affected(PROXIES, change)).isEqualTo(expected);
   }
 
   static final ProxyNode DB =
@@ -183,58 +152,28 @@ class AffectedProxiesTest {
   @MethodSource("sidecarCases")
   void sidecarChangeConcernsOnlyTheWorkloadsItSelects(
       String ns, List<Map<String, String>> selectors, String expected) {
-    AffectedProxies affected = new AffectedProxies(BEFORE, AFTER);
-    ConfigKey change = new ConfigKey(ConfigKey.Kind.SIDECAR, ns, "sc", Set.of(), selectors);
-    Set<String> got = new TreeSet<>();
-    Map.of("scoped", SCOPED, "db", DB)
-        .forEach(
-            (name, p) -> {
-              if (affected.affects(p, Set.of(change))) {
-                got.add(name);
-              }
-            });
-
-    assertThat(String.join(" ", got)).isEqualTo(expected);
+    ConfigKey change = new ConfigKey(SIDECAR, ns, "sc", Set.of(), selectors);
+    assertThat(affected(Map.of("scoped", SCOPED, "db", DB), change)).isEqualTo(expected);
   }
 
   static Stream<Arguments> policyCases() {
+    List<Map<String, String>> db = List.of(Map.of("app", "db"));
     return Stream.of(
-        Arguments.of(ConfigKey.Kind.AUTHORIZATION_POLICY, "scoped", List.of(), "db scoped"),
-        Arguments.of(
-            ConfigKey.Kind.AUTHORIZATION_POLICY, "scoped", List.of(Map.of("app", "db")), "db"),
-        Arguments.of(
-            ConfigKey.Kind.AUTHORIZATION_POLICY, "default", List.of(Map.of("app", "db")), ""),
-        Arguments.of(ConfigKey.Kind.AUTHORIZATION_POLICY, "istio-system", List.of(), "db scoped"),
+        Arguments.of(AUTHORIZATION_POLICY, "scoped", List.of(), "db scoped"),
+        Arguments.of(AUTHORIZATION_POLICY, "scoped", db, "db"),
+        Arguments.of(AUTHORIZATION_POLICY, "default", db, ""),
+        Arguments.of(AUTHORIZATION_POLICY, "istio-system", List.of(), "db scoped"),
         // unlike a Sidecar, a root-namespace policy with a selector reaches every namespace
-        Arguments.of(
-            ConfigKey.Kind.AUTHORIZATION_POLICY,
-            "istio-system",
-            List.of(Map.of("app", "db")),
-            "db"),
-        Arguments.of(
-            ConfigKey.Kind.REQUEST_AUTHENTICATION, "scoped", List.of(Map.of("app", "web")), ""),
-        Arguments.of(
-            ConfigKey.Kind.REQUEST_AUTHENTICATION,
-            "istio-system",
-            List.of(Map.of("app", "db")),
-            "db"));
+        Arguments.of(AUTHORIZATION_POLICY, "istio-system", db, "db"),
+        Arguments.of(REQUEST_AUTHENTICATION, "scoped", List.of(Map.of("app", "web")), ""),
+        Arguments.of(REQUEST_AUTHENTICATION, "istio-system", db, "db"));
   }
 
   @ParameterizedTest(name = "{0} in {1} selecting {2} -> {3}")
   @MethodSource("policyCases")
   void policyChangeConcernsTheWorkloadsItSelectsInItsNamespaceOrTheMesh(
       ConfigKey.Kind kind, String ns, List<Map<String, String>> selectors, String expected) {
-    AffectedProxies affected = new AffectedProxies(BEFORE, AFTER);
     ConfigKey change = new ConfigKey(kind, ns, "p", Set.of(), selectors);
-    Set<String> got = new TreeSet<>();
-    Map.of("scoped", SCOPED, "db", DB)
-        .forEach(
-            (name, p) -> {
-              if (affected.affects(p, Set.of(change))) {
-                got.add(name);
-              }
-            });
-
-    assertThat(String.join(" ", got)).isEqualTo(expected);
+    assertThat(affected(Map.of("scoped", SCOPED, "db", DB), change)).isEqualTo(expected);
   }
 }

@@ -1,5 +1,6 @@
 package dev.isthmus.controlplane.xds;
 
+import static dev.isthmus.controlplane.xds.Generated.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.discovery.ClusterState;
@@ -8,6 +9,7 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsTLSmode;
 import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import io.fabric8.istio.api.security.v1.AuthorizationPolicyBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -48,18 +50,22 @@ class AuthorizationPolicyListenerTest {
     ClusterState s =
         ListenerGenerationTest.with(List.of(), List.of(), List.of(), false)
             .withAuthorizationPolicies(policies);
-    ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(s), Fixtures.sidecar("10.1.0.9", "productpage", "default"));
-    return (Listener) r.messages(Resources.V3.LISTENER_TYPE_URL).get(Names.VIRTUAL_INBOUND);
+    ProxyResources r = generate(s, Fixtures.sidecar("10.1.0.9", "productpage", "default"));
+    return Generated.listener(r, Names.VIRTUAL_INBOUND);
   }
 
   static List<String> httpFilters(FilterChain fc) throws Exception {
-    HttpConnectionManager hcm =
-        fc.getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
     List<String> out = new ArrayList<>();
-    hcm.getHttpFiltersList().forEach(f -> out.add(f.getName()));
+    Generated.hcm(fc).getHttpFiltersList().forEach(f -> out.add(f.getName()));
     return out;
+  }
+
+  /** The rules of the RBAC filter, the first HTTP filter of {@code hcm}. */
+  static RBAC rbacRules(HttpConnectionManager hcm) throws Exception {
+    return hcm.getHttpFilters(0)
+        .getTypedConfig()
+        .unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)
+        .getRules();
   }
 
   @Test
@@ -77,12 +83,7 @@ class AuthorizationPolicyListenerTest {
       List<String> filters = httpFilters(fc);
       assertThat(filters.get(0)).as(fc.getName()).isEqualTo("envoy.filters.http.rbac");
       assertThat(filters.get(filters.size() - 1)).isEqualTo("envoy.filters.http.router");
-      var hcm = fc.getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
-      RBAC rules =
-          hcm.getHttpFilters(0)
-              .getTypedConfig()
-              .unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)
-              .getRules();
+      RBAC rules = rbacRules(Generated.hcm(fc));
       assertThat(rules.getAction()).isEqualTo(RBAC.Action.DENY);
       assertThat(rules.getPoliciesMap()).containsOnlyKeys("ns[default]-policy[deny-admin]-rule[0]");
     }
@@ -108,10 +109,7 @@ class AuthorizationPolicyListenerTest {
             .withRequestAuthentications(
                 List.of(
                     new io.fabric8.istio.api.security.v1.RequestAuthenticationBuilder()
-                        .withNewMetadata()
-                        .withNamespace("default")
-                        .withName("jwt")
-                        .endMetadata()
+                        .withMetadata(Fixtures.meta("default", "jwt"))
                         .withNewSpec()
                         .addNewJwtRule()
                         .withIssuer("https://issuer.example")
@@ -193,12 +191,7 @@ class AuthorizationPolicyListenerTest {
             .filter(fc -> !fc.getName().equals("virtualInbound-catchall-tcp"))
             .findFirst()
             .orElseThrow();
-    var hcm = http.getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
-    RBAC rules =
-        hcm.getHttpFilters(0)
-            .getTypedConfig()
-            .unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)
-            .getRules();
+    RBAC rules = rbacRules(Generated.hcm(http));
     assertThat(rules.getPoliciesMap())
         .as("the valid policy is enforced; the bad rule is left out")
         .containsOnlyKeys("ns[default]-policy[deny-admin]-rule[0]");
@@ -233,20 +226,16 @@ class AuthorizationPolicyListenerTest {
     ClusterState s =
         ListenerGenerationTest.with(List.of(), List.of(), List.of(), false)
             .withAuthorizationPolicies(List.of(policy));
-    ProxyResources r = ResourceGenerator.generate(Fixtures.build(s), server);
+    ProxyResources r = generate(s, server);
     Listener l =
         (Listener)
             r.messages(Resources.V3.LISTENER_TYPE_URL)
                 .get("xds.istio.io/grpc/lds/inbound/0.0.0.0:9080");
     assertThat(l).as("the server listener of the workload's port").isNotNull();
-    var hcm =
-        l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+    var hcm = Generated.hcm(l.getFilterChains(0));
     assertThat(hcm.getHttpFiltersList().get(hcm.getHttpFiltersCount() - 1).getName())
         .isEqualTo("envoy.filters.http.router");
-    return hcm.getHttpFilters(0)
-        .getTypedConfig()
-        .unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)
-        .getRules();
+    return rbacRules(hcm);
   }
 
   @Test
@@ -274,23 +263,12 @@ class AuthorizationPolicyListenerTest {
 
   @Test
   void aGatewaySelectedByAPolicyEnforcesItOnHttpAndPassthroughListeners() throws Exception {
+    var pass = Fixtures.tls(ServerTLSSettingsTLSmode.PASSTHROUGH, null);
     io.fabric8.istio.api.networking.v1.Gateway gw =
-        Serialization.unmarshal(
-            """
-            apiVersion: networking.istio.io/v1
-            kind: Gateway
-            metadata: {name: gw, namespace: istio-system}
-            spec:
-              selector: {istio: ingressgateway}
-              servers:
-              - port: {number: 80, name: http, protocol: HTTP}
-                hosts: [bookinfo.example.com]
-              - port: {number: 15443, name: tls, protocol: TLS}
-                hosts: ["*.pass.example.com"]
-                tls: {mode: PASSTHROUGH}
-            """,
-            io.fabric8.istio.api.networking.v1.Gateway.class);
-    io.fabric8.istio.api.networking.v1.VirtualService pass =
+        Fixtures.ingressGateway(
+            Fixtures.server(80, "http", "HTTP", null, "bookinfo.example.com"),
+            Fixtures.server(15443, "tls", "TLS", pass, "*.pass.example.com"));
+    io.fabric8.istio.api.networking.v1.VirtualService passthrough =
         Serialization.unmarshal(
             """
             apiVersion: networking.istio.io/v1
@@ -311,16 +289,12 @@ class AuthorizationPolicyListenerTest {
             .endMetadata()
             .build();
     ClusterState s =
-        ListenerGenerationTest.with(List.of(pass), List.of(gw), List.of(), true)
+        ListenerGenerationTest.with(List.of(passthrough), List.of(gw), List.of(), true)
             .withAuthorizationPolicies(List.of(deny));
-    ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(s),
-            Fixtures.sidecar("10.1.0.50", "ingress", "istio-system")
-                .withType(ProxyNode.Type.ROUTER));
-    Listener http = ListenerGenerationTest.listener(r, "0.0.0.0_80");
+    ProxyResources r = generate(s, Fixtures.ingressRouter());
+    Listener http = Generated.listener(r, "0.0.0.0_80");
     assertThat(httpFilters(http.getFilterChains(0)).get(0)).isEqualTo("envoy.filters.http.rbac");
-    Listener tls = ListenerGenerationTest.listener(r, "0.0.0.0_15443");
+    Listener tls = Generated.listener(r, "0.0.0.0_15443");
     assertThat(tls.getFilterChainsList())
         .isNotEmpty()
         .allSatisfy(

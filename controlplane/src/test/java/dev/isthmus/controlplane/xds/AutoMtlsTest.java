@@ -2,10 +2,9 @@ package dev.isthmus.controlplane.xds;
 
 import static dev.isthmus.controlplane.xds.ClusterEndpointGenerationTest.PRODUCTPAGE;
 import static dev.isthmus.controlplane.xds.ClusterEndpointGenerationTest.REVIEWS;
-import static dev.isthmus.controlplane.xds.ClusterEndpointGenerationTest.cla;
-import static dev.isthmus.controlplane.xds.ClusterEndpointGenerationTest.cluster;
-import static dev.isthmus.controlplane.xds.ClusterEndpointGenerationTest.generate;
-import static dev.isthmus.controlplane.xds.ClusterEndpointGenerationTest.withRules;
+import static dev.isthmus.controlplane.xds.Generated.cla;
+import static dev.isthmus.controlplane.xds.Generated.cluster;
+import static dev.isthmus.controlplane.xds.Generated.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.discovery.ClusterState;
@@ -13,7 +12,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettingsTLSmode;
-import io.fabric8.istio.api.networking.v1.DestinationRuleBuilder;
+import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicyBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -86,22 +85,11 @@ class AutoMtlsTest {
     for (ClientTLSSettingsTLSmode mode :
         List.of(ClientTLSSettingsTLSmode.DISABLE, ClientTLSSettingsTLSmode.ISTIO_MUTUAL)) {
       var dr =
-          new DestinationRuleBuilder()
-              .withNewMetadata()
-              .withNamespace("default")
-              .withName("reviews")
-              .endMetadata()
-              .withNewSpec()
-              .withHost("reviews")
-              .withNewTrafficPolicy()
-              .withNewTls()
-              .withMode(mode)
-              .endTls()
-              .endTrafficPolicy()
-              .endSpec()
-              .build();
+          Fixtures.reviewsRule(
+              new TrafficPolicyBuilder().withNewTls().withMode(mode).endTls().build());
       Cluster c =
-          cluster(generate(withRules(withSidecarOnV1(), List.of(dr)), PRODUCTPAGE), CLUSTER);
+          cluster(
+              generate(withSidecarOnV1().withDestinationRules(List.of(dr)), PRODUCTPAGE), CLUSTER);
       assertThat(c.getTransportSocketMatchesList()).as(mode.name()).isEmpty();
       assertThat(c.hasTransportSocket())
           .as(mode.name())

@@ -1,5 +1,9 @@
 package dev.isthmus.controlplane.xds;
 
+import static dev.isthmus.controlplane.xds.Generated.assertIstioSds;
+import static dev.isthmus.controlplane.xds.Generated.cla;
+import static dev.isthmus.controlplane.xds.Generated.cluster;
+import static dev.isthmus.controlplane.xds.Generated.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.discovery.ClusterState;
@@ -14,9 +18,8 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContex
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettingsTLSmode;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimpleLB;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
+import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicyBuilder;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
-import io.fabric8.istio.api.networking.v1.DestinationRuleBuilder;
-import io.fabric8.istio.api.networking.v1.ServiceEntryBuilder;
 import io.fabric8.istio.api.networking.v1.WorkloadEntryBuilder;
 import java.util.List;
 import java.util.Map;
@@ -26,26 +29,6 @@ import org.junit.jupiter.api.Test;
 class ClusterEndpointGenerationTest {
   static final String REVIEWS = "reviews.default.svc.cluster.local";
   static final ProxyNode PRODUCTPAGE = Fixtures.sidecar("10.1.0.9", "productpage", "default");
-
-  static ProxyResources generate(ClusterState s, ProxyNode proxy) {
-    return ResourceGenerator.generate(Fixtures.build(s), proxy);
-  }
-
-  static Cluster cluster(ProxyResources r, String name) {
-    Cluster c = (Cluster) r.messages(Resources.V3.CLUSTER_TYPE_URL).get(name);
-    assertThat(c).as("cluster " + name).isNotNull();
-    return c;
-  }
-
-  static ClusterLoadAssignment cla(ProxyResources r, String name) {
-    var c = (ClusterLoadAssignment) r.messages(Resources.V3.ENDPOINT_TYPE_URL).get(name);
-    assertThat(c).as("assignment " + name).isNotNull();
-    return c;
-  }
-
-  static ClusterState withRules(ClusterState s, List<DestinationRule> drs) {
-    return s.withDestinationRules(drs);
-  }
 
   @Test
   void kubernetesServiceBecomesEdsClusterWithLocalityWeightedEndpoints() {
@@ -86,62 +69,50 @@ class ClusterEndpointGenerationTest {
   }
 
   static DestinationRule reviewsRule() {
-    return new DestinationRuleBuilder()
-        .withNewMetadata()
-        .withNamespace("default")
-        .withName("reviews")
-        .endMetadata()
-        .withNewSpec()
-        .withHost("reviews")
-        .withNewTrafficPolicy()
-        .withNewLoadBalancer()
-        .withLbPolicy(
-            new io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimple(
-                LoadBalancerSettingsSimpleLB.LEAST_REQUEST))
-        .endLoadBalancer()
-        .withNewConnectionPool()
-        .withNewTcp()
-        .withMaxConnections(100)
-        .withConnectTimeout("3s")
-        .endTcp()
-        .withNewHttp()
-        .withHttp2MaxRequests(1000)
-        .withHttp1MaxPendingRequests(10)
-        .withMaxRetries(3)
-        .endHttp()
-        .endConnectionPool()
-        .withNewOutlierDetection()
-        .withConsecutive5xxErrors(7)
-        .withInterval("5s")
-        .withBaseEjectionTime("30s")
-        .withMaxEjectionPercent(50)
-        .endOutlierDetection()
-        .withNewTls()
-        .withMode(ClientTLSSettingsTLSmode.ISTIO_MUTUAL)
-        .endTls()
-        .endTrafficPolicy()
-        .addNewSubset()
-        .withName("v1")
-        .withLabels(Map.of("version", "v1"))
-        .endSubset()
-        .addNewSubset()
-        .withName("v2")
-        .withLabels(Map.of("version", "v2"))
-        .withNewTrafficPolicy()
-        .withNewLoadBalancer()
-        .withLbPolicy(
-            new io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimple(
-                LoadBalancerSettingsSimpleLB.ROUND_ROBIN))
-        .endLoadBalancer()
-        .endTrafficPolicy()
-        .endSubset()
-        .endSpec()
-        .build();
+    return Fixtures.reviewsRule(
+        new TrafficPolicyBuilder()
+            .withNewLoadBalancer()
+            .withLbPolicy(
+                new io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimple(
+                    LoadBalancerSettingsSimpleLB.LEAST_REQUEST))
+            .endLoadBalancer()
+            .withNewConnectionPool()
+            .withNewTcp()
+            .withMaxConnections(100)
+            .withConnectTimeout("3s")
+            .endTcp()
+            .withNewHttp()
+            .withHttp2MaxRequests(1000)
+            .withHttp1MaxPendingRequests(10)
+            .withMaxRetries(3)
+            .endHttp()
+            .endConnectionPool()
+            .withNewOutlierDetection()
+            .withConsecutive5xxErrors(7)
+            .withInterval("5s")
+            .withBaseEjectionTime("30s")
+            .withMaxEjectionPercent(50)
+            .endOutlierDetection()
+            .withNewTls()
+            .withMode(ClientTLSSettingsTLSmode.ISTIO_MUTUAL)
+            .endTls()
+            .build(),
+        Fixtures.version("v1", null),
+        Fixtures.version(
+            "v2",
+            new TrafficPolicyBuilder()
+                .withNewLoadBalancer()
+                .withLbPolicy(
+                    new io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimple(
+                        LoadBalancerSettingsSimpleLB.ROUND_ROBIN))
+                .endLoadBalancer()
+                .build()));
   }
 
   @Test
   void destinationRuleShapesClustersAndSubsets() throws Exception {
-    ProxyResources r = generate(withRules(Fixtures.reviews(), List.of(reviewsRule())), PRODUCTPAGE);
+    ProxyResources r =
+        generate(Fixtures.reviews().withDestinationRules(List.of(reviewsRule())), PRODUCTPAGE);
 
     Cluster base = cluster(r, "outbound|9080||" + REVIEWS);
     assertThat(base.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
@@ -162,14 +133,7 @@ class ClusterEndpointGenerationTest {
     UpstreamTlsContext tls =
         v1.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
     assertThat(tls.getSni()).isEqualTo("outbound_.9080_.v1_." + REVIEWS);
-    assertThat(tls.getCommonTlsContext().getTlsCertificateSdsSecretConfigs(0).getName())
-        .isEqualTo("default");
-    assertThat(
-            tls.getCommonTlsContext()
-                .getCombinedValidationContext()
-                .getValidationContextSdsSecretConfig()
-                .getName())
-        .isEqualTo("ROOTCA");
+    assertIstioSds(tls.getCommonTlsContext());
     assertThat(
             tls.getCommonTlsContext()
                 .getTlsCertificateSdsSecretConfigs(0)
@@ -201,7 +165,8 @@ class ClusterEndpointGenerationTest {
   void proxylessClientsGetCertificateProvidersInsteadOfSds() throws Exception {
     ProxyResources r =
         generate(
-            withRules(Fixtures.reviews(), List.of(reviewsRule())), Fixtures.proxyless("default"));
+            Fixtures.reviews().withDestinationRules(List.of(reviewsRule())),
+            Fixtures.proxyless("default"));
 
     UpstreamTlsContext tls =
         cluster(r, "outbound|9080||" + REVIEWS)
@@ -226,7 +191,7 @@ class ClusterEndpointGenerationTest {
     DestinationRule bad = reviewsRule();
     bad.getMetadata().setName("dup");
     bad.getSpec().getSubsets().get(1).setName("v1");
-    ClusterState s = withRules(Fixtures.reviews(), List.of(bad));
+    ClusterState s = Fixtures.reviews().withDestinationRules(List.of(bad));
     MeshSnapshot mesh = Fixtures.build(s);
 
     assertThat(mesh.destinationRules()).isEmpty();
@@ -240,63 +205,36 @@ class ClusterEndpointGenerationTest {
 
   @Test
   void serviceEntryWithWorkloadEntriesGivesWeightedLocalityEndpoints() {
-    ClusterState e = ClusterState.empty();
     ClusterState s =
-        new ClusterState(
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(
-                new ServiceEntryBuilder()
-                    .withNewMetadata()
-                    .withNamespace("ext")
-                    .withName("api")
-                    .endMetadata()
-                    .withNewSpec()
-                    .withHosts("api.example.com")
-                    .addNewPort()
-                    .withName("https")
-                    .withNumber(443L)
-                    .withProtocol("TLS")
-                    .endPort()
-                    .withResolution(ServiceEntryResolution.STATIC)
-                    .withNewWorkloadSelector()
-                    .withLabels(Map.of("app", "api"))
-                    .endWorkloadSelector()
-                    .endSpec()
-                    .build()),
-            List.of(
-                new WorkloadEntryBuilder()
-                    .withNewMetadata()
-                    .withNamespace("ext")
-                    .withName("api-1")
-                    .endMetadata()
-                    .withNewSpec()
-                    .withAddress("10.2.0.1")
-                    .withLabels(Map.of("app", "api"))
-                    .withPorts(Map.of("https", 8443L))
-                    .withWeight(3L)
-                    .withLocality("us/zone1")
-                    .endSpec()
-                    .build(),
-                new WorkloadEntryBuilder()
-                    .withNewMetadata()
-                    .withNamespace("ext")
-                    .withName("other")
-                    .endMetadata()
-                    .withNewSpec()
-                    .withAddress("10.2.0.2")
-                    .withLabels(Map.of("app", "other"))
-                    .endSpec()
-                    .build()),
-            e.virtualServices(),
-            e.destinationRules(),
-            e.gateways(),
-            e.sidecars(),
-            e.peerAuthentications(),
-            List.of(),
-            List.of());
+        ClusterState.empty()
+            .withServiceEntries(
+                List.of(
+                    Fixtures.apiServiceEntry(ServiceEntryResolution.STATIC)
+                        .editSpec()
+                        .withNewWorkloadSelector()
+                        .withLabels(Map.of("app", "api"))
+                        .endWorkloadSelector()
+                        .endSpec()
+                        .build()))
+            .withWorkloadEntries(
+                List.of(
+                    new WorkloadEntryBuilder()
+                        .withMetadata(Fixtures.meta("ext", "api-1"))
+                        .withNewSpec()
+                        .withAddress("10.2.0.1")
+                        .withLabels(Map.of("app", "api"))
+                        .withPorts(Map.of("https", 8443L))
+                        .withWeight(3L)
+                        .withLocality("us/zone1")
+                        .endSpec()
+                        .build(),
+                    new WorkloadEntryBuilder()
+                        .withMetadata(Fixtures.meta("ext", "other"))
+                        .withNewSpec()
+                        .withAddress("10.2.0.2")
+                        .withLabels(Map.of("app", "other"))
+                        .endSpec()
+                        .build()));
 
     ProxyResources r = generate(s, PRODUCTPAGE);
 

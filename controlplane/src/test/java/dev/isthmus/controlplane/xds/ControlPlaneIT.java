@@ -12,8 +12,8 @@ import dev.isthmus.controlplane.server.DynamicKeyManager;
 import dev.isthmus.controlplane.server.SelfSignedMaterial;
 import dev.isthmus.testing.WithKubeApiServer;
 import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -102,16 +102,10 @@ class ControlPlaneIT {
               .build();
       try {
         AdsProtocolTest.Inbox<DeltaDiscoveryResponse> in = new AdsProtocolTest.Inbox<>();
+        Node pp =
+            Fixtures.node("sidecar~10.1.0.9~pp." + NS + "~" + NS + ".svc.cluster.local", Map.of());
         StreamObserver<DeltaDiscoveryRequest> out =
-            AggregatedDiscoveryServiceGrpc.newStub(ch).deltaAggregatedResources(in);
-        out.onNext(
-            DeltaDiscoveryRequest.newBuilder()
-                .setNode(
-                    Fixtures.node(
-                        "sidecar~10.1.0.9~pp." + NS + "~" + NS + ".svc.cluster.local", Map.of()))
-                .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
-                .addResourceNamesSubscribe(CLUSTER)
-                .build());
+            AdsProtocolTest.openDelta(ch, in, pp, Resources.V3.ENDPOINT_TYPE_URL, CLUSTER);
         DeltaDiscoveryResponse first = in.next();
         assertThat(addresses(first)).containsExactly("10.1.0.1", "10.1.0.2");
         out.onNext(
@@ -255,16 +249,11 @@ class ControlPlaneIT {
             .isEqualTo(workload.certificateChain().get(0).getSubjectX500Principal().getName());
 
         AdsProtocolTest.Inbox<DiscoveryResponse> in = new AdsProtocolTest.Inbox<>();
+        Node gateway =
+            Fixtures.node(
+                "router~10.1.0.50~gw.istio-system~istio-system.svc.cluster.local", Map.of());
         StreamObserver<DiscoveryRequest> out =
-            AggregatedDiscoveryServiceGrpc.newStub(ch).streamAggregatedResources(in);
-        out.onNext(
-            DiscoveryRequest.newBuilder()
-                .setNode(
-                    Fixtures.node(
-                        "router~10.1.0.50~gw.istio-system~istio-system.svc.cluster.local",
-                        Map.of()))
-                .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-                .build());
+            AdsProtocolTest.openSotw(ch, in, gateway, Resources.V3.CLUSTER_TYPE_URL);
         DiscoveryResponse cds = in.next();
         assertThat(cds.getTypeUrl()).isEqualTo(Resources.V3.CLUSTER_TYPE_URL);
         assertThat(cds.getVersionInfo()).isNotEmpty();

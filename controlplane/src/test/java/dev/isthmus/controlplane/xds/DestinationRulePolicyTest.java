@@ -8,11 +8,9 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimple;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimpleLB;
 import io.fabric8.istio.api.api.networking.v1alpha3.LocalityLoadBalancerSettingDistribute;
-import io.fabric8.istio.api.api.networking.v1alpha3.SubsetBuilder;
 import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicyBuilder;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
-import io.fabric8.istio.api.networking.v1.DestinationRuleBuilder;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -33,31 +31,11 @@ class DestinationRulePolicyTest {
   }
 
   static DestinationRule rule(TrafficPolicy tp, TrafficPolicy v1, TrafficPolicy v2) {
-    return new DestinationRuleBuilder()
-        .withNewMetadata()
-        .withNamespace("default")
-        .withName("reviews")
-        .endMetadata()
-        .withNewSpec()
-        .withHost("reviews")
-        .withTrafficPolicy(tp)
-        .withSubsets(
-            new SubsetBuilder()
-                .withName("v1")
-                .withLabels(Map.of("version", "v1"))
-                .withTrafficPolicy(v1)
-                .build(),
-            new SubsetBuilder()
-                .withName("v2")
-                .withLabels(Map.of("version", "v2"))
-                .withTrafficPolicy(v2)
-                .build())
-        .endSpec()
-        .build();
+    return Fixtures.reviewsRule(tp, Fixtures.version("v1", v1), Fixtures.version("v2", v2));
   }
 
   static MeshSnapshot mesh(DestinationRule dr) {
-    return Fixtures.build(ClusterEndpointGenerationTest.withRules(Fixtures.reviews(), List.of(dr)));
+    return Fixtures.build(Fixtures.reviews().withDestinationRules(List.of(dr)));
   }
 
   static String describe(Cluster c) {
@@ -129,7 +107,7 @@ class DestinationRulePolicyTest {
     ProxyResources r = ResourceGenerator.generate(mesh(rule(tp, v1, v2)), PRODUCTPAGE);
     assertThat(
             describe(
-                ClusterEndpointGenerationTest.cluster(
+                Generated.cluster(
                     r, Names.outboundCluster(9080, subset.isEmpty() ? null : subset, REVIEWS))))
         .isEqualTo(expected);
   }
@@ -235,7 +213,7 @@ class DestinationRulePolicyTest {
     MeshSnapshot mesh = mesh(rule(tp, null, null));
     ProxyResources r = ResourceGenerator.generate(mesh, proxy);
     String name0 = Names.outboundCluster(9080, null, REVIEWS);
-    ClusterLoadAssignment cla = ClusterEndpointGenerationTest.cla(r, name0);
+    ClusterLoadAssignment cla = Generated.cla(r, name0);
     assertThat(cla.getEndpointsList())
         .extracting(
             e ->
@@ -249,10 +227,7 @@ class DestinationRulePolicyTest {
         .containsExactlyElementsOf(expected);
     assertThat(new EndpointGenerator(new ConfigLookup(mesh)).dependsOnProxyLocality(proxy, name0))
         .isEqualTo(dependsOnLocality);
-    assertThat(
-            ClusterEndpointGenerationTest.cluster(r, name0)
-                .getCommonLbConfig()
-                .hasLocalityWeightedLbConfig())
+    assertThat(Generated.cluster(r, name0).getCommonLbConfig().hasLocalityWeightedLbConfig())
         .isEqualTo(localityWeighted);
   }
 }

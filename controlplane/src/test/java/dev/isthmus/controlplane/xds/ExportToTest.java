@@ -1,16 +1,14 @@
 package dev.isthmus.controlplane.xds;
 
 import static dev.isthmus.controlplane.xds.ClusterEndpointGenerationTest.REVIEWS;
-import static dev.isthmus.controlplane.xds.ClusterEndpointGenerationTest.generate;
 import static dev.isthmus.controlplane.xds.ClusterEndpointGenerationTest.reviewsRule;
+import static dev.isthmus.controlplane.xds.Generated.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.discovery.ClusterState;
 import dev.isthmus.controlplane.model.MeshService;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.fabric8.istio.api.networking.v1.VirtualServiceBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,21 +68,11 @@ class ExportToTest {
   @Test
   void aVirtualServiceRoutesOnlyWhereItIsExported() {
     var vs =
-        new VirtualServiceBuilder()
-            .withNewMetadata()
-            .withNamespace("default")
-            .withName("reviews")
-            .endMetadata()
-            .withNewSpec()
-            .withHosts("reviews")
+        Fixtures.virtualService("reviews", "reviews")
+            .editSpec()
             .withExportTo(".")
             .addNewHttp()
-            .addNewRoute()
-            .withNewDestination()
-            .withHost("reviews")
-            .withSubset("v2")
-            .endDestination()
-            .endRoute()
+            .withRoute(Fixtures.to("reviews", "v2"))
             .endHttp()
             .endSpec()
             .build();
@@ -105,11 +93,8 @@ class ExportToTest {
   }
 
   private static List<String> routeClusters(ProxyResources r) {
-    RouteConfiguration rc =
-        (RouteConfiguration) r.messages(Resources.V3.ROUTE_TYPE_URL).get("9080");
-    assertThat(rc).as("route 9080").isNotNull();
     List<String> out = new ArrayList<>();
-    rc.getVirtualHostsList().stream()
+    Generated.routes(r, "9080").getVirtualHostsList().stream()
         .filter(v -> v.getName().startsWith(REVIEWS))
         .forEach(v -> v.getRoutesList().forEach(rt -> out.add(rt.getRoute().getCluster())));
     return out;

@@ -7,7 +7,30 @@ import dev.isthmus.controlplane.discovery.MeshModelBuilder;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import dev.isthmus.controlplane.model.SecurityPolicies;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRouteDestination;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRouteDestinationBuilder;
+import io.fabric8.istio.api.api.networking.v1alpha3.RouteDestination;
+import io.fabric8.istio.api.api.networking.v1alpha3.RouteDestinationBuilder;
+import io.fabric8.istio.api.api.networking.v1alpha3.Server;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServerBuilder;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettings;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsBuilder;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsTLSmode;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
+import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
+import io.fabric8.istio.api.api.networking.v1alpha3.SubsetBuilder;
+import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
+import io.fabric8.istio.api.networking.v1.DestinationRule;
+import io.fabric8.istio.api.networking.v1.DestinationRuleBuilder;
+import io.fabric8.istio.api.networking.v1.Gateway;
+import io.fabric8.istio.api.networking.v1.GatewayBuilder;
+import io.fabric8.istio.api.networking.v1.ServiceEntryBuilder;
+import io.fabric8.istio.api.networking.v1.Sidecar;
+import io.fabric8.istio.api.networking.v1.SidecarBuilder;
+import io.fabric8.istio.api.networking.v1.VirtualServiceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -194,5 +217,134 @@ final class Fixtures {
         node(
             "sidecar~10.1.0.99~client." + ns + "~" + ns + ".svc.cluster.local",
             Map.of("GENERATOR", "grpc")));
+  }
+
+  /** Metadata of the namespaced object {@code ns/name}. */
+  static ObjectMeta meta(String ns, String name) {
+    return new ObjectMetaBuilder().withNamespace(ns).withName(name).build();
+  }
+
+  /** An HTTP route destination: {@code host} and {@code subset} (null: the whole service). */
+  static HTTPRouteDestination to(String host, String subset) {
+    return new HTTPRouteDestinationBuilder()
+        .withNewDestination()
+        .withHost(host)
+        .withSubset(subset)
+        .endDestination()
+        .build();
+  }
+
+  /** {@link #to(String, String)} taking {@code weight} percent of the traffic. */
+  static HTTPRouteDestination to(String host, String subset, int weight) {
+    HTTPRouteDestination d = to(host, subset);
+    d.setWeight(weight);
+    return d;
+  }
+
+  /** A TCP or TLS route destination: {@code host} and {@code subset} (null: the whole service). */
+  static RouteDestination tcpTo(String host, String subset) {
+    return new RouteDestinationBuilder().withDestination(to(host, subset).getDestination()).build();
+  }
+
+  /** The VirtualService {@code default/<name>} for {@code hosts}, to which a test adds routes. */
+  static VirtualServiceBuilder virtualService(String name, String... hosts) {
+    return new VirtualServiceBuilder()
+        .withMetadata(meta("default", name))
+        .withNewSpec()
+        .withHosts(hosts)
+        .endSpec();
+  }
+
+  /** The Gateway {@code istio-system/gw} on the ingress gateway pods, with these servers. */
+  static Gateway ingressGateway(Server... servers) {
+    return new GatewayBuilder()
+        .withMetadata(meta("istio-system", "gw"))
+        .withNewSpec()
+        .withSelector(Map.of("istio", "ingressgateway"))
+        .withServers(servers)
+        .endSpec()
+        .build();
+  }
+
+  /** A Gateway server on {@code port} for {@code hosts}; a null {@code tls} sets none. */
+  static Server server(
+      long port, String name, String protocol, ServerTLSSettings tls, String... hosts) {
+    return new ServerBuilder()
+        .withNewPort()
+        .withNumber(port)
+        .withName(name)
+        .withProtocol(protocol)
+        .endPort()
+        .withHosts(hosts)
+        .withTls(tls)
+        .build();
+  }
+
+  /** Gateway server TLS settings: {@code mode} with the certificate of {@code credentialName}. */
+  static ServerTLSSettings tls(ServerTLSSettingsTLSmode mode, String credentialName) {
+    return new ServerTLSSettingsBuilder().withMode(mode).withCredentialName(credentialName).build();
+  }
+
+  /** The ingress gateway pod ({@code istio=ingressgateway} at 10.1.0.50) added to {@code s}. */
+  static ClusterState withIngressPod(ClusterState s) {
+    List<io.fabric8.kubernetes.api.model.Pod> pods = new ArrayList<>(s.pods());
+    pods.add(pod("istio-system", "ingress", "10.1.0.50", Map.of("istio", "ingressgateway")));
+    return s.withPods(pods);
+  }
+
+  /** The router proxy of the ingress gateway pod of {@link #withIngressPod}. */
+  static ProxyNode ingressRouter() {
+    return sidecar("10.1.0.50", "ingress", "istio-system").withType(ProxyNode.Type.ROUTER);
+  }
+
+  /** The Sidecar {@code ns/default} whose egress reaches only its own namespace. */
+  static Sidecar ownNamespaceOnly(String ns) {
+    return new SidecarBuilder()
+        .withMetadata(meta(ns, "default"))
+        .withNewSpec()
+        .addNewEgress()
+        .withHosts("./*")
+        .endEgress()
+        .endSpec()
+        .build();
+  }
+
+  /**
+   * The DestinationRule {@code default/reviews} for host reviews with {@code policy} (may be null)
+   * and {@code subsets}.
+   */
+  static DestinationRule reviewsRule(TrafficPolicy policy, Subset... subsets) {
+    return new DestinationRuleBuilder()
+        .withMetadata(meta("default", "reviews"))
+        .withNewSpec()
+        .withHost("reviews")
+        .withTrafficPolicy(policy)
+        .withSubsets(subsets)
+        .endSpec()
+        .build();
+  }
+
+  /** The subset {@code version} of the pods labelled {@code version=<version>}. */
+  static Subset version(String version, TrafficPolicy policy) {
+    return new SubsetBuilder()
+        .withName(version)
+        .withLabels(Map.of("version", version))
+        .withTrafficPolicy(policy)
+        .build();
+  }
+
+  /** The ServiceEntry {@code ext/api} for api.example.com:443 (TLS) with {@code resolution}. */
+  static ServiceEntryBuilder apiServiceEntry(ServiceEntryResolution resolution) {
+    return new ServiceEntryBuilder()
+        .withMetadata(meta("ext", "api"))
+        .withNewSpec()
+        .withHosts("api.example.com")
+        .addNewPort()
+        .withName("https")
+        .withNumber(443L)
+        .withProtocol("TLS")
+        .endPort()
+        .withResolution(resolution)
+        .endSpec();
   }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.isthmus.controlplane.ControlPlane;
 import dev.isthmus.controlplane.ControlPlaneConfig;
 import dev.isthmus.testing.WithKubeApiServer;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRoute;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRouteBuilder;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
 import io.fabric8.istio.api.networking.v1.DestinationRuleBuilder;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
@@ -221,31 +223,23 @@ class GrpcXdsClientIT {
   }
 
   private static void applySplit(int v1, int v2) {
+    applyVirtualService(
+        "echo",
+        "echo",
+        new HTTPRouteBuilder()
+            .withRoute(Fixtures.to("echo", "v1", v1), Fixtures.to("echo", "v2", v2))
+            .build());
+  }
+
+  private static void applyVirtualService(String name, String host, HTTPRoute... routes) {
     kube.resources(io.fabric8.istio.api.networking.v1.VirtualService.class)
         .inNamespace(NS)
         .resource(
             new VirtualServiceBuilder()
-                .withNewMetadata()
-                .withName("echo")
-                .endMetadata()
+                .withMetadata(Fixtures.meta(NS, name))
                 .withNewSpec()
-                .withHosts("echo")
-                .addNewHttp()
-                .addNewRoute()
-                .withNewDestination()
-                .withHost("echo")
-                .withSubset("v1")
-                .endDestination()
-                .withWeight(v1)
-                .endRoute()
-                .addNewRoute()
-                .withNewDestination()
-                .withHost("echo")
-                .withSubset("v2")
-                .endDestination()
-                .withWeight(v2)
-                .endRoute()
-                .endHttp()
+                .withHosts(host)
+                .withHttp(routes)
                 .endSpec()
                 .build())
         .serverSideApply();
@@ -254,43 +248,21 @@ class GrpcXdsClientIT {
   @Test
   @Order(3)
   void headerMatchRoutesCanaryCallsToTheirSubset() {
-    kube.resources(io.fabric8.istio.api.networking.v1.VirtualService.class)
-        .inNamespace(NS)
-        .resource(
-            new VirtualServiceBuilder()
-                .withNewMetadata()
-                .withName("echo")
-                .endMetadata()
-                .withNewSpec()
-                .withHosts("echo")
-                .addNewHttp()
-                .withName("canary")
-                .addNewMatch()
-                .withHeaders(
-                    Map.of(
-                        "x-canary",
-                        new io.fabric8.istio.api.api.networking.v1alpha3.StringMatch(
-                            new io.fabric8.istio.api.api.networking.v1alpha3.StringMatchExact(
-                                "1"))))
-                .endMatch()
-                .addNewRoute()
-                .withNewDestination()
-                .withHost("echo")
-                .withSubset("v2")
-                .endDestination()
-                .endRoute()
-                .endHttp()
-                .addNewHttp()
-                .addNewRoute()
-                .withNewDestination()
-                .withHost("echo")
-                .withSubset("v1")
-                .endDestination()
-                .endRoute()
-                .endHttp()
-                .endSpec()
-                .build())
-        .serverSideApply();
+    applyVirtualService(
+        "echo",
+        "echo",
+        new HTTPRouteBuilder()
+            .withName("canary")
+            .addNewMatch()
+            .withHeaders(
+                Map.of(
+                    "x-canary",
+                    new io.fabric8.istio.api.api.networking.v1alpha3.StringMatch(
+                        new io.fabric8.istio.api.api.networking.v1alpha3.StringMatchExact("1"))))
+            .endMatch()
+            .withRoute(Fixtures.to("echo", "v2"))
+            .build(),
+        new HTTPRouteBuilder().withRoute(Fixtures.to("echo", "v1")).build());
     io.grpc.Metadata canary = new io.grpc.Metadata();
     canary.put(io.grpc.Metadata.Key.of("x-canary", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "1");
     io.grpc.Channel withHeader =
@@ -331,26 +303,10 @@ class GrpcXdsClientIT {
   @Test
   @Order(5)
   void invalidVirtualServiceIsSkippedAndOthersStillApply() {
-    kube.resources(io.fabric8.istio.api.networking.v1.VirtualService.class)
-        .inNamespace(NS)
-        .resource(
-            new VirtualServiceBuilder()
-                .withNewMetadata()
-                .withName("broken")
-                .endMetadata()
-                .withNewSpec()
-                .withHosts("other")
-                .addNewHttp()
-                .withTimeout("soon")
-                .addNewRoute()
-                .withNewDestination()
-                .withHost("other")
-                .endDestination()
-                .endRoute()
-                .endHttp()
-                .endSpec()
-                .build())
-        .serverSideApply();
+    applyVirtualService(
+        "broken",
+        "other",
+        new HTTPRouteBuilder().withTimeout("soon").withRoute(Fixtures.to("other", null)).build());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!cp.pushes().current().rejected().containsKey("VirtualService " + NS + "/broken")
         && System.nanoTime() < deadline) {

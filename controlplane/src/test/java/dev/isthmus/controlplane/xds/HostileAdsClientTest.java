@@ -7,7 +7,6 @@ import dev.isthmus.controlplane.model.MeshSnapshot;
 import dev.isthmus.controlplane.server.IstioPrometheusRegistry;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.InsecureServerCredentials;
@@ -74,9 +73,7 @@ class HostileAdsClientTest {
     start(AdsService.MAX_QUEUED_RESPONSES, 0);
     String evil = "type.googleapis.com/x\"} 1\n" + INJECTED + "{a=\"b\"} 42\n#";
     AdsProtocolTest.Inbox<DiscoveryResponse> in = new AdsProtocolTest.Inbox<>();
-    StreamObserver<DiscoveryRequest> out =
-        AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(in);
-    out.onNext(DiscoveryRequest.newBuilder().setNode(SIDECAR).setTypeUrl(evil).build());
+    StreamObserver<DiscoveryRequest> out = AdsProtocolTest.openSotw(channel, in, SIDECAR, evil);
     DiscoveryResponse empty = in.next();
     out.onNext(
         DiscoveryRequest.newBuilder()
@@ -98,12 +95,7 @@ class HostileAdsClientTest {
     start(AdsService.MAX_QUEUED_RESPONSES, 0);
     AdsProtocolTest.Inbox<DiscoveryResponse> in = new AdsProtocolTest.Inbox<>();
     StreamObserver<DiscoveryRequest> out =
-        AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(in);
-    out.onNext(
-        DiscoveryRequest.newBuilder()
-            .setNode(SIDECAR)
-            .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-            .build());
+        AdsProtocolTest.openSotw(channel, in, SIDECAR, Resources.V3.CLUSTER_TYPE_URL);
     in.next();
     for (int i = 0; i < 300; i++) {
       out.onNext(DiscoveryRequest.newBuilder().setTypeUrl("type.googleapis.com/t" + i).build());
@@ -143,12 +135,7 @@ class HostileAdsClientTest {
           public void onCompleted() {}
         };
     StreamObserver<DiscoveryRequest> out =
-        AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(neverReads);
-    out.onNext(
-        DiscoveryRequest.newBuilder()
-            .setNode(SIDECAR)
-            .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
-            .build());
+        AdsProtocolTest.openSotw(channel, neverReads, SIDECAR, Resources.V3.CLUSTER_TYPE_URL);
     long connected = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (ads.connections().stream().noneMatch(c -> c.proxy() != null)
         && System.nanoTime() < connected) {

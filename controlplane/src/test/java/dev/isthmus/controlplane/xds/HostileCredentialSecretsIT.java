@@ -2,12 +2,10 @@ package dev.isthmus.controlplane.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.isthmus.testing.KubeObjects;
 import dev.isthmus.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,54 +36,33 @@ class HostileCredentialSecretsIT {
       String type,
       Map<String, String> annotations,
       Map<String, String> data) {
-    Map<String, String> encoded = new java.util.LinkedHashMap<>();
-    data.forEach(
-        (k, v) ->
-            encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
     client
         .secrets()
         .inNamespace(ns)
         .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(ns)
+            KubeObjects.secret(ns, name, data)
+                .editMetadata()
                 .withAnnotations(annotations)
                 .endMetadata()
                 .withType(type)
-                .withData(encoded)
                 .build())
         .create();
   }
 
   private static void serviceAccountToken(KubernetesClient client, String ns, String name) {
-    secret(
-        client,
-        ns,
-        name,
-        "kubernetes.io/service-account-token",
-        Map.of("kubernetes.io/service-account.name", "default"),
-        Map.of("token", "not-a-real-token"));
+    Map<String, String> owner = Map.of("kubernetes.io/service-account.name", "default");
+    Map<String, String> token = Map.of("token", "not-a-real-token");
+    secret(client, ns, name, "kubernetes.io/service-account-token", owner, token);
   }
 
   private static void helmRelease(KubernetesClient client, String ns, String name) {
-    secret(
-        client,
-        ns,
-        name,
-        "helm.sh/release.v1",
-        Map.of(),
-        Map.of("release", "H4sIAAAAAAAA/6pWKkktLlGyUlAqS8wpTgUAAAD//w=="));
+    String release = "H4sIAAAAAAAA/6pWKkktLlGyUlAqS8wpTgUAAAD//w==";
+    secret(client, ns, name, "helm.sh/release.v1", Map.of(), Map.of("release", release));
   }
 
   private static void tls(KubernetesClient client, String ns, String name) {
-    secret(
-        client,
-        ns,
-        name,
-        "kubernetes.io/tls",
-        Map.of(),
-        Map.of("tls.crt", "cert", "tls.key", "key"));
+    Map<String, String> pair = Map.of("tls.crt", "cert", "tls.key", "key");
+    secret(client, ns, name, "kubernetes.io/tls", Map.of(), pair);
   }
 
   private static List<String> cachedIn(CredentialStore store, String ns) {

@@ -1,8 +1,12 @@
 package dev.isthmus.controlplane.xds;
 
+import static dev.isthmus.controlplane.xds.Generated.generate;
+import static io.fabric8.istio.api.api.security.v1beta1.PeerAuthenticationMutualTLSMode.DISABLE;
+import static io.fabric8.istio.api.api.security.v1beta1.PeerAuthenticationMutualTLSMode.STRICT;
+import static io.fabric8.istio.api.api.security.v1beta1.PeerAuthenticationMutualTLSMode.UNSET;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.controlplane.cache.Resources;
+import dev.isthmus.controlplane.discovery.ClusterState;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
@@ -29,13 +33,7 @@ class InboundMtlsTest {
       Map<String, String> selector,
       PeerAuthenticationMutualTLSMode mode,
       Map<String, PeerAuthenticationMutualTLSMode> ports) {
-    var b =
-        new PeerAuthenticationBuilder()
-            .withNewMetadata()
-            .withNamespace(ns)
-            .withName(name)
-            .endMetadata()
-            .withNewSpec();
+    var b = new PeerAuthenticationBuilder().withMetadata(Fixtures.meta(ns, name)).withNewSpec();
     if (selector != null) {
       b = b.withNewSelector().withMatchLabels(selector).endSelector();
     }
@@ -49,68 +47,38 @@ class InboundMtlsTest {
 
   static final Map<String, String> PRODUCTPAGE = Map.of("app", "productpage");
 
+  static final PeerAuthentication MESH_STRICT =
+      pa("istio-system", "default", null, STRICT, Map.of());
+
   static Stream<Arguments> modes() {
     String mtls = "tls|" + MTLS_ALPNS + "|mtls";
     String plain = "raw_buffer||plain";
     return Stream.of(
         Arguments.of("no policy: PERMISSIVE", List.of(), List.of(mtls, plain)),
-        Arguments.of(
-            "mesh-wide STRICT",
-            List.of(
-                pa(
-                    "istio-system",
-                    "default",
-                    null,
-                    PeerAuthenticationMutualTLSMode.STRICT,
-                    Map.of())),
-            List.of("tls||mtls")),
+        Arguments.of("mesh-wide STRICT", List.of(MESH_STRICT), List.of("tls||mtls")),
         Arguments.of(
             "namespace DISABLE overrides mesh STRICT",
-            List.of(
-                pa(
-                    "istio-system",
-                    "default",
-                    null,
-                    PeerAuthenticationMutualTLSMode.STRICT,
-                    Map.of()),
-                pa("default", "default", null, PeerAuthenticationMutualTLSMode.DISABLE, Map.of())),
+            List.of(MESH_STRICT, pa("default", "default", null, DISABLE, Map.of())),
             List.of(plain)),
         Arguments.of(
             "workload UNSET inherits namespace STRICT",
             List.of(
-                pa("default", "default", null, PeerAuthenticationMutualTLSMode.STRICT, Map.of()),
-                pa("default", "pp", PRODUCTPAGE, PeerAuthenticationMutualTLSMode.UNSET, Map.of())),
+                pa("default", "default", null, STRICT, Map.of()),
+                pa("default", "pp", PRODUCTPAGE, UNSET, Map.of())),
             List.of("tls||mtls")),
         Arguments.of(
             "port-level DISABLE under workload STRICT",
-            List.of(
-                pa(
-                    "default",
-                    "pp",
-                    PRODUCTPAGE,
-                    PeerAuthenticationMutualTLSMode.STRICT,
-                    Map.of("9080", PeerAuthenticationMutualTLSMode.DISABLE))),
+            List.of(pa("default", "pp", PRODUCTPAGE, STRICT, Map.of("9080", DISABLE))),
             List.of(plain)),
         Arguments.of(
             "port-level setting of another port",
-            List.of(
-                pa(
-                    "default",
-                    "pp",
-                    PRODUCTPAGE,
-                    PeerAuthenticationMutualTLSMode.STRICT,
-                    Map.of("8080", PeerAuthenticationMutualTLSMode.DISABLE))),
+            List.of(pa("default", "pp", PRODUCTPAGE, STRICT, Map.of("8080", DISABLE))),
             List.of("tls||mtls")),
         Arguments.of(
             "selector of another workload is ignored",
             List.of(
-                pa(
-                    "default",
-                    "r",
-                    Map.of("app", "reviews"),
-                    PeerAuthenticationMutualTLSMode.DISABLE,
-                    Map.of()),
-                pa("default", "default", null, PeerAuthenticationMutualTLSMode.STRICT, Map.of())),
+                pa("default", "r", Map.of("app", "reviews"), DISABLE, Map.of()),
+                pa("default", "default", null, STRICT, Map.of())),
             List.of("tls||mtls")));
   }
 
@@ -131,24 +99,31 @@ class InboundMtlsTest {
         + mode;
   }
 
+  static Listener virtualInbound(ClusterState s) {
+    return Generated.listener(
+        generate(s, Fixtures.sidecar("10.1.0.9", "productpage", "default")), Names.VIRTUAL_INBOUND);
+  }
+
+  /** The inbound chains for {@code port}, each described by {@link #describe}. */
+  static List<String> chains(Listener in, int port) throws Exception {
+    List<String> chains = new ArrayList<>();
+    for (FilterChain fc : in.getFilterChainsList()) {
+      if (fc.getFilterChainMatch().getDestinationPort().getValue() == port) {
+        chains.add(describe(fc));
+      }
+    }
+    return chains;
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("modes")
   void inboundChainsFollowTheEffectiveMode(
       String name, List<PeerAuthentication> pas, List<String> expected) throws Exception {
-    ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(ListenerGenerationTest.with(List.of(), List.of(), pas, false)),
-            Fixtures.sidecar("10.1.0.9", "productpage", "default"));
-
-    Listener in = (Listener) r.messages(Resources.V3.LISTENER_TYPE_URL).get(Names.VIRTUAL_INBOUND);
-    List<String> chains = new ArrayList<>();
-    for (FilterChain fc : in.getFilterChainsList()) {
-      if (fc.getFilterChainMatch().getDestinationPort().getValue() == 9080) {
-        assertThat(fc.getName()).isEqualTo("inbound|9080||");
-        chains.add(describe(fc));
-      }
-    }
-    assertThat(chains).containsExactlyElementsOf(expected);
+    Listener in = virtualInbound(ListenerGenerationTest.with(List.of(), List.of(), pas, false));
+    assertThat(in.getFilterChainsList())
+        .filteredOn(fc -> fc.getFilterChainMatch().getDestinationPort().getValue() == 9080)
+        .allSatisfy(fc -> assertThat(fc.getName()).isEqualTo("inbound|9080||"));
+    assertThat(chains(in, 9080)).containsExactlyElementsOf(expected);
   }
 
   @org.junit.jupiter.api.Test
@@ -159,18 +134,8 @@ class InboundMtlsTest {
     tcp.getSpec().setSelector(PRODUCTPAGE);
     services.add(tcp);
     var state = s.withKubernetes(services, s.endpointSlices());
-    ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(state), Fixtures.sidecar("10.1.0.9", "productpage", "default"));
-
-    Listener in = (Listener) r.messages(Resources.V3.LISTENER_TYPE_URL).get(Names.VIRTUAL_INBOUND);
-    List<String> chains = new ArrayList<>();
-    for (FilterChain fc : in.getFilterChainsList()) {
-      if (fc.getFilterChainMatch().getDestinationPort().getValue() == 5432) {
-        chains.add(describe(fc));
-      }
-    }
-    assertThat(chains)
+    Listener in = virtualInbound(state);
+    assertThat(chains(in, 5432))
         .containsExactly("tls|" + MTLS_ALPNS + "|mtls", "raw_buffer||plain", "tls||plain");
     assertThat(in.getFilterChains(in.getFilterChainsCount() - 1).getName())
         .isEqualTo("virtualInbound-catchall-tcp");

@@ -1,5 +1,11 @@
 package dev.isthmus.controlplane.xds;
 
+import static dev.isthmus.controlplane.xds.Generated.assertIstioSds;
+import static dev.isthmus.controlplane.xds.Generated.generate;
+import static dev.isthmus.controlplane.xds.Generated.hcm;
+import static dev.isthmus.controlplane.xds.Generated.listener;
+import static dev.isthmus.controlplane.xds.Generated.routes;
+import static dev.isthmus.controlplane.xds.Generated.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.discovery.ClusterState;
@@ -9,19 +15,15 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
-import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsTLSmode;
 import io.fabric8.istio.api.api.security.v1beta1.PeerAuthenticationMutualTLSMode;
 import io.fabric8.istio.api.networking.v1.Gateway;
-import io.fabric8.istio.api.networking.v1.GatewayBuilder;
 import io.fabric8.istio.api.networking.v1.VirtualService;
-import io.fabric8.istio.api.networking.v1.VirtualServiceBuilder;
 import io.fabric8.istio.api.security.v1.PeerAuthentication;
 import io.fabric8.istio.api.security.v1.PeerAuthenticationBuilder;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** LDS for sidecars, gateways and proxyless gRPC. */
@@ -33,30 +35,15 @@ class ListenerGenerationTest {
       List<Gateway> gws,
       List<PeerAuthentication> pas,
       boolean gatewayPod) {
-    ClusterState s = Fixtures.reviews();
-    List<io.fabric8.kubernetes.api.model.Pod> pods = new ArrayList<>(s.pods());
-    if (gatewayPod) {
-      pods.add(
-          Fixtures.pod("istio-system", "ingress", "10.1.0.50", Map.of("istio", "ingressgateway")));
-    }
-    return s.withPods(pods).withVirtualServices(vs).withGateways(gws).withPeerAuthentications(pas);
-  }
-
-  static Listener listener(ProxyResources r, String name) {
-    Listener l = (Listener) r.messages(Resources.V3.LISTENER_TYPE_URL).get(name);
-    assertThat(l).as("listener " + name).isNotNull();
-    return l;
-  }
-
-  static HttpConnectionManager hcm(FilterChain fc) throws Exception {
-    return fc.getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+    ClusterState s = gatewayPod ? Fixtures.withIngressPod(Fixtures.reviews()) : Fixtures.reviews();
+    return s.withVirtualServices(vs).withGateways(gws).withPeerAuthentications(pas);
   }
 
   @Test
   void sidecarGetsCaptureListenersAndOutboundPortListeners() throws Exception {
     ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(with(List.of(), List.of(), List.of(), false)),
+        generate(
+            with(List.of(), List.of(), List.of(), false),
             Fixtures.sidecar("10.1.0.9", "productpage", "default"));
 
     assertThat(r.messages(Resources.V3.LISTENER_TYPE_URL))
@@ -94,10 +81,7 @@ class ListenerGenerationTest {
         base.withSidecars(
             List.of(
                 new io.fabric8.istio.api.networking.v1.SidecarBuilder()
-                    .withNewMetadata()
-                    .withNamespace("default")
-                    .withName("default")
-                    .endMetadata()
+                    .withMetadata(Fixtures.meta("default", "default"))
                     .withNewSpec()
                     .withNewOutboundTrafficPolicy()
                     .withMode(
@@ -106,20 +90,10 @@ class ListenerGenerationTest {
                     .endOutboundTrafficPolicy()
                     .endSpec()
                     .build()));
-    ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(s), Fixtures.sidecar("10.1.0.9", "productpage", "default"));
+    ProxyResources r = generate(s, Fixtures.sidecar("10.1.0.9", "productpage", "default"));
 
-    var tcp =
-        listener(r, Names.VIRTUAL_OUTBOUND)
-            .getFilterChains(0)
-            .getFilters(0)
-            .getTypedConfig()
-            .unpack(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.class);
-    assertThat(tcp.getCluster()).isEqualTo(Names.BLACKHOLE);
-    RouteConfiguration rc =
-        (RouteConfiguration) r.messages(Resources.V3.ROUTE_TYPE_URL).get("9080");
-    assertThat(rc.getVirtualHostsList())
+    assertThat(tcp(listener(r, Names.VIRTUAL_OUTBOUND), 0).getCluster()).isEqualTo(Names.BLACKHOLE);
+    assertThat(routes(r, "9080").getVirtualHostsList())
         .last()
         .satisfies(
             v -> {
@@ -132,10 +106,7 @@ class ListenerGenerationTest {
   void strictPeerAuthenticationRequiresMutualTlsInbound() throws Exception {
     PeerAuthentication strict =
         new PeerAuthenticationBuilder()
-            .withNewMetadata()
-            .withNamespace("istio-system")
-            .withName("default")
-            .endMetadata()
+            .withMetadata(Fixtures.meta("istio-system", "default"))
             .withNewSpec()
             .withNewMtls()
             .withMode(PeerAuthenticationMutualTLSMode.STRICT)
@@ -143,30 +114,21 @@ class ListenerGenerationTest {
             .endSpec()
             .build();
     ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(with(List.of(), List.of(), List.of(strict), false)),
+        generate(
+            with(List.of(), List.of(), List.of(strict), false),
             Fixtures.sidecar("10.1.0.9", "productpage", "default"));
 
     FilterChain inbound = listener(r, Names.VIRTUAL_INBOUND).getFilterChains(0);
     DownstreamTlsContext tls =
         inbound.getTransportSocket().getTypedConfig().unpack(DownstreamTlsContext.class);
     assertThat(tls.getRequireClientCertificate().getValue()).isTrue();
-    assertThat(tls.getCommonTlsContext().getTlsCertificateSdsSecretConfigs(0).getName())
-        .isEqualTo("default");
-    assertThat(
-            tls.getCommonTlsContext()
-                .getCombinedValidationContext()
-                .getValidationContextSdsSecretConfig()
-                .getName())
-        .isEqualTo("ROOTCA");
+    assertIstioSds(tls.getCommonTlsContext());
   }
 
   @Test
   void proxylessGetsApiListenersPointingAtRds() throws Exception {
     ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(with(List.of(), List.of(), List.of(), false)),
-            Fixtures.proxyless("default"));
+        generate(with(List.of(), List.of(), List.of(), false), Fixtures.proxyless("default"));
 
     Listener l = listener(r, REVIEWS + ":9080");
     assertThat(l.hasAddress()).isFalse();
@@ -182,67 +144,18 @@ class ListenerGenerationTest {
 
   @Test
   void gatewayServersBecomeListenersWithTlsModesAndGatewayRoutes() throws Exception {
+    ServerTLSSettings simpleTls = Fixtures.tls(ServerTLSSettingsTLSmode.SIMPLE, "bookinfo-cert");
+    ServerTLSSettings mutualTls = Fixtures.tls(ServerTLSSettingsTLSmode.MUTUAL, "secure-cert");
+    ServerTLSSettings passTls = Fixtures.tls(ServerTLSSettingsTLSmode.PASSTHROUGH, null);
     Gateway gw =
-        new GatewayBuilder()
-            .withNewMetadata()
-            .withNamespace("istio-system")
-            .withName("gw")
-            .endMetadata()
-            .withNewSpec()
-            .withSelector(Map.of("istio", "ingressgateway"))
-            .addNewServer()
-            .withNewPort()
-            .withNumber(80L)
-            .withName("http")
-            .withProtocol("HTTP")
-            .endPort()
-            .withHosts("bookinfo.example.com")
-            .endServer()
-            .addNewServer()
-            .withNewPort()
-            .withNumber(443L)
-            .withName("https")
-            .withProtocol("HTTPS")
-            .endPort()
-            .withHosts("bookinfo.example.com")
-            .withNewTls()
-            .withMode(ServerTLSSettingsTLSmode.SIMPLE)
-            .withCredentialName("bookinfo-cert")
-            .endTls()
-            .endServer()
-            .addNewServer()
-            .withNewPort()
-            .withNumber(8443L)
-            .withName("mtls")
-            .withProtocol("HTTPS")
-            .endPort()
-            .withHosts("secure.example.com")
-            .withNewTls()
-            .withMode(ServerTLSSettingsTLSmode.MUTUAL)
-            .withCredentialName("secure-cert")
-            .endTls()
-            .endServer()
-            .addNewServer()
-            .withNewPort()
-            .withNumber(15443L)
-            .withName("tls")
-            .withProtocol("TLS")
-            .endPort()
-            .withHosts("*.pass.example.com")
-            .withNewTls()
-            .withMode(ServerTLSSettingsTLSmode.PASSTHROUGH)
-            .endTls()
-            .endServer()
-            .endSpec()
-            .build();
+        Fixtures.ingressGateway(
+            Fixtures.server(80, "http", "HTTP", null, "bookinfo.example.com"),
+            Fixtures.server(443, "https", "HTTPS", simpleTls, "bookinfo.example.com"),
+            Fixtures.server(8443, "mtls", "HTTPS", mutualTls, "secure.example.com"),
+            Fixtures.server(15443, "tls", "TLS", passTls, "*.pass.example.com"));
     VirtualService vs =
-        new VirtualServiceBuilder()
-            .withNewMetadata()
-            .withNamespace("default")
-            .withName("bookinfo")
-            .endMetadata()
-            .withNewSpec()
-            .withHosts("bookinfo.example.com")
+        Fixtures.virtualService("bookinfo", "bookinfo.example.com")
+            .editSpec()
             .withGateways("istio-system/gw")
             .addNewHttp()
             .addNewRoute()
@@ -255,13 +168,8 @@ class ListenerGenerationTest {
             .endSpec()
             .build();
     VirtualService passthrough =
-        new VirtualServiceBuilder()
-            .withNewMetadata()
-            .withNamespace("default")
-            .withName("pass")
-            .endMetadata()
-            .withNewSpec()
-            .withHosts("a.pass.example.com")
+        Fixtures.virtualService("pass", "a.pass.example.com")
+            .editSpec()
             .withGateways("istio-system/gw")
             .addNewTl()
             .addNewMatch()
@@ -277,10 +185,8 @@ class ListenerGenerationTest {
             .endSpec()
             .build();
     ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(with(List.of(vs, passthrough), List.of(gw), List.of(), true)),
-            Fixtures.sidecar("10.1.0.50", "ingress", "istio-system")
-                .withType(ProxyNode.Type.ROUTER));
+        generate(
+            with(List.of(vs, passthrough), List.of(gw), List.of(), true), Fixtures.ingressRouter());
 
     assertThat(r.messages(Resources.V3.LISTENER_TYPE_URL))
         .containsOnlyKeys("0.0.0.0_80", "0.0.0.0_443", "0.0.0.0_8443", "0.0.0.0_15443");
@@ -317,13 +223,12 @@ class ListenerGenerationTest {
     assertThat(pass.hasTransportSocket()).isFalse();
     assertThat(pass.getFilterChainMatch().getServerNamesList())
         .containsExactly("a.pass.example.com");
-    assertThat(pass.getFilters(0).getTypedConfig().unpack(TcpProxy.class).getCluster())
+    assertThat(tcp(listener(r, "0.0.0.0_15443"), 0).getCluster())
         .isEqualTo("outbound|9080||" + REVIEWS);
     assertThat(listener(r, "0.0.0.0_15443").getListenerFilters(0).getName())
         .isEqualTo("envoy.filters.listener.tls_inspector");
 
-    RouteConfiguration http80 =
-        (RouteConfiguration) r.messages(Resources.V3.ROUTE_TYPE_URL).get("http.80");
+    RouteConfiguration http80 = routes(r, "http.80");
     assertThat(http80.getVirtualHosts(0).getDomainsList()).contains("bookinfo.example.com");
     assertThat(http80.getVirtualHosts(0).getRoutes(0).getRoute().getCluster())
         .isEqualTo("outbound|9080||productpage.default.svc.cluster.local");

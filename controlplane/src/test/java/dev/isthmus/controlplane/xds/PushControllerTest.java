@@ -8,7 +8,6 @@ import dev.isthmus.controlplane.model.ConfigKey;
 import dev.isthmus.controlplane.model.MeshSnapshot;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.fabric8.istio.api.networking.v1.Sidecar;
-import io.fabric8.istio.api.networking.v1.SidecarBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +21,8 @@ import org.junit.jupiter.api.Test;
 /** Debouncing, merging and scoping of pushes. */
 class PushControllerTest {
   static final String REVIEWS = "reviews.default.svc.cluster.local";
+  static final ProxyNode PRODUCTPAGE = Fixtures.sidecar("10.1.0.9", "productpage", "default");
+  static final ProxyNode SCOPED = Fixtures.sidecar("10.3.0.1", "app", "scoped");
 
   final AtomicReference<ClusterState> state = new AtomicReference<>(Fixtures.reviews());
   final AtomicInteger builds = new AtomicInteger();
@@ -43,6 +44,12 @@ class PushControllerTest {
     ref.set(pc);
     pc.initialize();
     return pc;
+  }
+
+  void connect(ProxyNode... proxies) {
+    for (ProxyNode p : proxies) {
+      cache.connect(p.id(), p, null);
+    }
   }
 
   /** Bounded wait for an asynchronous push; what happened is asserted afterwards. */
@@ -85,26 +92,12 @@ class PushControllerTest {
 
   @Test
   void endpointChangeRegeneratesEdsOnlyForProxiesThatSeeTheHost() throws Exception {
-    Sidecar ownNamespaceOnly =
-        new SidecarBuilder()
-            .withNewMetadata()
-            .withNamespace("scoped")
-            .withName("default")
-            .endMetadata()
-            .withNewSpec()
-            .addNewEgress()
-            .withHosts("./*")
-            .endEgress()
-            .endSpec()
-            .build();
+    Sidecar ownNamespaceOnly = Fixtures.ownNamespaceOnly("scoped");
     state.set(withSidecars(Fixtures.reviews(), List.of(ownNamespaceOnly)));
     try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
-      ProxyNode sees = Fixtures.sidecar("10.1.0.9", "productpage", "default");
-      ProxyNode scoped = Fixtures.sidecar("10.3.0.1", "app", "scoped");
-      cache.connect(sees.id(), sees, null);
-      cache.connect(scoped.id(), scoped, null);
-      ProxyResources seesBefore = cache.resources(sees.id());
-      ProxyResources scopedBefore = cache.resources(scoped.id());
+      connect(PRODUCTPAGE, SCOPED);
+      ProxyResources seesBefore = cache.resources(PRODUCTPAGE.id());
+      ProxyResources scopedBefore = cache.resources(SCOPED.id());
       assertThat(scopedBefore.messages(Resources.V3.CLUSTER_TYPE_URL))
           .as("Sidecar egress ./* hides other namespaces")
           .doesNotContainKey("outbound|9080||" + REVIEWS);
@@ -116,12 +109,12 @@ class PushControllerTest {
       await(() -> pc.pushCount() >= 1);
 
       assertThat(metrics.edsOnlyPushes()).isEqualTo(1);
-      ProxyResources seesAfter = cache.resources(sees.id());
+      ProxyResources seesAfter = cache.resources(PRODUCTPAGE.id());
       assertThat(seesAfter.version(Resources.V3.ENDPOINT_TYPE_URL, List.of()))
           .isNotEqualTo(seesBefore.version(Resources.V3.ENDPOINT_TYPE_URL, List.of()));
       assertThat(seesAfter.resources(Resources.V3.CLUSTER_TYPE_URL))
           .isSameAs(seesBefore.resources(Resources.V3.CLUSTER_TYPE_URL));
-      assertThat(cache.resources(scoped.id())).isSameAs(scopedBefore);
+      assertThat(cache.resources(SCOPED.id())).isSameAs(scopedBefore);
     }
   }
 
@@ -134,46 +127,28 @@ class PushControllerTest {
 
       MeshSnapshot now = pc.current();
       assertThat(now.services()).isEmpty();
-      ProxyNode late = Fixtures.sidecar("10.1.0.9", "productpage", "default");
-      cache.connect(late.id(), late, null);
-      assertThat(cache.resources(late.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
+      connect(PRODUCTPAGE);
+      assertThat(cache.resources(PRODUCTPAGE.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
           .containsOnlyKeys(Names.BLACKHOLE, Names.PASSTHROUGH);
     }
-  }
-
-  static Sidecar ownNamespaceOnly() {
-    return new SidecarBuilder()
-        .withNewMetadata()
-        .withNamespace("scoped")
-        .withName("default")
-        .endMetadata()
-        .withNewSpec()
-        .addNewEgress()
-        .withHosts("./*")
-        .endEgress()
-        .endSpec()
-        .build();
   }
 
   @Test
   void sidecarChangeRecomputesOnlyTheProxiesOfItsNamespace() throws Exception {
     try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
-      ProxyNode other = Fixtures.sidecar("10.1.0.9", "productpage", "default");
-      ProxyNode scoped = Fixtures.sidecar("10.3.0.1", "app", "scoped");
-      cache.connect(other.id(), other, null);
-      cache.connect(scoped.id(), scoped, null);
-      ProxyResources otherBefore = cache.resources(other.id());
-      assertThat(cache.resources(scoped.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
+      connect(PRODUCTPAGE, SCOPED);
+      ProxyResources otherBefore = cache.resources(PRODUCTPAGE.id());
+      assertThat(cache.resources(SCOPED.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
           .containsKey("outbound|9080||" + REVIEWS);
 
-      state.set(withSidecars(Fixtures.reviews(), List.of(ownNamespaceOnly())));
+      state.set(withSidecars(Fixtures.reviews(), List.of(Fixtures.ownNamespaceOnly("scoped"))));
       pc.onChange(
           new Change(
               true, Set.of(), Set.of(ConfigKey.of(ConfigKey.Kind.SIDECAR, "scoped", "default"))));
       await(() -> pc.pushCount() >= 1);
 
-      assertThat(cache.resources(other.id())).isSameAs(otherBefore);
-      assertThat(cache.resources(scoped.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
+      assertThat(cache.resources(PRODUCTPAGE.id())).isSameAs(otherBefore);
+      assertThat(cache.resources(SCOPED.id()).messages(Resources.V3.CLUSTER_TYPE_URL))
           .doesNotContainKey("outbound|9080||" + REVIEWS);
       assertThat(pc.lastPush().kinds()).containsExactly(ConfigKey.Kind.SIDECAR);
       assertThat(pc.lastPush().namespaces()).containsExactly("scoped");
@@ -186,8 +161,7 @@ class PushControllerTest {
     try (PushController pc = controller(Duration.ofMillis(10), Duration.ofSeconds(1))) {
       ProxyNode a = Fixtures.sidecar("10.1.0.9", "productpage", "default");
       ProxyNode b = Fixtures.sidecar("10.1.0.8", "details", "default");
-      cache.connect(a.id(), a, null);
-      cache.connect(b.id(), b, null);
+      connect(a, b);
       pc.onChange(Change.config());
       await(() -> pc.pushCount() >= 1);
 

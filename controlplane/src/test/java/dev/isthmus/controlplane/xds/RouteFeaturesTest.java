@@ -1,9 +1,8 @@
 package dev.isthmus.controlplane.xds;
 
+import static dev.isthmus.controlplane.xds.Generated.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.controlplane.cache.Resources;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -29,7 +28,6 @@ import io.fabric8.istio.api.api.networking.v1alpha3.StringMatch;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchExact;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix;
 import io.fabric8.istio.api.networking.v1.VirtualService;
-import io.fabric8.istio.api.networking.v1.VirtualServiceBuilder;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -44,33 +42,23 @@ class RouteFeaturesTest {
   static final ProxyNode PRODUCTPAGE = Fixtures.sidecar("10.1.0.9", "productpage", "default");
 
   static VirtualService reviews(HTTPRoute... routes) {
-    return new VirtualServiceBuilder()
-        .withNewMetadata()
-        .withNamespace("default")
-        .withName("reviews")
-        .endMetadata()
-        .withNewSpec()
-        .withHosts("reviews")
+    return Fixtures.virtualService("reviews", "reviews")
+        .editSpec()
         .withHttp(routes)
         .endSpec()
         .build();
   }
 
   static HTTPRouteBuilder toReviews(String subset) {
-    return new HTTPRouteBuilder()
-        .addNewRoute()
-        .withNewDestination()
-        .withHost("reviews")
-        .withSubset(subset)
-        .endDestination()
-        .endRoute();
+    return new HTTPRouteBuilder().withRoute(Fixtures.to("reviews", subset));
+  }
+
+  static ProxyResources generated(ProxyNode proxy, HTTPRoute... http) {
+    return generate(RouteGenerationTest.with(List.of(reviews(http))), proxy);
   }
 
   static List<Route> routes(ProxyNode proxy, HTTPRoute... http) {
-    ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(RouteGenerationTest.with(List.of(reviews(http)))), proxy);
-    return RouteGenerationTest.reviewsHost(r, "9080").getRoutesList();
+    return RouteGenerationTest.reviewsHost(generated(proxy, http), "9080").getRoutesList();
   }
 
   @Test
@@ -88,9 +76,7 @@ class RouteFeaturesTest {
             .withAllowCredentials(true)
             .endCorsPolicy()
             .build();
-    ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(RouteGenerationTest.with(List.of(reviews(http)))), PRODUCTPAGE);
+    ProxyResources r = generated(PRODUCTPAGE, http);
 
     Route route = RouteGenerationTest.reviewsHost(r, "9080").getRoutes(0);
     CorsPolicy cors =
@@ -108,10 +94,9 @@ class RouteFeaturesTest {
     assertThat(cors.getFilterEnabled().getDefaultValue().getDenominator())
         .isEqualTo(FractionalPercent.DenominatorType.HUNDRED);
 
-    Listener l = (Listener) r.messages(Resources.V3.LISTENER_TYPE_URL).get("0.0.0.0_9080");
-    HttpConnectionManager hcm =
-        l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
-    assertThat(hcm.getHttpFiltersList())
+    assertThat(
+            Generated.hcm(Generated.listener(r, "0.0.0.0_9080").getFilterChains(0))
+                .getHttpFiltersList())
         .extracting(HttpFilter::getName)
         .containsExactly(
             "envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router");
@@ -122,16 +107,15 @@ class RouteFeaturesTest {
     HTTPRoute http =
         toReviews("v1").withNewCorsPolicy().withAllowMethods("GET").endCorsPolicy().build();
     ProxyNode client = Fixtures.proxyless("default");
-    ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(RouteGenerationTest.with(List.of(reviews(http)))), client);
+    ProxyResources r = generated(client, http);
 
-    RouteConfiguration rc =
-        (RouteConfiguration) r.messages(Resources.V3.ROUTE_TYPE_URL).get(REVIEWS + ":9080");
+    RouteConfiguration rc = Generated.routes(r, REVIEWS + ":9080");
     assertThat(rc.getVirtualHosts(0).getRoutes(0).getTypedPerFilterConfigMap()).isEmpty();
-    Listener l = (Listener) r.messages(Resources.V3.LISTENER_TYPE_URL).get(REVIEWS + ":9080");
     HttpConnectionManager hcm =
-        l.getApiListener().getApiListener().unpack(HttpConnectionManager.class);
+        Generated.listener(r, REVIEWS + ":9080")
+            .getApiListener()
+            .getApiListener()
+            .unpack(HttpConnectionManager.class);
     assertThat(hcm.getHttpFiltersList())
         .extracting(HttpFilter::getName)
         .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
@@ -151,24 +135,15 @@ class RouteFeaturesTest {
     assertThat(route.getDirectResponse().getStatus()).isEqualTo(503);
     assertThat(route.getDirectResponse().getBody().getInlineString())
         .isEqualTo("down for maintenance");
-    RouteConfiguration rc =
-        (RouteConfiguration)
-            ResourceGenerator.generate(
-                    Fixtures.build(RouteGenerationTest.with(List.of(reviews(http)))), PRODUCTPAGE)
-                .messages(Resources.V3.ROUTE_TYPE_URL)
-                .get("9080");
+    RouteConfiguration rc = Generated.routes(generated(PRODUCTPAGE, http), "9080");
     assertThat(rc.getMaxDirectResponseBodySizeBytes().getValue()).isEqualTo(1024 * 1024);
   }
 
   @Test
   void weightedDestinationsCarryTheirOwnHeaderOperations() {
     HTTPRoute http =
-        new HTTPRouteBuilder()
-            .addNewRoute()
-            .withNewDestination()
-            .withHost("reviews")
-            .withSubset("v1")
-            .endDestination()
+        toReviews("v1")
+            .editFirstRoute()
             .withWeight(90)
             .withNewHeaders()
             .withNewRequest()
@@ -179,11 +154,8 @@ class RouteFeaturesTest {
             .endResponse()
             .endHeaders()
             .endRoute()
-            .addNewRoute()
-            .withNewDestination()
-            .withHost("reviews")
-            .withSubset("v2")
-            .endDestination()
+            .addToRoute(Fixtures.to("reviews", "v2"))
+            .editLastRoute()
             .withWeight(10)
             .endRoute()
             .build();

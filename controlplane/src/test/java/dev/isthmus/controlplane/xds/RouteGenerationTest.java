@@ -1,5 +1,6 @@
 package dev.isthmus.controlplane.xds;
 
+import static dev.isthmus.controlplane.xds.Generated.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.discovery.ClusterState;
@@ -18,7 +19,6 @@ import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchExact;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchRegex;
 import io.fabric8.istio.api.networking.v1.VirtualService;
-import io.fabric8.istio.api.networking.v1.VirtualServiceBuilder;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -32,14 +32,11 @@ class RouteGenerationTest {
   }
 
   static VirtualService reviewsRoutes() {
-    return new VirtualServiceBuilder()
-        .withNewMetadata()
-        .withNamespace("default")
-        .withName("reviews")
+    return Fixtures.virtualService("reviews", "reviews")
+        .editMetadata()
         .withCreationTimestamp("2024-01-01T00:00:00Z")
         .endMetadata()
-        .withNewSpec()
-        .withHosts("reviews")
+        .editSpec()
         .addNewHttp()
         .withName("api")
         .addNewMatch()
@@ -48,12 +45,7 @@ class RouteGenerationTest {
         .withMethod(exact("GET"))
         .withQueryParams(Map.of("debug", exact("1")))
         .endMatch()
-        .addNewRoute()
-        .withNewDestination()
-        .withHost("reviews")
-        .withSubset("v2")
-        .endDestination()
-        .endRoute()
+        .withRoute(Fixtures.to("reviews", "v2"))
         .withTimeout("2s")
         .withNewRetries()
         .withAttempts(3)
@@ -127,10 +119,7 @@ class RouteGenerationTest {
   }
 
   static VirtualHost reviewsHost(ProxyResources r, String routeName) {
-    RouteConfiguration rc =
-        (RouteConfiguration) r.messages(Resources.V3.ROUTE_TYPE_URL).get(routeName);
-    assertThat(rc).as("route configuration " + routeName).isNotNull();
-    return rc.getVirtualHostsList().stream()
+    return Generated.routes(r, routeName).getVirtualHostsList().stream()
         .filter(v -> v.getName().equals(REVIEWS + ":9080"))
         .findFirst()
         .orElseThrow();
@@ -139,9 +128,8 @@ class RouteGenerationTest {
   @Test
   void sidecarRouteConfigurationPerPortWithVirtualServiceFeatures() throws Exception {
     ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(with(List.of(reviewsRoutes()))),
-            Fixtures.sidecar("10.1.0.9", "productpage", "default"));
+        generate(
+            with(List.of(reviewsRoutes())), Fixtures.sidecar("10.1.0.9", "productpage", "default"));
 
     VirtualHost vh = reviewsHost(r, "9080");
     assertThat(vh.getDomainsList())
@@ -205,8 +193,7 @@ class RouteGenerationTest {
         .containsExactly(
             "outbound|9080|v1|" + REVIEWS + "=80", "outbound|9080|v2|" + REVIEWS + "=20");
 
-    RouteConfiguration rc =
-        (RouteConfiguration) r.messages(Resources.V3.ROUTE_TYPE_URL).get("9080");
+    RouteConfiguration rc = Generated.routes(r, "9080");
     VirtualHost productpage =
         rc.getVirtualHostsList().stream()
             .filter(v -> v.getName().startsWith("productpage."))
@@ -222,9 +209,7 @@ class RouteGenerationTest {
 
   @Test
   void proxylessRouteConfigurationIsNamedHostPortWithoutEnvoyOnlyFeatures() {
-    ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(with(List.of(reviewsRoutes()))), Fixtures.proxyless("default"));
+    ProxyResources r = generate(with(List.of(reviewsRoutes())), Fixtures.proxyless("default"));
 
     VirtualHost vh = reviewsHost(r, REVIEWS + ":9080");
     assertThat(vh.getDomainsList()).contains(REVIEWS + ":9080");
@@ -236,13 +221,8 @@ class RouteGenerationTest {
   @Test
   void invalidVirtualServiceIsSkippedAndValidOnesStillRoute() {
     VirtualService bad =
-        new VirtualServiceBuilder()
-            .withNewMetadata()
-            .withNamespace("default")
-            .withName("bad")
-            .endMetadata()
-            .withNewSpec()
-            .withHosts("productpage")
+        Fixtures.virtualService("bad", "productpage")
+            .editSpec()
             .addNewHttp()
             .addNewMatch()
             .withUri(new StringMatch(new StringMatchRegex("(unclosed")))

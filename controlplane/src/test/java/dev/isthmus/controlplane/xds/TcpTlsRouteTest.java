@@ -1,21 +1,24 @@
 package dev.isthmus.controlplane.xds;
 
+import static dev.isthmus.controlplane.xds.Generated.generate;
+import static dev.isthmus.controlplane.xds.Generated.listener;
+import static dev.isthmus.controlplane.xds.Generated.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.discovery.ClusterState;
-import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.fabric8.istio.api.api.networking.v1alpha3.RouteDestination;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettingsTLSmode;
+import io.fabric8.istio.api.api.networking.v1alpha3.TCPRoute;
+import io.fabric8.istio.api.api.networking.v1alpha3.TCPRouteBuilder;
 import io.fabric8.istio.api.networking.v1.Gateway;
-import io.fabric8.istio.api.networking.v1.GatewayBuilder;
 import io.fabric8.istio.api.networking.v1.VirtualService;
-import io.fabric8.istio.api.networking.v1.VirtualServiceBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** VirtualService {@code tcp} and {@code tls} routes on sidecar outbound listeners. */
@@ -36,55 +39,26 @@ class TcpTlsRouteTest {
     return s.withServices(services);
   }
 
-  static Listener listener(ProxyResources r, String name) {
-    Listener l = (Listener) r.messages(Resources.V3.LISTENER_TYPE_URL).get(name);
-    assertThat(l).as("listener " + name).isNotNull();
-    return l;
-  }
-
-  static TcpProxy tcp(Listener l, int chain) throws Exception {
-    return l.getFilterChains(chain).getFilters(0).getTypedConfig().unpack(TcpProxy.class);
+  static RouteDestination weighted(RouteDestination d, int weight) {
+    d.setWeight(weight);
+    return d;
   }
 
   @Test
   void tcpRouteSplitsConnectionsByWeight() throws Exception {
-    VirtualService vs =
-        new VirtualServiceBuilder()
-            .withNewMetadata()
-            .withNamespace("default")
-            .withName("mongo")
-            .endMetadata()
-            .withNewSpec()
-            .withHosts("mongo")
-            .addNewTcp()
+    TCPRoute split =
+        new TCPRouteBuilder()
             .addNewMatch()
             .withPort(27017L)
             .endMatch()
-            .addNewRoute()
-            .withNewDestination()
-            .withHost("mongo")
-            .withSubset("v1")
-            .endDestination()
-            .withWeight(70)
-            .endRoute()
-            .addNewRoute()
-            .withNewDestination()
-            .withHost("mongo")
-            .withSubset("v2")
-            .endDestination()
-            .withWeight(30)
-            .endRoute()
-            .addNewRoute()
-            .withNewDestination()
-            .withHost("mongo")
-            .withSubset("v3")
-            .endDestination()
-            .withWeight(0)
-            .endRoute()
-            .endTcp()
-            .endSpec()
+            .withRoute(
+                weighted(Fixtures.tcpTo("mongo", "v1"), 70),
+                weighted(Fixtures.tcpTo("mongo", "v2"), 30),
+                weighted(Fixtures.tcpTo("mongo", "v3"), 0))
             .build();
-    ProxyResources r = ResourceGenerator.generate(Fixtures.build(with(List.of(vs))), PRODUCTPAGE);
+    VirtualService vs =
+        Fixtures.virtualService("mongo", "mongo").editSpec().withTcp(split).endSpec().build();
+    ProxyResources r = generate(with(List.of(vs)), PRODUCTPAGE);
 
     Listener l = listener(r, "10.96.0.20_27017");
     assertThat(l.getFilterChainsCount()).isEqualTo(1);
@@ -98,7 +72,7 @@ class TcpTlsRouteTest {
 
   @Test
   void tcpPortWithoutRoutesGoesToTheServiceCluster() throws Exception {
-    ProxyResources r = ResourceGenerator.generate(Fixtures.build(with(List.of())), PRODUCTPAGE);
+    ProxyResources r = generate(with(List.of()), PRODUCTPAGE);
 
     TcpProxy t = tcp(listener(r, "10.96.0.20_27017"), 0);
     assertThat(t.getCluster()).isEqualTo("outbound|27017||" + MONGO);
@@ -108,49 +82,31 @@ class TcpTlsRouteTest {
   @Test
   void tlsRoutesMatchBySniThenFallBackToTheServiceCluster() throws Exception {
     VirtualService vs =
-        new VirtualServiceBuilder()
-            .withNewMetadata()
-            .withNamespace("default")
-            .withName("secure")
-            .endMetadata()
-            .withNewSpec()
-            .withHosts("secure")
+        Fixtures.virtualService("secure", "secure")
+            .editSpec()
             .addNewTl()
             .addNewMatch()
             .withSniHosts("b.secure.example", "a.secure.example")
             .withPort(443L)
             .endMatch()
-            .addNewRoute()
-            .withNewDestination()
-            .withHost("secure")
-            .withSubset("canary")
-            .endDestination()
-            .endRoute()
+            .withRoute(Fixtures.tcpTo("secure", "canary"))
             .endTl()
             .addNewTl()
             .addNewMatch()
             .withSniHosts("a.secure.example", "c.secure.example")
             .endMatch()
-            .addNewRoute()
-            .withNewDestination()
-            .withHost("secure")
-            .endDestination()
-            .endRoute()
+            .withRoute(Fixtures.tcpTo("secure", null))
             .endTl()
             .addNewTl()
             .addNewMatch()
             .withSniHosts("other.example")
             .withPort(8443L)
             .endMatch()
-            .addNewRoute()
-            .withNewDestination()
-            .withHost("mongo")
-            .endDestination()
-            .endRoute()
+            .withRoute(Fixtures.tcpTo("mongo", null))
             .endTl()
             .endSpec()
             .build();
-    ProxyResources r = ResourceGenerator.generate(Fixtures.build(with(List.of(vs))), PRODUCTPAGE);
+    ProxyResources r = generate(with(List.of(vs)), PRODUCTPAGE);
 
     Listener l = listener(r, "10.96.0.30_443");
     assertThat(l.getListenerFilters(0).getName()).isEqualTo("envoy.filters.listener.tls_inspector");
@@ -167,65 +123,26 @@ class TcpTlsRouteTest {
 
   @Test
   void gatewayTcpServersForwardByTcpRoutesWithOrWithoutTermination() throws Exception {
+    ServerTLSSettings terminate = Fixtures.tls(ServerTLSSettingsTLSmode.SIMPLE, "db-cert");
     Gateway gw =
-        new GatewayBuilder()
-            .withNewMetadata()
-            .withNamespace("istio-system")
-            .withName("gw")
-            .endMetadata()
-            .withNewSpec()
-            .withSelector(Map.of("istio", "ingressgateway"))
-            .addNewServer()
-            .withNewPort()
-            .withNumber(31400L)
-            .withName("tcp")
-            .withProtocol("TCP")
-            .endPort()
-            .withHosts("*")
-            .endServer()
-            .addNewServer()
-            .withNewPort()
-            .withNumber(9443L)
-            .withName("tls-db")
-            .withProtocol("TLS")
-            .endPort()
-            .withHosts("db.example.com")
-            .withNewTls()
-            .withMode(ServerTLSSettingsTLSmode.SIMPLE)
-            .withCredentialName("db-cert")
-            .endTls()
-            .endServer()
-            .endSpec()
-            .build();
+        Fixtures.ingressGateway(
+            Fixtures.server(31400, "tcp", "TCP", null, "*"),
+            Fixtures.server(9443, "tls-db", "TLS", terminate, "db.example.com"));
     VirtualService tcp =
-        new VirtualServiceBuilder()
-            .withNewMetadata()
-            .withNamespace("default")
-            .withName("tcp")
-            .endMetadata()
-            .withNewSpec()
-            .withHosts("*")
+        Fixtures.virtualService("tcp", "*")
+            .editSpec()
             .withGateways("istio-system/gw")
             .addNewTcp()
             .addNewMatch()
             .withPort(31400L)
             .endMatch()
-            .addNewRoute()
-            .withNewDestination()
-            .withHost("mongo")
-            .endDestination()
-            .endRoute()
+            .withRoute(Fixtures.tcpTo("mongo", null))
             .endTcp()
             .endSpec()
             .build();
     VirtualService db =
-        new VirtualServiceBuilder()
-            .withNewMetadata()
-            .withNamespace("default")
-            .withName("db")
-            .endMetadata()
-            .withNewSpec()
-            .withHosts("db.example.com")
+        Fixtures.virtualService("db", "db.example.com")
+            .editSpec()
             .withGateways("istio-system/gw")
             .addNewTcp()
             .addNewRoute()
@@ -237,16 +154,9 @@ class TcpTlsRouteTest {
             .endTcp()
             .endSpec()
             .build();
-    ClusterState s = with(List.of(tcp, db));
-    List<io.fabric8.kubernetes.api.model.Pod> pods = new ArrayList<>(s.pods());
-    pods.add(
-        Fixtures.pod("istio-system", "ingress", "10.1.0.50", Map.of("istio", "ingressgateway")));
-    ClusterState withGateway = s.withPods(pods).withGateways(List.of(gw));
-    ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(withGateway),
-            Fixtures.sidecar("10.1.0.50", "ingress", "istio-system")
-                .withType(ProxyNode.Type.ROUTER));
+    ClusterState withGateway =
+        Fixtures.withIngressPod(with(List.of(tcp, db))).withGateways(List.of(gw));
+    ProxyResources r = generate(withGateway, Fixtures.ingressRouter());
 
     Listener plain = listener(r, "0.0.0.0_31400");
     assertThat(plain.getFilterChains(0).hasTransportSocket()).isFalse();

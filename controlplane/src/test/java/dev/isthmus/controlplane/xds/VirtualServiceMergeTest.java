@@ -1,5 +1,6 @@
 package dev.isthmus.controlplane.xds;
 
+import static dev.isthmus.controlplane.xds.Generated.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.model.ConfigEntry;
@@ -15,7 +16,6 @@ import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchRegex;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualServiceBuilder;
 import io.fabric8.istio.api.networking.v1.Gateway;
-import io.fabric8.istio.api.networking.v1.GatewayBuilder;
 import io.fabric8.istio.api.networking.v1.VirtualService;
 import java.util.List;
 import java.util.Map;
@@ -64,23 +64,8 @@ class VirtualServiceMergeTest {
   }
 
   static Gateway gateway() {
-    return new GatewayBuilder()
-        .withNewMetadata()
-        .withNamespace("istio-system")
-        .withName("gw")
-        .endMetadata()
-        .withNewSpec()
-        .withSelector(Map.of("istio", "ingressgateway"))
-        .addNewServer()
-        .withNewPort()
-        .withNumber(80L)
-        .withName("http")
-        .withProtocol("HTTP")
-        .endPort()
-        .withHosts("bookinfo.example.com")
-        .endServer()
-        .endSpec()
-        .build();
+    return Fixtures.ingressGateway(
+        Fixtures.server(80, "http", "HTTP", null, "bookinfo.example.com"));
   }
 
   @Test
@@ -110,13 +95,11 @@ class VirtualServiceMergeTest {
                 null,
                 "productpage"));
     ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(ListenerGenerationTest.with(vss, List.of(gateway()), List.of(), true)),
-            Fixtures.sidecar("10.1.0.50", "ingress", "istio-system")
-                .withType(ProxyNode.Type.ROUTER));
+        generate(
+            ListenerGenerationTest.with(vss, List.of(gateway()), List.of(), true),
+            Fixtures.ingressRouter());
 
-    RouteConfiguration http80 =
-        (RouteConfiguration) r.messages(Resources.V3.ROUTE_TYPE_URL).get("http.80");
+    RouteConfiguration http80 = Generated.routes(r, "http.80");
     assertThat(http80.getVirtualHostsList()).hasSize(1);
     VirtualHost vh = http80.getVirtualHosts(0);
     assertThat(vh.getName()).isEqualTo("bookinfo.example.com:80");
@@ -135,9 +118,8 @@ class VirtualServiceMergeTest {
             vs("newer", "2024-02-01T00:00:00Z", "reviews", null, "/newer", "ratings"),
             vs("older", "2024-01-01T00:00:00Z", "reviews", null, "/older", "productpage"));
     ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(RouteGenerationTest.with(vss)),
-            Fixtures.sidecar("10.1.0.9", "productpage", "default"));
+        generate(
+            RouteGenerationTest.with(vss), Fixtures.sidecar("10.1.0.9", "productpage", "default"));
 
     assertThat(RouteGenerationTest.reviewsHost(r, "9080").getRoutesList())
         .extracting(rt -> rt.getMatch().getPrefix())
@@ -172,27 +154,12 @@ class VirtualServiceMergeTest {
                     .withNamespace("team")
                     .endDelegate()
                     .build())
-            .addToHttp(
-                new HTTPRouteBuilder()
-                    .addNewRoute()
-                    .withNewDestination()
-                    .withHost("reviews")
-                    .withSubset("v1")
-                    .endDestination()
-                    .endRoute()
-                    .build())
+            .addToHttp(new HTTPRouteBuilder().withRoute(Fixtures.to("reviews", "v1")).build())
             .build();
     var hidden =
         new VirtualServiceBuilder()
             .withExportTo(".")
-            .addToHttp(
-                new HTTPRouteBuilder()
-                    .addNewRoute()
-                    .withNewDestination()
-                    .withHost("ratings")
-                    .endDestination()
-                    .endRoute()
-                    .build())
+            .addToHttp(new HTTPRouteBuilder().withRoute(Fixtures.to("ratings", null)).build())
             .build();
     var delegate =
         new VirtualServiceBuilder()
@@ -202,11 +169,7 @@ class VirtualServiceMergeTest {
                     .addNewMatch()
                     .withUri(exact("/api/v2"))
                     .endMatch()
-                    .addNewRoute()
-                    .withNewDestination()
-                    .withHost("ratings")
-                    .endDestination()
-                    .endRoute()
+                    .withRoute(Fixtures.to("ratings", null))
                     .build())
             .addToHttp(
                 new HTTPRouteBuilder()
@@ -214,11 +177,7 @@ class VirtualServiceMergeTest {
                     .addNewMatch()
                     .withUri(prefix("/other"))
                     .endMatch()
-                    .addNewRoute()
-                    .withNewDestination()
-                    .withHost("ratings")
-                    .endDestination()
-                    .endRoute()
+                    .withRoute(Fixtures.to("ratings", null))
                     .build())
             .addToHttp(
                 new HTTPRouteBuilder()
@@ -226,12 +185,7 @@ class VirtualServiceMergeTest {
                     .withHeaders(Map.of("end-user", exact("jason")))
                     .endMatch()
                     .withTimeout("1s")
-                    .addNewRoute()
-                    .withNewDestination()
-                    .withHost("reviews.default")
-                    .withSubset("v2")
-                    .endDestination()
-                    .endRoute()
+                    .withRoute(Fixtures.to("reviews.default", "v2"))
                     .build())
             .build();
     var mesh =
@@ -310,25 +264,22 @@ class VirtualServiceMergeTest {
                 .withHttpsRedirect(true)
                 .build());
     ProxyResources r =
-        ResourceGenerator.generate(
-            Fixtures.build(
-                ListenerGenerationTest.with(
-                    List.of(
-                        vs(
-                            "a",
-                            "2024-01-01T00:00:00Z",
-                            "bookinfo.example.com",
-                            "istio-system/gw",
-                            null,
-                            "productpage")),
-                    List.of(gw),
-                    List.of(),
-                    true)),
-            Fixtures.sidecar("10.1.0.50", "ingress", "istio-system")
-                .withType(ProxyNode.Type.ROUTER));
+        generate(
+            ListenerGenerationTest.with(
+                List.of(
+                    vs(
+                        "a",
+                        "2024-01-01T00:00:00Z",
+                        "bookinfo.example.com",
+                        "istio-system/gw",
+                        null,
+                        "productpage")),
+                List.of(gw),
+                List.of(),
+                true),
+            Fixtures.ingressRouter());
 
-    RouteConfiguration http80 =
-        (RouteConfiguration) r.messages(Resources.V3.ROUTE_TYPE_URL).get("http.80");
+    RouteConfiguration http80 = Generated.routes(r, "http.80");
     assertThat(http80.getVirtualHosts(0).getRequireTls())
         .isEqualTo(VirtualHost.TlsRequirementType.ALL);
   }

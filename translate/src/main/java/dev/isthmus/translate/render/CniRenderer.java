@@ -7,10 +7,6 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,23 +37,7 @@ public final class CniRenderer {
     if (v.bool("cni.ambient.enabled", false)) {
       roles.put("istio-cni-ambient" + ctx.revSuffix(), Rbac.cniAmbientRules());
     }
-    roles.forEach(
-        (name, rules) ->
-            out.add(
-                K8s.node(
-                    new ClusterRoleBuilder()
-                        .withMetadata(K8s.meta(name, null, labels))
-                        .withRules(rules)
-                        .build())));
-    roles.forEach(
-        (name, rules) ->
-            out.add(
-                K8s.node(
-                    new ClusterRoleBindingBuilder()
-                        .withMetadata(K8s.meta(name, null, labels))
-                        .withRoleRef(K8s.roleRef("ClusterRole", name))
-                        .withSubjects(K8s.sa("istio-cni", ns))
-                        .build())));
+    out.addAll(Rbac.boundClusterRoles(roles, labels, "istio-cni", ns));
     out.add(K8s.node(configMap(ctx, ns, labels)));
     out.add(K8s.node(daemonSet(ctx, ns, labels)));
     return out;
@@ -103,32 +83,24 @@ public final class CniRenderer {
   private static io.fabric8.kubernetes.api.model.apps.DaemonSet daemonSet(
       RenderContext ctx, String ns, Map<String, String> labels) {
     Vals v = ctx.values();
-    String hub = v.str("cni.hub", "").isEmpty() ? ctx.hub() : v.str("cni.hub", "");
-    String tag = v.str("cni.tag", "").isEmpty() ? ctx.tag() : v.str("cni.tag", "");
-    Map<String, String> podLabels = new LinkedHashMap<>(labels);
-    podLabels.put("sidecar.istio.io/inject", "false");
-    podLabels.put("istio.io/dataplane-mode", "none");
-    Map<String, String> annotations = new LinkedHashMap<>();
-    annotations.put("container.apparmor.security.beta.kubernetes.io/install-cni", "unconfined");
-    annotations.put("prometheus.io/path", "/metrics");
-    annotations.put("prometheus.io/port", "15014");
-    annotations.put("prometheus.io/scrape", "true");
-    annotations.put("sidecar.istio.io/inject", "false");
     List<EnvVar> env = new ArrayList<>();
-    env.add(K8s.fieldEnv("REPAIR_NODE_NAME", "spec.nodeName"));
+    env.addAll(Pods.fieldEnv("REPAIR_NODE_NAME"));
     env.add(K8s.env("REPAIR_RUN_AS_DAEMON", "true"));
     env.add(K8s.env("REPAIR_SIDECAR_ANNOTATION", "sidecar.istio.io/status"));
     env.add(K8s.env("ALLOW_SWITCH_TO_HOST_NS", "true"));
-    env.add(K8s.fieldEnv("NODE_NAME", "spec.nodeName"));
+    env.addAll(Pods.fieldEnv("NODE_NAME"));
     env.add(K8s.resourceEnv("GOMEMLIMIT", "limits.memory"));
     env.add(K8s.resourceEnv("GOMAXPROCS", "limits.cpu"));
-    env.add(K8s.fieldEnv("POD_NAME", "metadata.name"));
-    env.add(K8s.fieldEnv("POD_NAMESPACE", "metadata.namespace"));
+    env.addAll(Pods.fieldEnv("POD_NAME", "POD_NAMESPACE"));
     var container =
         new ContainerBuilder()
             .withName("install-cni")
             .withImage(
-                K8s.image(hub, v.str("cni.image", "install-cni"), tag, v.str("global.variant", "")))
+                Pods.image(
+                    ctx,
+                    v.sub("cni"),
+                    v.str("cni.image", "install-cni"),
+                    v.str("global.variant", "")))
             .withCommand("install-cni")
             .withArgs("--log_output_level=" + v.str("cni.logging.level", "info"))
             .withEnv(env)
@@ -142,17 +114,7 @@ public final class CniRenderer {
             .withContainerPort(15014)
             .withProtocol("TCP")
             .endPort()
-            .withNewReadinessProbe()
-            .withNewHttpGet()
-            .withPath("/readyz")
-            .withPort(new IntOrString(8000))
-            .withScheme("HTTP")
-            .endHttpGet()
-            .withPeriodSeconds(10)
-            .withSuccessThreshold(1)
-            .withFailureThreshold(3)
-            .withTimeoutSeconds(1)
-            .endReadinessProbe()
+            .withReadinessProbe(Pods.readiness("/readyz", 8000, null, 10, 1, 3))
             .withResources(K8s.resources(v.node("cni.resources")))
             .withNewSecurityContext()
             .withPrivileged(false)
@@ -165,35 +127,30 @@ public final class CniRenderer {
             .endCapabilities()
             .endSecurityContext()
             .withVolumeMounts(
-                IstiodDeployment.mount("cni-bin-dir", "/host/opt/cni/bin", false),
-                IstiodDeployment.mount("cni-host-procfs", "/host/proc", true),
-                IstiodDeployment.mount("cni-net-dir", "/host/etc/cni/net.d", false),
-                IstiodDeployment.mount("cni-socket-dir", "/var/run/istio-cni", false))
+                Pods.mount("cni-bin-dir", "/host/opt/cni/bin", false),
+                Pods.mount("cni-host-procfs", "/host/proc", true),
+                Pods.mount("cni-net-dir", "/host/etc/cni/net.d", false),
+                Pods.mount("cni-socket-dir", "/var/run/istio-cni", false))
             .build();
     return Workloads.nodeAgent(
         K8s.meta("istio-cni-node", ns, labels),
         K8s.labels("k8s-app", "istio-cni-node"),
         new IntOrString[] {null, new IntOrString(1)},
-        podLabels,
-        annotations,
+        Pods.outOfMesh(labels),
+        Pods.scraped(
+            Map.of("container.apparmor.security.beta.kubernetes.io/install-cni", "unconfined"),
+            "/metrics",
+            15014,
+            Map.of()),
         "istio-cni",
         (long) v.integer("cni.terminationGracePeriodSeconds", 30),
         v.node("cni.tolerations"),
         container,
-        hostPath("cni-bin-dir", v.str("cni.cniBinDir", "/opt/cni/bin"), null),
-        hostPath("cni-host-procfs", "/proc", "Directory"),
-        hostPath("cni-net-dir", v.str("cni.cniConfDir", "/etc/cni/net.d"), null),
-        hostPath("cni-socket-dir", "/var/run/istio-cni", null),
-        hostPath("cni-netns-dir", v.str("cni.cniNetnsDir", "/var/run/netns"), "DirectoryOrCreate"));
-  }
-
-  static Volume hostPath(String name, String path, String type) {
-    return new VolumeBuilder()
-        .withName(name)
-        .withNewHostPath()
-        .withPath(path)
-        .withType(type == null ? "" : type)
-        .endHostPath()
-        .build();
+        Pods.hostPath("cni-bin-dir", v.str("cni.cniBinDir", "/opt/cni/bin"), null),
+        Pods.hostPath("cni-host-procfs", "/proc", "Directory"),
+        Pods.hostPath("cni-net-dir", v.str("cni.cniConfDir", "/etc/cni/net.d"), null),
+        Pods.hostPath("cni-socket-dir", "/var/run/istio-cni", null),
+        Pods.hostPath(
+            "cni-netns-dir", v.str("cni.cniNetnsDir", "/var/run/netns"), "DirectoryOrCreate"));
   }
 }

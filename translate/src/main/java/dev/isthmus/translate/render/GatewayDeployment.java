@@ -1,20 +1,18 @@
 package dev.isthmus.translate.render;
 
-import static dev.isthmus.translate.render.IstiodDeployment.mount;
+import static dev.isthmus.translate.render.Pods.mount;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -31,40 +29,24 @@ public final class GatewayDeployment {
       String serviceAccount,
       List<ContainerPort> ports) {
     Vals g = gw.values();
-    Vals v = ctx.values();
-    Map<String, String> podLabels = new LinkedHashMap<>(labels);
-    podLabels.put("sidecar.istio.io/inject", "false");
-    podLabels.put("istio.io/dataplane-mode", "none");
+    Map<String, String> podLabels = Pods.outOfMesh(labels);
     podLabels.put("service.istio.io/canonical-name", gw.name());
     podLabels.put("service.istio.io/canonical-revision", "latest");
     podLabels.putAll(g.strMap("podLabels"));
-    Map<String, String> annotations = new LinkedHashMap<>();
-    annotations.put("istio.io/rev", ctx.revLabel());
-    annotations.put("prometheus.io/path", "/stats/prometheus");
-    annotations.put("prometheus.io/port", "15020");
-    annotations.put("prometheus.io/scrape", "true");
-    annotations.put("sidecar.istio.io/inject", "false");
-    annotations.putAll(g.strMap("podAnnotations"));
-    var b =
-        new DeploymentBuilder()
-            .withMetadata(K8s.meta(gw.name(), gw.namespace(), labels))
-            .withNewSpec()
-            .withNewSelector()
-            .withMatchLabels(selector)
-            .endSelector()
-            .withNewStrategy()
-            .withType("RollingUpdate")
-            .withNewRollingUpdate()
-            .withMaxSurge(new IntOrString(g.str("rollingMaxSurge", "100%")))
-            .withMaxUnavailable(new IntOrString(g.str("rollingMaxUnavailable", "25%")))
-            .endRollingUpdate()
-            .endStrategy()
-            .withNewTemplate()
-            .withNewMetadata()
-            .withLabels(podLabels)
-            .withAnnotations(annotations)
-            .endMetadata()
-            .withNewSpec()
+    Map<String, String> annotations =
+        Pods.scraped(
+            Map.of("istio.io/rev", ctx.revLabel()),
+            "/stats/prometheus",
+            15020,
+            g.strMap("podAnnotations"));
+    return Pods.deployment(
+        ctx,
+        K8s.meta(gw.name(), gw.namespace(), labels),
+        selector,
+        g,
+        podLabels,
+        annotations,
+        new PodSpecBuilder()
             .withServiceAccountName(serviceAccount)
             .withNewSecurityContext()
             .withRunAsUser(1337L)
@@ -74,52 +56,21 @@ public final class GatewayDeployment {
             .withContainers(container(ctx, gw, ports))
             .withVolumes(volumes(ctx, g))
             .withTolerations(Workloads.tolerations(g.node("tolerations")))
-            .endSpec()
-            .endTemplate()
-            .endSpec();
-    Map<String, String> nodeSelector = g.strMap("nodeSelector");
-    if (!nodeSelector.isEmpty()) {
-      b.editSpec()
-          .editTemplate()
-          .editSpec()
-          .withNodeSelector(nodeSelector)
-          .endSpec()
-          .endTemplate()
-          .endSpec();
-    }
-    if (!Workloads.autoscaled(g, "")) {
-      b.editSpec().withReplicas(g.integer("replicaCount", 1)).endSpec();
-    }
-    String priority = v.str("global.priorityClassName", "");
-    if (!priority.isEmpty()) {
-      b.editSpec()
-          .editTemplate()
-          .editSpec()
-          .withPriorityClassName(priority)
-          .endSpec()
-          .endTemplate()
-          .endSpec();
-    }
-    return b.build();
+            .withNodeSelector(Pods.emptyToNull(g.strMap("nodeSelector")))
+            .build());
   }
 
   private static Container container(
       RenderContext ctx, GatewayRenderer.Gateway gw, List<ContainerPort> ports) {
     Vals g = gw.values();
     Vals v = ctx.values();
-    String hub = g.str("hub", "").isEmpty() ? ctx.hub() : g.str("hub", "");
-    String tag = g.str("tag", "").isEmpty() ? ctx.tag() : g.str("tag", "");
     String domain = "$(POD_NAMESPACE).svc." + ctx.clusterDomain();
     List<EnvVar> env = new ArrayList<>();
     env.add(K8s.env("PILOT_CERT_PROVIDER", v.str("global.pilotCertProvider", "istiod")));
     env.add(K8s.env("CA_ADDR", caAddress(ctx)));
-    env.add(K8s.fieldEnv("NODE_NAME", "spec.nodeName"));
-    env.add(K8s.fieldEnv("POD_NAME", "metadata.name"));
-    env.add(K8s.fieldEnv("POD_NAMESPACE", "metadata.namespace"));
-    env.add(K8s.fieldEnv("INSTANCE_IP", "status.podIP"));
-    env.add(K8s.fieldEnv("HOST_IP", "status.hostIP"));
+    env.addAll(Pods.fieldEnv("NODE_NAME", "POD_NAME", "POD_NAMESPACE", "INSTANCE_IP", "HOST_IP"));
     env.add(K8s.resourceEnv("ISTIO_CPU_LIMIT", "limits.cpu"));
-    env.add(K8s.fieldEnv("SERVICE_ACCOUNT", "spec.serviceAccountName"));
+    env.addAll(Pods.fieldEnv("SERVICE_ACCOUNT"));
     env.add(K8s.env("ISTIO_META_WORKLOAD_NAME", gw.name()));
     env.add(
         K8s.env(
@@ -135,7 +86,7 @@ public final class GatewayDeployment {
     env.add(K8s.env("ISTIO_META_UNPRIVILEGED_POD", "true"));
     String cluster = v.str("global.multiCluster.clusterName", "");
     env.add(K8s.env("ISTIO_META_CLUSTER_ID", cluster.isEmpty() ? "Kubernetes" : cluster));
-    env.add(K8s.fieldEnv("ISTIO_META_NODE_NAME", "spec.nodeName"));
+    env.addAll(Pods.fieldEnv("ISTIO_META_NODE_NAME"));
     String network = v.str("global.network", "");
     if (!network.isEmpty()) {
       env.add(K8s.env("ISTIO_META_NETWORK", network));
@@ -144,8 +95,7 @@ public final class GatewayDeployment {
     return new ContainerBuilder()
         .withName("istio-proxy")
         .withImage(
-            K8s.image(
-                hub, v.str("global.proxy.image", "proxyv2"), tag, v.str("global.variant", "")))
+            Pods.image(ctx, g, v.str("global.proxy.image", "proxyv2"), v.str("global.variant", "")))
         .withArgs(
             "proxy",
             "router",
@@ -156,18 +106,7 @@ public final class GatewayDeployment {
             "--log_output_level=" + v.str("global.logging.level", "default:info"))
         .withEnv(env)
         .withPorts(ports)
-        .withNewReadinessProbe()
-        .withNewHttpGet()
-        .withPath("/healthz/ready")
-        .withPort(new IntOrString(15021))
-        .withScheme("HTTP")
-        .endHttpGet()
-        .withFailureThreshold(30)
-        .withInitialDelaySeconds(1)
-        .withPeriodSeconds(2)
-        .withSuccessThreshold(1)
-        .withTimeoutSeconds(1)
-        .endReadinessProbe()
+        .withReadinessProbe(Pods.readiness("/healthz/ready", 15021, 1, 2, 1, 30))
         .withResources(K8s.resources(g.node("resources")))
         .withNewSecurityContext()
         .withAllowPrivilegeEscalation(false)
@@ -207,16 +146,9 @@ public final class GatewayDeployment {
   private static List<Volume> volumes(RenderContext ctx, Vals g) {
     List<Volume> vols = new ArrayList<>();
     for (String n : List.of("workload-socket", "credential-socket", "workload-certs")) {
-      vols.add(new VolumeBuilder().withName(n).withNewEmptyDir().endEmptyDir().build());
+      vols.add(Pods.emptyDir(n));
     }
-    vols.add(
-        new VolumeBuilder()
-            .withName("istiod-ca-cert")
-            .withNewConfigMap()
-            .withName("istio-ca-root-cert")
-            .withDefaultMode(420)
-            .endConfigMap()
-            .build());
+    vols.add(Pods.configMap("istiod-ca-cert", "istio-ca-root-cert", null));
     vols.add(
         new VolumeBuilder()
             .withName("podinfo")
@@ -233,25 +165,14 @@ public final class GatewayDeployment {
             .endDownwardAPI()
             .build());
     for (String n : List.of("istio-envoy", "istio-data")) {
-      vols.add(new VolumeBuilder().withName(n).withNewEmptyDir().endEmptyDir().build());
+      vols.add(Pods.emptyDir(n));
     }
     vols.add(Workloads.istioToken("istio-ca"));
-    vols.add(
-        new VolumeBuilder()
-            .withName("config-volume")
-            .withNewConfigMap()
-            .withName("istio" + ctx.revSuffix())
-            .withOptional(true)
-            .withDefaultMode(420)
-            .endConfigMap()
-            .build());
+    vols.add(Pods.configMap("config-volume", "istio" + ctx.revSuffix(), true));
     JsonNode sv = g.node("secretVolumes");
     if (sv != null && sv.isArray()) {
       sv.forEach(
-          s ->
-              vols.add(
-                  IstiodDeployment.secretVolume(
-                      s.path("name").asText(), s.path("secretName").asText())));
+          s -> vols.add(Pods.secret(s.path("name").asText(), s.path("secretName").asText())));
     }
     return vols;
   }

@@ -9,8 +9,6 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,19 +43,7 @@ public final class GatewayRenderer {
     out.add(
         K8s.node(new ServiceAccountBuilder().withMetadata(K8s.meta(sa, ns, objLabels)).build()));
     String sds = gw.name() + "-sds";
-    out.add(
-        K8s.node(
-            new RoleBuilder()
-                .withMetadata(K8s.meta(sds, ns, K8s.labels("release", "istio")))
-                .withRules(Rbac.gatewaySdsRules())
-                .build()));
-    out.add(
-        K8s.node(
-            new RoleBindingBuilder()
-                .withMetadata(K8s.meta(sds, ns, K8s.labels("release", "istio")))
-                .withRoleRef(K8s.roleRef("Role", sds))
-                .withSubjects(K8s.sa(sa, ns))
-                .build()));
+    out.addAll(Rbac.boundRole(sds, ns, K8s.labels("release", "istio"), Rbac.gatewaySdsRules(), sa));
     List<ServicePort> servicePorts = servicePorts(g.node("ports"));
     List<ContainerPort> containerPorts = new ArrayList<>();
     for (ServicePort p : servicePorts) {

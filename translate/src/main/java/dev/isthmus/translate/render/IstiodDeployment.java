@@ -1,21 +1,20 @@
 package dev.isthmus.translate.render;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,78 +34,34 @@ public final class IstiodDeployment {
   public static Deployment build(
       RenderContext ctx, Map<String, String> labels, Map<String, String> selector) {
     Vals v = ctx.values();
-    String ns = ctx.istioNamespace();
-    Map<String, String> podLabels = new LinkedHashMap<>(labels);
-    podLabels.put("sidecar.istio.io/inject", "false");
-    podLabels.put("istio.io/dataplane-mode", "none");
-    podLabels.putAll(v.strMap("pilot.podLabels"));
-    Map<String, String> annotations = new LinkedHashMap<>();
-    annotations.put("prometheus.io/port", "15014");
-    annotations.put("prometheus.io/scrape", "true");
-    annotations.put("sidecar.istio.io/inject", "false");
-    annotations.putAll(v.strMap("pilot.podAnnotations"));
-
-    var spec =
-        new DeploymentBuilder()
-            .withMetadata(K8s.meta(ctx.istiodName(), ns, labels))
-            .editMetadata()
-            .withAnnotations(emptyToNull(v.strMap("pilot.deploymentAnnotations")))
-            .endMetadata()
-            .withNewSpec()
-            .withNewSelector()
-            .withMatchLabels(selector)
-            .endSelector()
-            .withNewStrategy()
-            .withType("RollingUpdate")
-            .withNewRollingUpdate()
-            .withMaxSurge(new IntOrString(v.str("pilot.rollingMaxSurge", "100%")))
-            .withMaxUnavailable(new IntOrString(v.str("pilot.rollingMaxUnavailable", "25%")))
-            .endRollingUpdate()
-            .endStrategy()
-            .withNewTemplate()
-            .withNewMetadata()
-            .withLabels(podLabels)
-            .withAnnotations(annotations)
-            .endMetadata()
-            .withNewSpec()
+    Vals pilot = v.sub("pilot");
+    Map<String, String> podLabels = Pods.outOfMesh(labels);
+    podLabels.putAll(pilot.strMap("podLabels"));
+    JsonNode affinity = pilot.node("affinity");
+    return Pods.deployment(
+        ctx,
+        new ObjectMetaBuilder(K8s.meta(ctx.istiodName(), ctx.istioNamespace(), labels))
+            .withAnnotations(Pods.emptyToNull(pilot.strMap("deploymentAnnotations")))
+            .build(),
+        selector,
+        pilot,
+        podLabels,
+        Pods.scraped(Map.of(), null, 15014, pilot.strMap("podAnnotations")),
+        new PodSpecBuilder()
             .withServiceAccountName(ctx.istiodName())
             .withContainers(container(ctx))
             .withVolumes(volumes())
             .withTolerations(tolerations(v))
-            .withNodeSelector(emptyToNull(v.strMap("pilot.nodeSelector")))
-            .endSpec()
-            .endTemplate()
-            .endSpec();
-    if (!Workloads.autoscaled(v, "pilot.")) {
-      spec.editSpec().withReplicas(v.integer("pilot.replicaCount", 1)).endSpec();
-    }
-    String priority = v.str("global.priorityClassName", "");
-    if (!priority.isEmpty()) {
-      spec.editSpec()
-          .editTemplate()
-          .editSpec()
-          .withPriorityClassName(priority)
-          .endSpec()
-          .endTemplate()
-          .endSpec();
-    }
-    JsonNode affinity = v.node("pilot.affinity");
-    if (affinity != null && affinity.isObject() && !affinity.isEmpty()) {
-      spec.editSpec()
-          .editTemplate()
-          .editSpec()
-          .withAffinity(K8s.typed(affinity, io.fabric8.kubernetes.api.model.Affinity.class))
-          .endSpec()
-          .endTemplate()
-          .endSpec();
-    }
-    return spec.build();
+            .withNodeSelector(Pods.emptyToNull(pilot.strMap("nodeSelector")))
+            .withAffinity(
+                affinity != null && affinity.isObject() && !affinity.isEmpty()
+                    ? K8s.typed(affinity, Affinity.class)
+                    : null)
+            .build());
   }
 
   private static Container container(RenderContext ctx) {
     Vals v = ctx.values();
-    String hub = v.str("pilot.hub", "").isEmpty() ? ctx.hub() : v.str("pilot.hub", "");
-    String tag = v.str("pilot.tag", "").isEmpty() ? ctx.tag() : v.str("pilot.tag", "");
     List<String> args = new ArrayList<>();
     args.add("discovery");
     args.add("--monitoringAddr=:15014");
@@ -124,7 +79,7 @@ public final class IstiodDeployment {
     }
     return new ContainerBuilder()
         .withName("discovery")
-        .withImage(K8s.image(hub, v.str("pilot.image", IMAGE), tag, null))
+        .withImage(Pods.image(ctx, v.sub("pilot"), v.str("pilot.image", IMAGE), null))
         .withArgs(args)
         .withEnv(env(ctx))
         .withPorts(
@@ -153,18 +108,7 @@ public final class IstiodDeployment {
                 .withContainerPort(15014)
                 .withProtocol("TCP")
                 .build())
-        .withNewReadinessProbe()
-        .withNewHttpGet()
-        .withPath("/ready")
-        .withPort(new IntOrString(8080))
-        .withScheme("HTTP")
-        .endHttpGet()
-        .withInitialDelaySeconds(1)
-        .withPeriodSeconds(3)
-        .withTimeoutSeconds(5)
-        .withSuccessThreshold(1)
-        .withFailureThreshold(3)
-        .endReadinessProbe()
+        .withReadinessProbe(Pods.readiness("/ready", 8080, 1, 3, 5, 3))
         .withResources(K8s.resources(v.node("pilot.resources")))
         .withNewSecurityContext()
         .withAllowPrivilegeEscalation(false)
@@ -183,9 +127,7 @@ public final class IstiodDeployment {
     List<EnvVar> env = new ArrayList<>();
     env.add(K8s.env("REVISION", ctx.revLabel()));
     env.add(K8s.env("PILOT_CERT_PROVIDER", v.str("global.pilotCertProvider", "istiod")));
-    env.add(K8s.fieldEnv("POD_NAME", "metadata.name"));
-    env.add(K8s.fieldEnv("POD_NAMESPACE", "metadata.namespace"));
-    env.add(K8s.fieldEnv("SERVICE_ACCOUNT", "spec.serviceAccountName"));
+    env.addAll(Pods.fieldEnv("POD_NAME", "POD_NAMESPACE", "SERVICE_ACCOUNT"));
     env.add(K8s.env("KUBECONFIG", "/var/run/secrets/remote/config"));
     String ztNs = v.str("pilot.trustedZtunnelNamespace", "");
     String ztName = v.str("pilot.trustedZtunnelName", "");
@@ -226,20 +168,12 @@ public final class IstiodDeployment {
 
   private static List<VolumeMount> mounts() {
     return List.of(
-        mount("istio-token", "/var/run/secrets/tokens", true),
-        mount("local-certs", "/var/run/secrets/istio-dns", false),
-        mount("cacerts", "/etc/cacerts", true),
-        mount("istio-kubeconfig", "/var/run/secrets/remote", true),
-        mount("istio-csr-dns-cert", "/var/run/secrets/istiod/tls", true),
-        mount("istio-csr-ca-configmap", "/var/run/secrets/istiod/ca", true));
-  }
-
-  static VolumeMount mount(String name, String path, boolean readOnly) {
-    return new VolumeMountBuilder()
-        .withName(name)
-        .withMountPath(path)
-        .withReadOnly(readOnly ? Boolean.TRUE : null)
-        .build();
+        Pods.mount("istio-token", "/var/run/secrets/tokens", true),
+        Pods.mount("local-certs", "/var/run/secrets/istio-dns", false),
+        Pods.mount("cacerts", "/etc/cacerts", true),
+        Pods.mount("istio-kubeconfig", "/var/run/secrets/remote", true),
+        Pods.mount("istio-csr-dns-cert", "/var/run/secrets/istiod/tls", true),
+        Pods.mount("istio-csr-ca-configmap", "/var/run/secrets/istiod/ca", true));
   }
 
   private static List<Volume> volumes() {
@@ -251,28 +185,10 @@ public final class IstiodDeployment {
             .endEmptyDir()
             .build(),
         Workloads.istioToken("istio-ca"),
-        secretVolume("cacerts", "cacerts"),
-        secretVolume("istio-kubeconfig", "istio-kubeconfig"),
-        secretVolume("istio-csr-dns-cert", "istiod-tls"),
-        new VolumeBuilder()
-            .withName("istio-csr-ca-configmap")
-            .withNewConfigMap()
-            .withName("istio-ca-root-cert")
-            .withDefaultMode(420)
-            .withOptional(true)
-            .endConfigMap()
-            .build());
-  }
-
-  static Volume secretVolume(String name, String secret) {
-    return new VolumeBuilder()
-        .withName(name)
-        .withNewSecret()
-        .withSecretName(secret)
-        .withOptional(true)
-        .withDefaultMode(420)
-        .endSecret()
-        .build();
+        Pods.secret("cacerts", "cacerts"),
+        Pods.secret("istio-kubeconfig", "istio-kubeconfig"),
+        Pods.secret("istio-csr-dns-cert", "istiod-tls"),
+        Pods.configMap("istio-csr-ca-configmap", "istio-ca-root-cert", true));
   }
 
   private static List<Toleration> tolerations(Vals v) {
@@ -284,9 +200,5 @@ public final class IstiodDeployment {
       out.addAll(extra);
     }
     return out;
-  }
-
-  private static Map<String, String> emptyToNull(Map<String, String> m) {
-    return m.isEmpty() ? null : m;
   }
 }

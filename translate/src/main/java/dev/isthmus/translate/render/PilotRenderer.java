@@ -9,10 +9,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,43 +45,14 @@ public final class PilotRenderer {
       out.add(
           K8s.node(
               new ServiceAccountBuilder().withMetadata(K8s.meta(name, ns, appLabels)).build()));
-      String cr = "istiod-clusterrole" + ctx.revSuffix() + "-" + ns;
-      String gc = "istiod-gateway-controller" + ctx.revSuffix() + "-" + ns;
-      out.add(
-          K8s.node(
-              new ClusterRoleBuilder()
-                  .withMetadata(K8s.meta(cr, null, appLabels))
-                  .withRules(Rbac.istiodClusterRules())
-                  .build()));
-      out.add(
-          K8s.node(
-              new ClusterRoleBuilder()
-                  .withMetadata(K8s.meta(gc, null, appLabels))
-                  .withRules(Rbac.gatewayControllerRules())
-                  .build()));
-      for (String role : List.of(cr, gc)) {
-        out.add(
-            K8s.node(
-                new ClusterRoleBindingBuilder()
-                    .withMetadata(K8s.meta(role, null, appLabels))
-                    .withRoleRef(K8s.roleRef("ClusterRole", role))
-                    .withSubjects(K8s.sa(name, ns))
-                    .build()));
-      }
+      Map<String, List<PolicyRule>> clusterRoles = new LinkedHashMap<>();
+      clusterRoles.put(
+          "istiod-clusterrole" + ctx.revSuffix() + "-" + ns, Rbac.istiodClusterRules());
+      clusterRoles.put(
+          "istiod-gateway-controller" + ctx.revSuffix() + "-" + ns, Rbac.gatewayControllerRules());
+      out.addAll(Rbac.boundClusterRoles(clusterRoles, appLabels, name, ns));
       out.addAll(readerRbac(ctx));
-      out.add(
-          K8s.node(
-              new RoleBuilder()
-                  .withMetadata(K8s.meta(name, ns, appLabels))
-                  .withRules(Rbac.istiodRoleRules())
-                  .build()));
-      out.add(
-          K8s.node(
-              new RoleBindingBuilder()
-                  .withMetadata(K8s.meta(name, ns, appLabels))
-                  .withRoleRef(K8s.roleRef("Role", name))
-                  .withSubjects(K8s.sa(name, ns))
-                  .build()));
+      out.addAll(Rbac.boundRole(name, ns, appLabels, Rbac.istiodRoleRules(), name));
     }
     Map<String, String> cmLabels = K8s.labels("release", "istio");
     if (v.bool("pilot.configMap", true)) {
@@ -153,18 +121,8 @@ public final class PilotRenderer {
     Map<String, String> labels = K8s.labels("app", "istio-reader", "release", "istio");
     String ns = ctx.istioNamespace();
     String name = "istio-reader-clusterrole" + ctx.revSuffix() + "-" + ns;
-    return List.of(
-        K8s.node(
-            new ClusterRoleBuilder()
-                .withMetadata(K8s.meta(name, null, labels))
-                .withRules(Rbac.readerRules())
-                .build()),
-        K8s.node(
-            new ClusterRoleBindingBuilder()
-                .withMetadata(K8s.meta(name, null, labels))
-                .withRoleRef(K8s.roleRef("ClusterRole", name))
-                .withSubjects(K8s.sa("istio-reader-service-account", ns))
-                .build()));
+    return Rbac.boundClusterRoles(
+        Map.of(name, Rbac.readerRules()), labels, "istio-reader-service-account", ns);
   }
 
   /** A TCP port; a null target is left for the server default (the port itself). */

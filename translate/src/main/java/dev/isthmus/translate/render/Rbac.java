@@ -2,8 +2,15 @@ package dev.isthmus.translate.render;
 
 import static dev.isthmus.translate.render.K8s.rule;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code Rbac} holds the RBAC rules of the rendered roles, matching what Istio's charts grant so
@@ -50,12 +57,7 @@ public final class Rbac {
             "get",
             "watch",
             "list"),
-        rule(
-            List.of("apiextensions.k8s.io"),
-            List.of("customresourcedefinitions"),
-            "get",
-            "list",
-            "watch"),
+        readCrds(),
         rule(List.of("discovery.k8s.io"), List.of("endpointslices"), "get", "list", "watch"),
         rule(
             List.of("multicluster.x-k8s.io"),
@@ -97,12 +99,7 @@ public final class Rbac {
             CRUD),
         rule(List.of("security.istio.io"), List.of("authorizationpolicies/status"), CRUD),
         rule(List.of(""), List.of("services/status"), CRUD),
-        rule(
-            List.of("apiextensions.k8s.io"),
-            List.of("customresourcedefinitions"),
-            "get",
-            "list",
-            "watch"),
+        readCrds(),
         rule(
             List.of(""),
             List.of("pods", "nodes", "services", "namespaces", "endpoints"),
@@ -221,5 +218,69 @@ public final class Rbac {
   /** The CNI node agent enrolling pods in ambient mode. */
   public static List<PolicyRule> cniAmbientRules() {
     return List.of(rule(List.of(""), List.of("pods/status"), "patch", "update"));
+  }
+
+  /** Reading CRDs: istiod and the gateway controller watch which Istio and Gateway APIs exist. */
+  private static PolicyRule readCrds() {
+    return rule(
+        List.of("apiextensions.k8s.io"),
+        List.of("customresourcedefinitions"),
+        "get",
+        "list",
+        "watch");
+  }
+
+  /**
+   * A ClusterRole per entry of {@code roles} (name to rules), then a ClusterRoleBinding of each to
+   * the ServiceAccount {@code namespace/serviceAccount}.
+   */
+  static List<ObjectNode> boundClusterRoles(
+      Map<String, List<PolicyRule>> roles,
+      Map<String, String> labels,
+      String serviceAccount,
+      String namespace) {
+    List<ObjectNode> out = new ArrayList<>();
+    roles.forEach(
+        (name, rules) ->
+            out.add(
+                K8s.node(
+                    new ClusterRoleBuilder()
+                        .withMetadata(K8s.meta(name, null, labels))
+                        .withRules(rules)
+                        .build())));
+    roles.forEach(
+        (name, rules) ->
+            out.add(
+                K8s.node(
+                    new ClusterRoleBindingBuilder()
+                        .withMetadata(K8s.meta(name, null, labels))
+                        .withRoleRef(K8s.roleRef("ClusterRole", name))
+                        .withSubjects(K8s.sa(serviceAccount, namespace))
+                        .build())));
+    return out;
+  }
+
+  /**
+   * A Role {@code namespace/name} with {@code rules}, and a RoleBinding of it to the ServiceAccount
+   * {@code namespace/serviceAccount}.
+   */
+  static List<ObjectNode> boundRole(
+      String name,
+      String namespace,
+      Map<String, String> labels,
+      List<PolicyRule> rules,
+      String serviceAccount) {
+    return List.of(
+        K8s.node(
+            new RoleBuilder()
+                .withMetadata(K8s.meta(name, namespace, labels))
+                .withRules(rules)
+                .build()),
+        K8s.node(
+            new RoleBindingBuilder()
+                .withMetadata(K8s.meta(name, namespace, labels))
+                .withRoleRef(K8s.roleRef("Role", name))
+                .withSubjects(K8s.sa(serviceAccount, namespace))
+                .build()));
   }
 }

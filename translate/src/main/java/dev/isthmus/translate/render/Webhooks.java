@@ -33,7 +33,8 @@ public final class Webhooks {
   public static ObjectNode injector(RenderContext ctx) {
     Vals v = ctx.values();
     String rev = ctx.revLabel();
-    WebhookClientConfig cc = clientConfig(ctx, v.str("istiodRemote.injectionURL", ""), "/inject");
+    WebhookClientConfig cc =
+        clientConfig(ctx, ctx.istiodName(), v.str("istiodRemote.injectionURL", ""), "/inject");
     List<MutatingWebhook> hooks = new ArrayList<>();
     LabelSelectorRequirement notDisabled = req("sidecar.istio.io/inject", "NotIn", "false");
     hooks.add(
@@ -86,55 +87,35 @@ public final class Webhooks {
 
   /** The revision's ValidatingWebhookConfiguration for Istio config. */
   public static ObjectNode validator(RenderContext ctx) {
-    String url = ctx.values().str("base.validationURL", "");
-    return K8s.node(
-        new ValidatingWebhookConfigurationBuilder()
-            .withMetadata(
-                K8s.meta(
-                    "istio-validator" + ctx.revSuffix() + "-" + ctx.istioNamespace(),
-                    null,
-                    K8s.labels("app", "istiod", "istio", "istiod", "release", "istio")))
-            .withWebhooks(
-                new ValidatingWebhookBuilder()
-                    .withName("rev.validation.istio.io")
-                    .withClientConfig(clientConfig(ctx, url, "/validate"))
-                    .withRules(validationRules())
-                    .withFailurePolicy("Ignore")
-                    .withMatchPolicy("Equivalent")
-                    .withSideEffects("None")
-                    .withTimeoutSeconds(10)
-                    .withAdmissionReviewVersions("v1")
-                    .withNamespaceSelector(new LabelSelector())
-                    .withObjectSelector(sel(req("istio.io/rev", "In", ctx.revLabel())))
-                    .build())
-            .build());
+    return validator(
+        "istio-validator" + ctx.revSuffix() + "-" + ctx.istioNamespace(),
+        "rev.validation.istio.io",
+        clientConfig(
+            ctx, ctx.istiodName(), ctx.values().str("base.validationURL", ""), "/validate"),
+        sel(req("istio.io/rev", "In", ctx.revLabel())));
   }
 
   /** The validator for objects without a revision label, served by the default revision. */
   public static ObjectNode defaultValidator(RenderContext ctx, String defaultRevision) {
     String suffix = "default".equals(defaultRevision) ? "" : "-" + defaultRevision;
-    String url = ctx.values().str("base.validationURL", "");
-    WebhookClientConfig cc =
-        url.isEmpty()
-            ? new WebhookClientConfigBuilder()
-                .withNewService()
-                .withName("istiod" + suffix)
-                .withNamespace(ctx.istioNamespace())
-                .withPath("/validate")
-                .withPort(443)
-                .endService()
-                .build()
-            : new WebhookClientConfigBuilder().withUrl(url).build();
+    return validator(
+        "istiod-default-validator",
+        "validation.istio.io",
+        clientConfig(
+            ctx, "istiod" + suffix, ctx.values().str("base.validationURL", ""), "/validate"),
+        sel(req("istio.io/rev", "DoesNotExist")));
+  }
+
+  private static ObjectNode validator(
+      String name, String webhook, WebhookClientConfig cc, LabelSelector objectSelector) {
     return K8s.node(
         new ValidatingWebhookConfigurationBuilder()
             .withMetadata(
                 K8s.meta(
-                    "istiod-default-validator",
-                    null,
-                    K8s.labels("app", "istiod", "istio", "istiod", "release", "istio")))
+                    name, null, K8s.labels("app", "istiod", "istio", "istiod", "release", "istio")))
             .withWebhooks(
                 new ValidatingWebhookBuilder()
-                    .withName("validation.istio.io")
+                    .withName(webhook)
                     .withClientConfig(cc)
                     .withRules(validationRules())
                     .withFailurePolicy("Ignore")
@@ -143,7 +124,7 @@ public final class Webhooks {
                     .withTimeoutSeconds(10)
                     .withAdmissionReviewVersions("v1")
                     .withNamespaceSelector(new LabelSelector())
-                    .withObjectSelector(sel(req("istio.io/rev", "DoesNotExist")))
+                    .withObjectSelector(objectSelector)
                     .build())
             .build());
   }
@@ -182,13 +163,14 @@ public final class Webhooks {
         .build();
   }
 
-  private static WebhookClientConfig clientConfig(RenderContext ctx, String url, String path) {
+  private static WebhookClientConfig clientConfig(
+      RenderContext ctx, String service, String url, String path) {
     if (!url.isEmpty()) {
       return new WebhookClientConfigBuilder().withUrl(url).build();
     }
     return new WebhookClientConfigBuilder()
         .withNewService()
-        .withName(ctx.istiodName())
+        .withName(service)
         .withNamespace(ctx.istioNamespace())
         .withPath(path)
         .withPort(443)

@@ -5,9 +5,7 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,8 +25,6 @@ public final class ZtunnelRenderer {
     labels.putAll(v.strMap("ztunnel.labels"));
     List<ObjectNode> out = new ArrayList<>();
     out.add(K8s.node(new ServiceAccountBuilder().withMetadata(K8s.meta(name, ns, labels)).build()));
-    String hub = v.str("ztunnel.hub", "").isEmpty() ? ctx.hub() : v.str("ztunnel.hub", "");
-    String tag = v.str("ztunnel.tag", "").isEmpty() ? ctx.tag() : v.str("ztunnel.tag", "");
     String variant = v.str("ztunnel.variant", v.str("global.variant", ""));
     String ca = v.str("ztunnel.caAddress", "");
     String xds = v.str("ztunnel.xdsAddress", "");
@@ -43,30 +39,21 @@ public final class ZtunnelRenderer {
     env.add(K8s.env("INPOD_ENABLED", "true"));
     int grace = v.integer("ztunnel.terminationGracePeriodSeconds", 30);
     env.add(K8s.env("TERMINATION_GRACE_PERIOD_SECONDS", String.valueOf(grace)));
-    env.add(K8s.fieldEnv("POD_NAME", "metadata.name"));
-    env.add(K8s.fieldEnv("POD_NAMESPACE", "metadata.namespace"));
-    env.add(K8s.fieldEnv("NODE_NAME", "spec.nodeName"));
-    env.add(K8s.fieldEnv("INSTANCE_IP", "status.podIP"));
-    env.add(K8s.fieldEnv("SERVICE_ACCOUNT", "spec.serviceAccountName"));
+    env.addAll(
+        Pods.fieldEnv("POD_NAME", "POD_NAMESPACE", "NODE_NAME", "INSTANCE_IP", "SERVICE_ACCOUNT"));
     env.add(K8s.env("ISTIO_META_ENABLE_HBONE", "true"));
     env.add(K8s.resourceEnv("ZTUNNEL_CPU_LIMIT", "limits.cpu"));
     String network = v.str("ztunnel.network", v.str("global.network", ""));
     if (!network.isEmpty()) {
       env.add(K8s.env("NETWORK", network));
     }
-    Map<String, String> podLabels = new LinkedHashMap<>(labels);
-    podLabels.put("sidecar.istio.io/inject", "false");
-    podLabels.put("istio.io/dataplane-mode", "none");
+    Map<String, String> podLabels = Pods.outOfMesh(labels);
     podLabels.putAll(v.strMap("ztunnel.podLabels"));
-    Map<String, String> annotations = new LinkedHashMap<>();
-    annotations.put("prometheus.io/port", "15020");
-    annotations.put("prometheus.io/scrape", "true");
-    annotations.put("sidecar.istio.io/inject", "false");
-    annotations.putAll(v.strMap("ztunnel.podAnnotations"));
     var container =
         new ContainerBuilder()
             .withName("istio-proxy")
-            .withImage(K8s.image(hub, v.str("ztunnel.image", "ztunnel"), tag, variant))
+            .withImage(
+                Pods.image(ctx, v.sub("ztunnel"), v.str("ztunnel.image", "ztunnel"), variant))
             .withArgs("proxy", "ztunnel")
             .withEnv(env)
             .addNewPort()
@@ -74,17 +61,7 @@ public final class ZtunnelRenderer {
             .withContainerPort(15020)
             .withProtocol("TCP")
             .endPort()
-            .withNewReadinessProbe()
-            .withNewHttpGet()
-            .withPath("/healthz/ready")
-            .withPort(new IntOrString(15021))
-            .withScheme("HTTP")
-            .endHttpGet()
-            .withPeriodSeconds(10)
-            .withSuccessThreshold(1)
-            .withFailureThreshold(3)
-            .withTimeoutSeconds(1)
-            .endReadinessProbe()
+            .withReadinessProbe(Pods.readiness("/healthz/ready", 15021, null, 10, 1, 3))
             .withResources(K8s.resources(v.node("ztunnel.resources")))
             .withNewSecurityContext()
             .withAllowPrivilegeEscalation(true)
@@ -99,10 +76,10 @@ public final class ZtunnelRenderer {
             .endCapabilities()
             .endSecurityContext()
             .withVolumeMounts(
-                IstiodDeployment.mount("istiod-ca-cert", "/var/run/secrets/istio", false),
-                IstiodDeployment.mount("istio-token", "/var/run/secrets/tokens", false),
-                IstiodDeployment.mount("cni-ztunnel-sock-dir", "/var/run/ztunnel", false),
-                IstiodDeployment.mount("tmp", "/tmp", false))
+                Pods.mount("istiod-ca-cert", "/var/run/secrets/istio", false),
+                Pods.mount("istio-token", "/var/run/secrets/tokens", false),
+                Pods.mount("cni-ztunnel-sock-dir", "/var/run/ztunnel", false),
+                Pods.mount("tmp", "/tmp", false))
             .build();
     out.add(
         K8s.node(
@@ -111,22 +88,15 @@ public final class ZtunnelRenderer {
                 K8s.labels("app", "ztunnel"),
                 new IntOrString[] {new IntOrString(1), new IntOrString(0)},
                 podLabels,
-                annotations,
+                Pods.scraped(Map.of(), null, 15020, v.strMap("ztunnel.podAnnotations")),
                 name,
                 grace,
                 v.node("ztunnel.tolerations"),
                 container,
                 Workloads.istioToken("istio-ca"),
-                new VolumeBuilder()
-                    .withName("istiod-ca-cert")
-                    .withNewConfigMap()
-                    .withName("istio-ca-root-cert")
-                    .withDefaultMode(420)
-                    .endConfigMap()
-                    .build(),
-                CniRenderer.hostPath(
-                    "cni-ztunnel-sock-dir", "/var/run/ztunnel", "DirectoryOrCreate"),
-                new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build())));
+                Pods.configMap("istiod-ca-cert", "istio-ca-root-cert", null),
+                Pods.hostPath("cni-ztunnel-sock-dir", "/var/run/ztunnel", "DirectoryOrCreate"),
+                Pods.emptyDir("tmp"))));
     return out;
   }
 }
