@@ -42,13 +42,15 @@ final class PilotAgent implements AutoCloseable {
   final Path dir;
   final Path log;
   final int statusPort;
+  final int dnsPort;
   private final Process process;
   private String finalOutput;
 
-  private PilotAgent(Path dir, Path log, int statusPort, Process process) {
+  private PilotAgent(Path dir, Path log, int statusPort, int dnsPort, Process process) {
     this.dir = dir;
     this.log = log;
     this.statusPort = statusPort;
+    this.dnsPort = dnsPort;
     this.process = process;
   }
 
@@ -121,6 +123,8 @@ final class PilotAgent implements AutoCloseable {
    * @param token the projected service-account token of audience {@code istio-ca}
    * @param rootCert the {@code root-cert.pem} of ConfigMap {@code istio-ca-root-cert}
    * @param secretTtl the certificate lifetime the agent asks for ({@code SECRET_TTL})
+   * @param proxyMetadata the mesh's {@code defaultConfig.proxyMetadata}, which the template turns
+   *     into environment variables (e.g. {@code ISTIO_META_DNS_CAPTURE} for DNS proxying)
    */
   record Pod(
       String namespace,
@@ -132,7 +136,8 @@ final class PilotAgent implements AutoCloseable {
       int istiodPort,
       String token,
       String rootCert,
-      Duration secretTtl) {
+      Duration secretTtl,
+      Map<String, String> proxyMetadata) {
 
     String istiodAddress() {
       return "istiod." + istiodNamespace + ".svc:" + istiodPort;
@@ -159,6 +164,7 @@ final class PilotAgent implements AutoCloseable {
             + "\n");
     Path envoy = EnvoyStandIn.script(dir);
     int statusPort = freePort();
+    int dnsPort = freePort();
 
     List<String> cmd = new ArrayList<>();
     // The mount namespace is private (unshare's default propagation), so /etc/hosts changes for
@@ -190,20 +196,31 @@ final class PilotAgent implements AutoCloseable {
     Map<String, String> env = pb.environment();
     env.clear();
     env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-    env.putAll(environment(pod, envoy, statusPort));
+    env.putAll(environment(pod, envoy, statusPort, dnsPort));
     Path log = dir.resolve("pilot-agent.log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
-    return new PilotAgent(dir, log, statusPort, pb.start());
+    return new PilotAgent(dir, log, statusPort, dnsPort, pb.start());
   }
 
   /**
    * The {@code istio-proxy} container's environment as the injection template renders it for a pod
-   * of the default profile (downward-API values resolved), plus {@code SECRET_TTL}; the mesh's
-   * {@code defaultConfig} in {@code PROXY_CONFIG} carries the discovery address, the status port
-   * (free, as several agents may run on one machine) and the stand-in for Envoy as {@code
-   * binaryPath}.
+   * of the default profile (downward-API values resolved) and the mesh's {@code proxyMetadata},
+   * plus {@code SECRET_TTL}; the mesh's {@code defaultConfig} in {@code PROXY_CONFIG} carries the
+   * discovery address, the status port and the stand-in for Envoy as {@code binaryPath}. The status
+   * and DNS proxy ports are free ones, as several agents may run on one machine.
    */
-  static Map<String, String> environment(Pod pod, Path envoy, int statusPort) {
+  static Map<String, String> environment(Pod pod, Path envoy, int statusPort, int dnsPort) {
+    StringBuilder metadata = new StringBuilder();
+    pod.proxyMetadata()
+        .forEach(
+            (k, v) ->
+                metadata
+                    .append(metadata.isEmpty() ? "" : ",")
+                    .append('"')
+                    .append(k)
+                    .append("\":\"")
+                    .append(v)
+                    .append('"'));
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PILOT_CERT_PROVIDER", "istiod");
     env.put("CA_ADDR", pod.istiodAddress());
@@ -221,7 +238,9 @@ final class PilotAgent implements AutoCloseable {
             + statusPort
             + ",\"binaryPath\":\""
             + envoy
-            + "\",\"proxyMetadata\":{}}");
+            + "\",\"proxyMetadata\":{"
+            + metadata
+            + "}}");
     env.put(
         "ISTIO_META_POD_PORTS",
         "[\n{\"name\":\"http\",\"containerPort\":8080,\"protocol\":\"TCP\"}\n]");
@@ -238,7 +257,10 @@ final class PilotAgent implements AutoCloseable {
         "kubernetes://apis/apps/v1/namespaces/" + pod.namespace() + "/deployments/" + workload);
     env.put("ISTIO_META_MESH_ID", "cluster.local");
     env.put("TRUST_DOMAIN", "cluster.local");
+    env.putAll(pod.proxyMetadata());
     env.put("SECRET_TTL", pod.secretTtl().toSeconds() + "s");
+    // The DNS proxy's address (default localhost:15053) on a free port, as for the status port.
+    env.put("DNS_PROXY_ADDR", "127.0.0.1:" + dnsPort);
     return env;
   }
 

@@ -130,7 +130,9 @@ class PilotAgentIT {
                 cp.secureXdsPort(),
                 token,
                 rootPem,
-                SECRET_TTL));
+                SECRET_TTL,
+                // DNS proxying, as meshConfig.defaultConfig.proxyMetadata turns it on
+                Map.of("ISTIO_META_DNS_CAPTURE", "true")));
     await(
         "the agent's bootstrap and sockets",
         () ->
@@ -236,6 +238,36 @@ class PilotAgentIT {
       ads.close();
     }
     assertThat(agent.alive()).as("pilot-agent still running").isTrue();
+  }
+
+  @Test
+  void theAgentsDnsProxyAnswersFromIsthmusNameTable(KubernetesClient kube) throws Exception {
+    String vip = kube.services().inNamespace(ns).withName("reviews").get().getSpec().getClusterIP();
+    assertThat(vip).isNotBlank();
+    // The agent asks for the name table (NDS) once Envoy has asked for listeners.
+    var ads = envoy.deltaAds();
+    try {
+      ads.send(
+          DeltaDiscoveryRequest.newBuilder()
+              .setNode(envoy.node)
+              .setTypeUrl(Resources.V3.LISTENER_TYPE_URL)
+              .build());
+      expect(ads, Resources.V3.LISTENER_TYPE_URL);
+      List<String> full = List.of();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (full.isEmpty() && System.nanoTime() < deadline) {
+        full = Dns.resolve(agent.dnsPort, reviewsHost());
+        if (full.isEmpty()) {
+          Thread.sleep(200);
+        }
+      }
+      assertThat(full).as("A records of " + reviewsHost()).containsExactly(vip);
+      // short forms, from the entry's Kubernetes name and namespace
+      assertThat(Dns.resolve(agent.dnsPort, "reviews." + ns)).containsExactly(vip);
+      assertThat(Dns.resolve(agent.dnsPort, "reviews")).containsExactly(vip);
+    } finally {
+      ads.close();
+    }
   }
 
   @Test
