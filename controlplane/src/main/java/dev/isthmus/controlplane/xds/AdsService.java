@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *       registers the proxy with the {@link XdsCache} and re-attaches the node to later requests
  *       that omit it;
  *   <li>answers type URLs the control plane does not generate (Istio's PCDS, WDS…, NDS for a proxy
- *       without DNS capture) with an empty response itself, so the stream stays up;
+ *       without DNS capture) with an empty response itself, so the stream stays up; serves Istio's
+ *       DNS name table (NDS) itself; takes the agent's health reports without answering them;
  *   <li>tracks sent, acknowledged and rejected versions per type, and counts pushes and NACKs.
  * </ul>
  */
@@ -67,6 +68,9 @@ public final class AdsService
    * Envoy's types only): answered here from the stream's resources, and pushed when they change.
    */
   static final Set<String> OWN_TYPES = Set.of(NameTableGenerator.TYPE_URL);
+
+  /** The type of the health reports Istio's agent sends when it probes its workload. */
+  static final String HEALTH_INFO = "type.googleapis.com/istio.v1.HealthInformation";
 
   /** Per stream key, its subscriptions to {@link #OWN_TYPES}. */
   private final Map<String, Map<String, OwnWatch<?>>> ownWatches = new ConcurrentHashMap<>();
@@ -291,6 +295,12 @@ public final class AdsService
         }
         String type = protocol.requestType().apply(req);
         String nonce = protocol.responseNonce().apply(req);
+        if (type.equals(HEALTH_INFO)) {
+          // Istio's agent reports its workload's health (an error detail: unhealthy) on the
+          // stream; istiod records it and never answers, and neither is it a rejected push.
+          LOG.debug("stream {}: health report, {}", c.id(), protocol.error().apply(req));
+          return;
+        }
         if (c.answered(
             type, nonce, protocol.requestVersion().apply(req), protocol.error().apply(req))) {
           metrics.rejected(type);
