@@ -16,11 +16,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Istio's own {@code pilot-agent}, run as the {@code istio-proxy} container of an injected pod runs
- * it: {@code pilot-agent proxy sidecar} with the arguments and environment of Istio's injection
- * template, the projected {@code istio-ca} token and the {@code istio-ca-root-cert} ConfigMap laid
- * out under its working directory where the pod's volumes are mounted ({@code
- * ./var/run/secrets/tokens/istio-token}, {@code ./var/run/secrets/istio/root-cert.pem}, {@code
- * ./etc/istio/pod/labels}) with what the proxy image holds ({@code
+ * it: {@code pilot-agent proxy sidecar} with the arguments and environment of the {@code
+ * istio-proxy} container Isthmus's sidecar injector renders ({@link InjectedProxy}), the projected
+ * {@code istio-ca} token and the {@code istio-ca-root-cert} ConfigMap laid out under its working
+ * directory where the pod's volumes are mounted ({@code ./var/run/secrets/tokens/istio-token},
+ * {@code ./var/run/secrets/istio/root-cert.pem}, {@code ./etc/istio/pod/labels} and {@code
+ * annotations}) with what the proxy image holds ({@code
  * ./var/lib/istio/envoy/envoy_bootstrap_tmpl.json}), and the control plane reached by its service
  * name {@code istiod.<ns>.svc}, which a private {@code /etc/hosts} resolves to 127.0.0.1.
  *
@@ -109,63 +110,59 @@ final class PilotAgent implements AutoCloseable {
   }
 
   /**
-   * What an injected pod gives its proxy container.
+   * The pod's secrets as the kubelet mounts them.
    *
-   * @param namespace the pod's namespace
-   * @param podName the pod's name
-   * @param serviceAccount the pod's service account
-   * @param podIp the pod's IP ({@code INSTANCE_IP})
-   * @param labels the pod's labels (the downward-API {@code labels} file)
-   * @param istiodNamespace the control plane's namespace: the agent dials {@code
-   *     istiod.<ns>.svc:<port>} for xDS and certificates, as the template's {@code CA_ADDR} and the
-   *     mesh's {@code discoveryAddress}
-   * @param istiodPort the control plane's TLS port (15012 in a cluster)
    * @param token the projected service-account token of audience {@code istio-ca}
    * @param rootCert the {@code root-cert.pem} of ConfigMap {@code istio-ca-root-cert}
-   * @param secretTtl the certificate lifetime the agent asks for ({@code SECRET_TTL})
-   * @param proxyMetadata the mesh's {@code defaultConfig.proxyMetadata}, which the template turns
-   *     into environment variables (e.g. {@code ISTIO_META_DNS_CAPTURE} for DNS proxying)
    */
-  record Pod(
-      String namespace,
-      String podName,
-      String serviceAccount,
-      String podIp,
-      Map<String, String> labels,
-      String istiodNamespace,
-      int istiodPort,
-      String token,
-      String rootCert,
-      Duration secretTtl,
-      Map<String, String> proxyMetadata) {
+  record Secrets(String token, String rootCert) {}
 
-    String istiodAddress() {
-      return "istiod." + istiodNamespace + ".svc:" + istiodPort;
-    }
-  }
-
-  /** Lays out the pod's files under a fresh directory and starts the agent there. */
-  static PilotAgent start(Path binary, Pod pod) throws IOException {
+  /**
+   * Lays out the pod's files under a fresh directory and starts {@code proxy}'s command there. What
+   * differs from the injected container: the port of the control plane (in-process, on a free port
+   * rather than 15012) in {@code CA_ADDR} and the mesh's {@code discoveryAddress}, the stand-in for
+   * Envoy as {@code binaryPath}, free ports for the agent's status server and DNS proxy (several
+   * agents may run on one machine), and {@code secretTtl} as {@code SECRET_TTL}.
+   *
+   * @param istiodPort the control plane's TLS port
+   */
+  static PilotAgent start(
+      Path binary, InjectedProxy proxy, Secrets secrets, int istiodPort, Duration secretTtl)
+      throws IOException {
     Path dir = Files.createTempDirectory("pilot-agent-");
-    write(dir.resolve("var/run/secrets/tokens/istio-token"), pod.token());
-    write(dir.resolve("var/run/secrets/istio/root-cert.pem"), pod.rootCert());
-    StringBuilder labels = new StringBuilder();
-    pod.labels().forEach((k, v) -> labels.append(k).append("=\"").append(v).append("\"\n"));
-    write(dir.resolve("etc/istio/pod/labels"), labels.toString());
-    write(dir.resolve("etc/istio/pod/annotations"), "");
+    write(dir.resolve("var/run/secrets/tokens/istio-token"), secrets.token());
+    write(dir.resolve("var/run/secrets/istio/root-cert.pem"), secrets.rootCert());
+    write(dir.resolve("etc/istio/pod/labels"), InjectedProxy.downwardApi(proxy.labels()));
+    write(dir.resolve("etc/istio/pod/annotations"), InjectedProxy.downwardApi(proxy.annotations()));
     Path template = dir.resolve("var/lib/istio/envoy/" + BOOTSTRAP_TEMPLATE);
     Files.createDirectories(template.getParent());
     Files.copy(binary.resolveSibling(BOOTSTRAP_TEMPLATE), template);
-    Path hosts = dir.resolve("hosts");
-    write(
-        hosts,
-        "127.0.0.1 localhost\n::1 localhost\n127.0.0.1 "
-            + pod.istiodAddress().substring(0, pod.istiodAddress().indexOf(':'))
-            + "\n");
     Path envoy = EnvoyStandIn.script(dir);
     int statusPort = freePort();
     int dnsPort = freePort();
 
+    Map<String, String> env = new LinkedHashMap<>(proxy.env());
+    String discovery =
+        InjectedProxy.proxyConfigField(env.get("PROXY_CONFIG"), "discoveryAddress").asText();
+    String istiod = discovery.substring(0, discovery.lastIndexOf(':'));
+    env.put("CA_ADDR", withPort(env.get("CA_ADDR"), istiodPort));
+    env.put(
+        "PROXY_CONFIG",
+        InjectedProxy.proxyConfig(
+            env.get("PROXY_CONFIG"),
+            Map.of(
+                "discoveryAddress",
+                istiod + ":" + istiodPort,
+                "binaryPath",
+                envoy.toString(),
+                "statusPort",
+                statusPort)));
+    env.put("SECRET_TTL", secretTtl.toSeconds() + "s");
+    env.put("DNS_PROXY_ADDR", "127.0.0.1:" + dnsPort);
+
+    // istiod's service name resolves to the in-process control plane, for the agent only
+    Path hosts = dir.resolve("hosts");
+    write(hosts, "127.0.0.1 localhost\n::1 localhost\n127.0.0.1 " + istiod + "\n");
     List<String> cmd = new ArrayList<>();
     // The mount namespace is private (unshare's default propagation), so /etc/hosts changes for
     // the agent only; `exec` keeps the agent the process this test started and stops.
@@ -180,88 +177,19 @@ final class PilotAgent implements AutoCloseable {
             hosts.toString(),
             dir.toString(),
             binary.toString()));
-    // The injection template's arguments (default values: logLevel warning, componentLogLevel
-    // misc:error, logging.level default:info; no --stsPort as global.sts.servicePort is 0).
-    cmd.addAll(
-        List.of(
-            "proxy",
-            "sidecar",
-            "--domain",
-            pod.namespace() + ".svc.cluster.local",
-            "--proxyLogLevel=warning",
-            "--proxyComponentLogLevel=misc:error",
-            "--log_output_level=default:info"));
+    cmd.addAll(proxy.args());
 
     ProcessBuilder pb = new ProcessBuilder(cmd);
-    Map<String, String> env = pb.environment();
-    env.clear();
-    env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-    env.putAll(environment(pod, envoy, statusPort, dnsPort));
+    pb.environment().clear();
+    pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+    pb.environment().putAll(env);
     Path log = dir.resolve("pilot-agent.log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     return new PilotAgent(dir, log, statusPort, dnsPort, pb.start());
   }
 
-  /**
-   * The {@code istio-proxy} container's environment as the injection template renders it for a pod
-   * of the default profile (downward-API values resolved) and the mesh's {@code proxyMetadata},
-   * plus {@code SECRET_TTL}; the mesh's {@code defaultConfig} in {@code PROXY_CONFIG} carries the
-   * discovery address, the status port and the stand-in for Envoy as {@code binaryPath}. The status
-   * and DNS proxy ports are free ones, as several agents may run on one machine.
-   */
-  static Map<String, String> environment(Pod pod, Path envoy, int statusPort, int dnsPort) {
-    StringBuilder metadata = new StringBuilder();
-    pod.proxyMetadata()
-        .forEach(
-            (k, v) ->
-                metadata
-                    .append(metadata.isEmpty() ? "" : ",")
-                    .append('"')
-                    .append(k)
-                    .append("\":\"")
-                    .append(v)
-                    .append('"'));
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("PILOT_CERT_PROVIDER", "istiod");
-    env.put("CA_ADDR", pod.istiodAddress());
-    env.put("POD_NAME", pod.podName());
-    env.put("POD_NAMESPACE", pod.namespace());
-    env.put("INSTANCE_IP", pod.podIp());
-    env.put("SERVICE_ACCOUNT", pod.serviceAccount());
-    env.put("HOST_IP", "127.0.0.1");
-    env.put("ISTIO_CPU_LIMIT", "2");
-    env.put(
-        "PROXY_CONFIG",
-        "{\"discoveryAddress\":\""
-            + pod.istiodAddress()
-            + "\",\"statusPort\":"
-            + statusPort
-            + ",\"binaryPath\":\""
-            + envoy
-            + "\",\"proxyMetadata\":{"
-            + metadata
-            + "}}");
-    env.put(
-        "ISTIO_META_POD_PORTS",
-        "[\n{\"name\":\"http\",\"containerPort\":8080,\"protocol\":\"TCP\"}\n]");
-    env.put("ISTIO_META_APP_CONTAINERS", "app");
-    env.put("GOMEMLIMIT", Long.toString(1L << 30));
-    env.put("GOMAXPROCS", "2");
-    env.put("ISTIO_META_CLUSTER_ID", "Kubernetes");
-    env.put("ISTIO_META_NODE_NAME", "node-a");
-    env.put("ISTIO_META_INTERCEPTION_MODE", "REDIRECT");
-    String workload = pod.labels().getOrDefault("app", pod.podName());
-    env.put("ISTIO_META_WORKLOAD_NAME", workload);
-    env.put(
-        "ISTIO_META_OWNER",
-        "kubernetes://apis/apps/v1/namespaces/" + pod.namespace() + "/deployments/" + workload);
-    env.put("ISTIO_META_MESH_ID", "cluster.local");
-    env.put("TRUST_DOMAIN", "cluster.local");
-    env.putAll(pod.proxyMetadata());
-    env.put("SECRET_TTL", pod.secretTtl().toSeconds() + "s");
-    // The DNS proxy's address (default localhost:15053) on a free port, as for the status port.
-    env.put("DNS_PROXY_ADDR", "127.0.0.1:" + dnsPort);
-    return env;
+  private static String withPort(String address, int port) {
+    return address.substring(0, address.lastIndexOf(':') + 1) + port;
   }
 
   /** Whether the agent is still running. */

@@ -53,11 +53,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Istio's own {@code pilot-agent} ({@code scripts/istio-binaries.sh}) is a real client of Isthmus:
- * started as an injected sidecar's agent (Istio's injection-template arguments and environment, a
- * projected {@code istio-ca} token, the {@code istio-ca-root-cert} root) against the control plane
- * and CA on the TLS port, it proxies Envoy's Delta ADS to Isthmus and serves Envoy certificates
- * Isthmus issued, renewing them before they expire. A stand-in for Envoy ({@link EnvoyStandIn})
- * takes Envoy's place on the agent's sockets.
+ * started as the {@code istio-proxy} container Isthmus's injector renders for the default profile
+ * with DNS proxying (arguments and environment, a projected {@code istio-ca} token, the {@code
+ * istio-ca-root-cert} root) against the control plane and CA on the TLS port, it proxies Envoy's
+ * Delta ADS to Isthmus, serves Envoy certificates Isthmus issued and renews them before they
+ * expire, and answers DNS from the name table Isthmus sends. A stand-in for Envoy ({@link
+ * EnvoyStandIn}) takes Envoy's place on the agent's sockets.
  */
 @WithKubeApiServer
 class PilotAgentIT {
@@ -67,6 +68,7 @@ class PilotAgentIT {
   static String ns;
   static Citadel citadel;
   static ControlPlane cp;
+  static InjectedProxy proxy;
   static PilotAgent agent;
   static EnvoyStandIn envoy;
   static X509Certificate root;
@@ -113,26 +115,24 @@ class PilotAgentIT {
             .getStatus()
             .getToken();
 
+    // the pod as Isthmus's injector renders it for the default profile with DNS proxying on
+    proxy =
+        InjectedProxy.inject(
+            ns,
+            "sleep-6c9f8b7d5-x2x9q",
+            SA,
+            Map.of("app", "sleep", "version", "v1"),
+            cpNs,
+            List.of("meshConfig.defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE=true"),
+            "10.1.0.9");
+    assertThat(proxy.args()).startsWith("proxy", "sidecar");
+    assertThat(proxy.env())
+        .containsEntry("CA_ADDR", "istiod." + cpNs + ".svc:15012")
+        .containsEntry("PILOT_CERT_PROVIDER", "istiod")
+        .containsEntry("ISTIO_META_DNS_CAPTURE", "true");
     agent =
         PilotAgent.start(
-            binary,
-            new PilotAgent.Pod(
-                ns,
-                "sleep-6c9f8b7d5-x2x9q",
-                SA,
-                "10.1.0.9",
-                Map.of(
-                    "app", "sleep",
-                    "security.istio.io/tlsMode", "istio",
-                    "service.istio.io/canonical-name", "sleep",
-                    "service.istio.io/canonical-revision", "latest"),
-                cpNs,
-                cp.secureXdsPort(),
-                token,
-                rootPem,
-                SECRET_TTL,
-                // DNS proxying, as meshConfig.defaultConfig.proxyMetadata turns it on
-                Map.of("ISTIO_META_DNS_CAPTURE", "true")));
+            binary, proxy, new PilotAgent.Secrets(token, rootPem), cp.secureXdsPort(), SECRET_TTL);
     await(
         "the agent's bootstrap and sockets",
         () ->
