@@ -185,7 +185,10 @@ final class PilotAgent implements AutoCloseable {
     pb.environment().putAll(env);
     Path log = dir.resolve("pilot-agent.log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
-    return new PilotAgent(dir, log, statusPort, dnsPort, pb.start());
+    Process process = pb.start();
+    // an agent outliving the test run (a killed JVM) would keep its ports and sockets
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+    return new PilotAgent(dir, log, statusPort, dnsPort, process);
   }
 
   private static String withPort(String address, int port) {
