@@ -145,8 +145,6 @@ public final class AdsService
       connections.remove(c.id());
       if (c.proxy() != null) {
         ownWatches.remove(c.key());
-      }
-      if (c.proxy() != null) {
         cache.disconnect(c.key());
         LOG.info("proxy {} disconnected (stream {})", c.proxy().id(), c.id());
       }
