@@ -73,7 +73,7 @@ record InjectedProxy(
             .withServiceAccountName(serviceAccount)
             .addNewContainer()
             .withName("app")
-            .withImage("registry.invalid/app:1")
+            .withImage("app:1")
             .addNewPort()
             .withName("http")
             .withContainerPort(8080)
