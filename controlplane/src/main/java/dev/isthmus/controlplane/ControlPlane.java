@@ -161,11 +161,7 @@ public final class ControlPlane implements AutoCloseable {
       SecretAccess access = new SecretAccess(client);
       cache.decorator(
           (proxy, identity, generated) ->
-              CredentialSecrets.decorate(
-                  proxy,
-                  identity != null && access.mayRead(identity) ? identity : null,
-                  generated,
-                  store::data));
+              CredentialSecrets.decorate(proxy, identity, access::mayRead, generated, store::data));
     }
     ServerInterceptor[] admission =
         config.xdsStreamsPerSecond() > 0

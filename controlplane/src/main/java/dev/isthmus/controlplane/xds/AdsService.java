@@ -5,6 +5,7 @@ import com.google.common.cache.CacheBuilder;
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
 import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.VersionedResource;
 import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.controlplane.server.serializer.DefaultProtoResourcesSerializer;
@@ -29,6 +30,7 @@ import java.net.SocketAddress;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -42,8 +44,9 @@ import org.slf4j.LoggerFactory;
  *   <li>parses the node (a malformed node id closes that stream with {@code INVALID_ARGUMENT}),
  *       registers the proxy with the {@link XdsCache} and re-attaches the node to later requests
  *       that omit it;
- *   <li>answers type URLs the control plane does not generate (Istio's NDS, PCDS, WDS…) with an
- *       empty response itself, so the stream stays up;
+ *   <li>answers type URLs the control plane does not generate (Istio's PCDS, WDS…, NDS for a proxy
+ *       without DNS capture) with an empty response itself, so the stream stays up; serves Istio's
+ *       DNS name table (NDS) itself; takes the agent's health reports without answering them;
  *   <li>tracks sent, acknowledged and rejected versions per type, and counts pushes and NACKs.
  * </ul>
  */
@@ -59,6 +62,18 @@ public final class AdsService
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong ownNonces = new AtomicLong();
   private final int maxQueuedResponses;
+
+  /**
+   * Istio's own types this control plane generates but java-control-plane cannot send (it knows
+   * Envoy's types only): answered here from the stream's resources, and pushed when they change.
+   */
+  static final Set<String> OWN_TYPES = Set.of(NameTableGenerator.TYPE_URL);
+
+  /** The type of the health reports Istio's agent sends when it probes its workload. */
+  static final String HEALTH_INFO = "type.googleapis.com/istio.v1.HealthInformation";
+
+  /** Per stream key, its subscriptions to {@link #OWN_TYPES}. */
+  private final Map<String, Map<String, OwnWatch<?>>> ownWatches = new ConcurrentHashMap<>();
 
   /**
    * Responses a stream may have waiting for its client to read before it is ended: a push is at
@@ -86,6 +101,13 @@ public final class AdsService
             .getAggregatedDiscoveryServiceImpl();
     this.cache = cache;
     this.metrics = metrics;
+    cache.onResources(
+        (stream, resources) -> {
+          Map<String, OwnWatch<?>> watches = ownWatches.get(stream);
+          if (watches != null) {
+            watches.values().forEach(OwnWatch::send);
+          }
+        });
     metrics.connectedProxies(
         () -> connections.values().stream().filter(c -> c.proxy() != null).count());
   }
@@ -122,6 +144,7 @@ public final class AdsService
     if (c.markClosed()) {
       connections.remove(c.id());
       if (c.proxy() != null) {
+        ownWatches.remove(c.key());
         cache.disconnect(c.key());
         LOG.info("proxy {} disconnected (stream {})", c.proxy().id(), c.id());
       }
@@ -166,15 +189,51 @@ public final class AdsService
 
   /**
    * Whether this control plane generates the type for this stream: credentials (SDS) only for a
-   * caller the transport authenticated, never on the plaintext port, as istiod.
+   * caller the transport authenticated, never on the plaintext port, as istiod; the DNS name table
+   * only for a proxy whose agent answers DNS.
    */
   private static boolean served(XdsConnection c, String typeUrl) {
     return served(typeUrl)
-        && (c.identity() != null || !typeUrl.equals(Resources.V3.SECRET_TYPE_URL));
+        && (c.identity() != null || !typeUrl.equals(Resources.V3.SECRET_TYPE_URL))
+        && (!typeUrl.equals(NameTableGenerator.TYPE_URL)
+            || ResourceGenerator.servesNameTable(c.proxy()));
   }
 
   static boolean served(String typeUrl) {
-    return XdsCache.ORDER.contains(typeUrl);
+    return XdsCache.ORDER.contains(typeUrl) || OWN_TYPES.contains(typeUrl);
+  }
+
+  /** A stream's subscription to one of {@link #OWN_TYPES}: the version sent last, and where to. */
+  private final class OwnWatch<R> {
+    private final String stream;
+    private final String type;
+    private final StreamProtocol<?, R> protocol;
+    private final StreamObserver<R> out;
+    private String sent;
+
+    OwnWatch(String stream, String type, StreamProtocol<?, R> protocol, StreamObserver<R> out) {
+      this.stream = stream;
+      this.type = type;
+      this.protocol = protocol;
+      this.out = out;
+    }
+
+    /**
+     * Sends the stream's current resource of this type unless it was sent already; reading the
+     * current one (not the one a push carried) keeps a late call from sending an older version.
+     */
+    synchronized void send() {
+      ProxyResources resources = cache.resources(stream);
+      VersionedResource<?> v = resources == null ? null : resources.resources(type).get("");
+      if (v == null || v.version().equals(sent)) {
+        return;
+      }
+      sent = v.version();
+      out.onNext(
+          protocol
+              .single()
+              .of(type, v.version(), "o" + ownNonces.incrementAndGet(), Any.pack(v.resource())));
+    }
   }
 
   @Override
@@ -234,6 +293,12 @@ public final class AdsService
         }
         String type = protocol.requestType().apply(req);
         String nonce = protocol.responseNonce().apply(req);
+        if (type.equals(HEALTH_INFO)) {
+          // Istio's agent reports its workload's health (an error detail: unhealthy) on the
+          // stream; istiod records it and never answers, and neither is it a rejected push.
+          LOG.debug("stream {}: health report, {}", c.id(), protocol.error().apply(req));
+          return;
+        }
         if (c.answered(
             type, nonce, protocol.requestVersion().apply(req), protocol.error().apply(req))) {
           metrics.rejected(type);
@@ -242,6 +307,15 @@ public final class AdsService
           // our own empty answer carries a nonce starting with "u": its ACK needs no answer
           if (nonce.isEmpty() || !nonce.startsWith("u")) {
             out.onNext(protocol.empty().apply(type, "u" + ownNonces.incrementAndGet()));
+          }
+          return;
+        }
+        if (OWN_TYPES.contains(type)) {
+          // a request without nonce subscribes; ACKs and NACKs of our answers need no answer
+          if (nonce.isEmpty()) {
+            OwnWatch<R> w = new OwnWatch<>(c.key(), type, protocol, out);
+            ownWatches.computeIfAbsent(c.key(), k -> new ConcurrentHashMap<>()).put(type, w);
+            w.send();
           }
           return;
         }

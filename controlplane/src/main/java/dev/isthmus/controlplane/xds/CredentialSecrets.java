@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,13 +168,29 @@ public final class CredentialSecrets {
       String verifiedIdentity,
       ProxyResources generated,
       BiFunction<String, String, Map<String, String>> lookup) {
+    return decorate(proxy, verifiedIdentity, identity -> true, generated, lookup);
+  }
+
+  /**
+   * As {@link #decorate(ProxyNode, String, ProxyResources, BiFunction)}, serving the credentials
+   * only when {@code mayRead} allows the identity. As istiod, the identity is checked only for a
+   * proxy whose configuration names credentials: an ordinary sidecar costs no access review.
+   */
+  public static ProxyResources decorate(
+      ProxyNode proxy,
+      String verifiedIdentity,
+      Predicate<String> mayRead,
+      ProxyResources generated,
+      BiFunction<String, String, Map<String, String>> lookup) {
     List<String> names = List.of();
     if (verifiedIdentity != null && proxy.type() != ProxyNode.Type.PROXYLESS_GRPC) {
       TreeSet<String> all = new TreeSet<>();
       for (String type : List.of(Resources.V3.LISTENER_TYPE_URL, Resources.V3.CLUSTER_TYPE_URL)) {
         generated.resources(type).forEach((name, v) -> all.addAll(referencedBy(type, name, v)));
       }
-      names = List.copyOf(all);
+      if (!all.isEmpty() && mayRead.test(verifiedIdentity)) {
+        names = List.copyOf(all);
+      }
     }
     String type = Resources.V3.SECRET_TYPE_URL;
     if (names.isEmpty()) {

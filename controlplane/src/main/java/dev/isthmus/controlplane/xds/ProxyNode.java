@@ -17,6 +17,8 @@ import java.util.Map;
  * @param namespace namespace of the proxy
  * @param labels labels from node metadata {@code LABELS}
  * @param locality the node's {@code region/zone/subzone} (empty parts allowed), or empty
+ * @param dnsCapture whether the proxy's agent answers DNS itself (metadata {@code DNS_CAPTURE},
+ *     from {@code ISTIO_META_DNS_CAPTURE}) and so asks for the DNS name table
  */
 public record ProxyNode(
     String id,
@@ -25,7 +27,8 @@ public record ProxyNode(
     String podName,
     String namespace,
     Map<String, String> labels,
-    String locality) {
+    String locality,
+    boolean dnsCapture) {
 
   /** Kind of xDS client. */
   public enum Type {
@@ -37,6 +40,18 @@ public record ProxyNode(
   public ProxyNode {
     labels = Map.copyOf(labels);
     locality = locality == null ? "" : locality;
+  }
+
+  /** A proxy whose agent does not answer DNS. */
+  public ProxyNode(
+      String id,
+      Type type,
+      String ip,
+      String podName,
+      String namespace,
+      Map<String, String> labels,
+      String locality) {
+    this(id, type, ip, podName, namespace, labels, locality, false);
   }
 
   /** A proxy without a known locality. */
@@ -52,12 +67,12 @@ public record ProxyNode(
 
   /** The same proxy as another type. */
   public ProxyNode withType(Type other) {
-    return new ProxyNode(id, other, ip, podName, namespace, labels, locality);
+    return new ProxyNode(id, other, ip, podName, namespace, labels, locality, dnsCapture);
   }
 
   /** The same proxy in another locality ({@code region/zone/subzone}). */
   public ProxyNode withLocality(String other) {
-    return new ProxyNode(id, type, ip, podName, namespace, labels, other);
+    return new ProxyNode(id, type, ip, podName, namespace, labels, other, dnsCapture);
   }
 
   /**
@@ -109,7 +124,8 @@ public record ProxyNode(
         loc.getRegion().isEmpty() && loc.getZone().isEmpty() && loc.getSubZone().isEmpty()
             ? ""
             : loc.getRegion() + "/" + loc.getZone() + "/" + loc.getSubZone();
-    return new ProxyNode(id, type, ip, podName, namespace, labels, locality);
+    boolean dnsCapture = "true".equalsIgnoreCase(string(md, "DNS_CAPTURE"));
+    return new ProxyNode(id, type, ip, podName, namespace, labels, locality, dnsCapture);
   }
 
   private static String string(Struct md, String key) {

@@ -12,10 +12,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * {@code ResourceGenerator} produces all xDS resources (CDS, EDS, LDS, RDS) for one proxy from a
- * {@link MeshSnapshot}. It is pure: same snapshot and proxy, same resources. Within a {@link
- * PushContext}, EDS assignments come from the push's shared cache and equal resources of different
- * proxies are the same instances.
+ * {@code ResourceGenerator} produces all xDS resources (CDS, EDS, LDS, RDS, and Istio's DNS name
+ * table, NDS, for proxies whose agent answers DNS) for one proxy from a {@link MeshSnapshot}. It is
+ * pure: same snapshot and proxy, same resources. Within a {@link PushContext}, EDS assignments come
+ * from the push's shared cache and equal resources of different proxies are the same instances.
  */
 public final class ResourceGenerator {
   private ResourceGenerator() {}
@@ -44,7 +44,22 @@ public final class ResourceGenerator {
     m.put(
         Resources.V3.ROUTE_TYPE_URL,
         ctx.intern(new RouteGenerator(lookup).generate(proxy), Resources.V3.ROUTE_TYPE_URL));
+    if (servesNameTable(proxy)) {
+      m.put(
+          NameTableGenerator.TYPE_URL,
+          ctx.intern(
+              List.of(new NameTableGenerator(lookup).generate(proxy)),
+              NameTableGenerator.TYPE_URL));
+    }
     return ProxyResources.ofVersioned(m);
+  }
+
+  /**
+   * Whether the proxy gets Istio's DNS name table: only its agent's DNS proxy asks for it, and only
+   * when DNS capture is on, so other proxies are spared building one on every push.
+   */
+  static boolean servesNameTable(ProxyNode proxy) {
+    return proxy.dnsCapture() && proxy.type() != ProxyNode.Type.PROXYLESS_GRPC;
   }
 
   /** Only EDS, for endpoint-only changes; other types are kept from {@code previous}. */
@@ -55,7 +70,8 @@ public final class ResourceGenerator {
 
   /**
    * Only the assignments of clusters of {@code hosts} (all clusters when null), from the push's
-   * shared cache; everything else is kept from {@code previous}.
+   * shared cache, and the DNS name table of a proxy that gets one; everything else is kept from
+   * {@code previous}.
    */
   static ProxyResources regenerateEndpoints(
       PushContext ctx, ProxyNode proxy, ProxyResources previous, Set<String> hosts) {
@@ -67,7 +83,19 @@ public final class ResourceGenerator {
         e.setValue(ctx.assignment(lookup, proxy, e.getKey()));
       }
     }
-    return previous.withVersioned(
-        Resources.V3.ENDPOINT_TYPE_URL, ctx.internMap(Resources.V3.ENDPOINT_TYPE_URL, endpoints));
+    ProxyResources out =
+        previous.withVersioned(
+            Resources.V3.ENDPOINT_TYPE_URL,
+            ctx.internMap(Resources.V3.ENDPOINT_TYPE_URL, endpoints));
+    if (servesNameTable(proxy)) {
+      // headless Services resolve to their ready endpoints: their names follow endpoint changes
+      out =
+          out.withVersioned(
+              NameTableGenerator.TYPE_URL,
+              ctx.intern(
+                  List.of(new NameTableGenerator(lookup).generate(proxy)),
+                  NameTableGenerator.TYPE_URL));
+    }
+    return out;
   }
 }

@@ -1,10 +1,12 @@
 package dev.isthmus.controlplane.xds;
 
+import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -24,6 +26,7 @@ import java.util.function.Function;
  * @param version a response's version
  * @param nonce a response's nonce
  * @param empty an answer without resources (type, nonce), for a type not generated here
+ * @param single an answer with one unnamed resource, for Istio's own singleton types
  */
 record StreamProtocol<Q, R>(
     boolean delta,
@@ -36,7 +39,13 @@ record StreamProtocol<Q, R>(
     Function<R, String> type,
     Function<R, String> version,
     Function<R, String> nonce,
-    BiFunction<String, String, R> empty) {
+    BiFunction<String, String, R> empty,
+    Single<R> single) {
+
+  /** Builds a response carrying one unnamed resource. */
+  interface Single<R> {
+    R of(String type, String version, String nonce, Any resource);
+  }
 
   static final StreamProtocol<DiscoveryRequest, DiscoveryResponse> SOTW =
       new StreamProtocol<>(
@@ -50,7 +59,14 @@ record StreamProtocol<Q, R>(
           DiscoveryResponse::getTypeUrl,
           DiscoveryResponse::getVersionInfo,
           DiscoveryResponse::getNonce,
-          (t, n) -> DiscoveryResponse.newBuilder().setTypeUrl(t).setNonce(n).build());
+          (t, n) -> DiscoveryResponse.newBuilder().setTypeUrl(t).setNonce(n).build(),
+          (t, v, n, r) ->
+              DiscoveryResponse.newBuilder()
+                  .setTypeUrl(t)
+                  .setVersionInfo(v)
+                  .setNonce(n)
+                  .addResources(r)
+                  .build());
 
   static final StreamProtocol<DeltaDiscoveryRequest, DeltaDiscoveryResponse> DELTA =
       new StreamProtocol<>(
@@ -64,5 +80,12 @@ record StreamProtocol<Q, R>(
           DeltaDiscoveryResponse::getTypeUrl,
           DeltaDiscoveryResponse::getSystemVersionInfo,
           DeltaDiscoveryResponse::getNonce,
-          (t, n) -> DeltaDiscoveryResponse.newBuilder().setTypeUrl(t).setNonce(n).build());
+          (t, n) -> DeltaDiscoveryResponse.newBuilder().setTypeUrl(t).setNonce(n).build(),
+          (t, v, n, r) ->
+              DeltaDiscoveryResponse.newBuilder()
+                  .setTypeUrl(t)
+                  .setSystemVersionInfo(v)
+                  .setNonce(n)
+                  .addResources(Resource.newBuilder().setVersion(v).setResource(r))
+                  .build());
 }

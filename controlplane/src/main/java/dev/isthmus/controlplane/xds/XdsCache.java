@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -62,6 +63,16 @@ public final class XdsCache implements ConfigWatcher {
   }
 
   private volatile Decorator decorator = (proxy, identity, generated) -> generated;
+
+  private volatile BiConsumer<String, ProxyResources> listener = (stream, resources) -> {};
+
+  /**
+   * Installs what is told of every stream's new resources (after decoration): types this cache does
+   * not answer itself are sent from there.
+   */
+  public void onResources(BiConsumer<String, ProxyResources> l) {
+    this.listener = l;
+  }
 
   /** Installs the decorator applied to every node's resources from now on. */
   public void decorator(Decorator d) {
@@ -197,6 +208,7 @@ public final class XdsCache implements ConfigWatcher {
       }
     }
     sends.forEach(Runnable::run);
+    listener.accept(stream, resources);
   }
 
   @Override
