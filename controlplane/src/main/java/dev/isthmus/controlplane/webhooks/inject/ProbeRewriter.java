@@ -126,7 +126,7 @@ final class ProbeRewriter {
       if (resolved == null) {
         return null;
       }
-      action.put("port", resolved);
+      action.put("port", resolved.intValue());
     } else if (port.asLong(-1) == targetPort) {
       return null;
     }
@@ -168,7 +168,7 @@ final class ProbeRewriter {
       return;
     }
     get.put("path", url);
-    get.put("port", port);
+    get.put("port", (int) port);
     if ("HTTPS".equals(get.path("scheme").asText())) {
       get.put("scheme", "HTTP");
     }
