@@ -122,6 +122,8 @@ public final class SidecarInjector {
       return new InjectionResult(
           false, decision.reason(), JsonNodeFactory.instance.arrayNode(), pod);
     }
+    AnnotationValidation.check(
+        pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations());
     InjectionContext ctx = new InjectionContext(pod, ns, cfg, istioNamespace, workload, features);
     ObjectNode original = MAPPER.valueToTree(pod);
     ObjectNode stripped = Customisations.strip(original, ctx.meshStatusPort());
