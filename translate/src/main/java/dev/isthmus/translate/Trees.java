@@ -29,7 +29,10 @@ public final class Trees {
     for (String name : names) {
       JsonNode v = overlay.get(name);
       if (v == null || v.isNull()) {
-        if (!target.has(name)) {
+        // as Helm coalesces values: an explicit null removes the default
+        if (target.has(name) && !target.get(name).isNull()) {
+          target.remove(name);
+        } else if (!target.has(name)) {
           target.putNull(name);
         }
         continue;

@@ -75,14 +75,20 @@ public final class InjectorConfig {
     out.set("global", v.obj("global").deepCopy());
     out.set("sidecarInjectorWebhook", v.obj("sidecarInjectorWebhook").deepCopy());
     out.put("revision", ctx.revision());
+    // The CNI component's enablement reaches the templates as pilot.cni.enabled (as Istio's
+    // installer propagates it); the provider comes from pilot.cni, else the CNI values.
+    boolean cniOn = v.bool("pilot.cni.enabled", false) || v.bool("cni.enabled", false);
+    String provider = v.str("pilot.cni.provider", v.str("cni.provider", "default"));
     ObjectNode cni = out.putObject("istio_cni");
-    cni.put("enabled", v.bool("pilot.cni.enabled", false) || v.bool("cni.enabled", false));
-    cni.put("provider", v.str("pilot.cni.provider", "default"));
+    cni.put("enabled", cniOn);
+    cni.put("provider", provider);
     cni.put("chained", v.bool("cni.chained", true));
-    // Istio's templates read .Values.pilot.cni.enabled and .Values.pilot.cni.provider.
-    ObjectNode pilotCni = out.putObject("pilot").putObject("cni");
-    pilotCni.put("enabled", v.bool("pilot.cni.enabled", false));
-    pilotCni.put("provider", v.str("pilot.cni.provider", "default"));
+    ObjectNode pilot = out.putObject("pilot");
+    ObjectNode pilotCni = pilot.putObject("cni");
+    pilotCni.put("enabled", cniOn);
+    pilotCni.put("provider", provider);
+    JsonNode env = v.node("pilot.env");
+    pilot.set("env", env != null && env.isObject() ? env.deepCopy() : Yamls.object());
     ((ObjectNode) out.get("global")).put("hub", ctx.hub());
     ((ObjectNode) out.get("global")).put("tag", ctx.tag());
     return out;

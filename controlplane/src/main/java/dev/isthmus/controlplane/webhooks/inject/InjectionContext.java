@@ -28,8 +28,22 @@ final class InjectionContext {
   final Map<String, String> annotations;
   final Map<String, String> labels;
   final ObjectNode proxyConfig;
+  final Workload workload;
+  final InjectorFeatures features;
 
   InjectionContext(Pod pod, String namespace, InjectionConfig config, String istioNamespace) {
+    this(pod, namespace, config, istioNamespace, null, InjectorFeatures.NONE);
+  }
+
+  InjectionContext(
+      Pod pod,
+      String namespace,
+      InjectionConfig config,
+      String istioNamespace,
+      Workload workload,
+      InjectorFeatures features) {
+    this.workload = workload;
+    this.features = features;
     this.pod = pod;
     this.namespace = namespace;
     this.config = config;
@@ -118,10 +132,40 @@ final class InjectionContext {
     return image("global.proxy_init.image", "sidecar.istio.io/proxyImage");
   }
 
+  /**
+   * Native sidecars: the pod's {@code sidecar.istio.io/nativeSidecar} annotation, else the
+   * injector's feature switch, else {@code pilot.env.ENABLE_NATIVE_SIDECARS} in the values.
+   */
+  boolean nativeSidecars() {
+    String a = annotations.get("sidecar.istio.io/nativeSidecar");
+    if ("true".equals(a)) {
+      return true;
+    }
+    if ("false".equals(a)) {
+      return false;
+    }
+    return features.nativeSidecars()
+        || "true".equalsIgnoreCase(config.text("pilot.env.ENABLE_NATIVE_SIDECARS", "false"));
+  }
+
   boolean holdApplicationUntilProxyStarts() {
     JsonNode pc = proxyConfig.path("holdApplicationUntilProxyStarts");
     return (pc.isBoolean() && pc.asBoolean())
         || config.bool("global.proxy.holdApplicationUntilProxyStarts", false);
+  }
+
+  /** The mesh's proxy status port (Prometheus merge and probe rewrite target), 15020 by default. */
+  String meshStatusPort() {
+    return proxyConfig.path("statusPort").asText("15020");
+  }
+
+  /** Whether the proxy intercepts with TPROXY (pod annotation, else the ProxyConfig). */
+  boolean tproxy() {
+    return "TPROXY"
+        .equals(
+            annotation(
+                "sidecar.istio.io/interceptionMode",
+                proxyConfig.path("interceptionMode").asText("REDIRECT")));
   }
 
   String statusPort() {
@@ -134,6 +178,9 @@ final class InjectionContext {
    * ReplicaSet, etc.
    */
   String workloadName() {
+    if (workload != null) {
+      return workload.name();
+    }
     var meta = pod.getMetadata();
     List<OwnerReference> owners = meta.getOwnerReferences();
     if (owners != null) {
@@ -171,6 +218,9 @@ final class InjectionContext {
 
   /** The owning workload's API version, as Istio's {@code TypeMeta}. */
   String workloadApiVersion() {
+    if (workload != null) {
+      return workload.apiVersion();
+    }
     var owners = pod.getMetadata().getOwnerReferences();
     String kind = workloadKind();
     if (kind.equals("Deployment")) {
@@ -187,6 +237,9 @@ final class InjectionContext {
   }
 
   String workloadKind() {
+    if (workload != null) {
+      return workload.kind();
+    }
     var owners = pod.getMetadata().getOwnerReferences();
     if (owners != null) {
       for (OwnerReference o : owners) {

@@ -125,6 +125,29 @@ public final class InjectionPolicy {
     return new Decision(true, why);
   }
 
+  /**
+   * The decision for a manifest injected offline ({@code kube-inject}): only host networking, a
+   * system namespace or the pod's own {@code sidecar.istio.io/inject} opt-out keep it out.
+   */
+  public static Decision decideManifest(Pod pod, String namespace) {
+    var meta = pod.getMetadata();
+    Map<String, String> labels =
+        meta == null || meta.getLabels() == null ? Map.of() : meta.getLabels();
+    Map<String, String> annotations =
+        meta == null || meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    if (pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+      return new Decision(false, "host network pod");
+    }
+    if (IGNORED_NAMESPACES.contains(namespace)) {
+      return new Decision(false, "namespace " + namespace + " is never injected");
+    }
+    String podSays = labels.getOrDefault(INJECT, annotations.get(INJECT));
+    if (podSays != null && !isTrue(podSays)) {
+      return new Decision(false, "pod has sidecar.istio.io/inject=" + podSays);
+    }
+    return new Decision(true, "manifest injection");
+  }
+
   /** Kubernetes label selector semantics; an empty selector matches nothing here, as in Istio. */
   static boolean matches(LabelSelector s, Map<String, String> labels) {
     boolean empty = true;

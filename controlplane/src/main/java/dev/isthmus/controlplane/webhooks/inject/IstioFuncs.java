@@ -14,8 +14,8 @@ import java.util.Map;
  * pkg/kube/inject/template.go}), with Istio's semantics: {@code annotation} falls back to the
  * printed default, {@code indent} leaves the first line alone and {@code toYaml} keeps the trailing
  * newline (both differ from Sprig), {@code contains} is {@code contains SUBSTR STRING}, {@code
- * fromJSON} yields {@code "{}"} for bad input. {@code otelResourceAttributes} always yields the
- * empty string: the OpenTelemetry resource detectors of the mesh config are not evaluated.
+ * fromJSON} yields {@code "{}"} for bad input; {@code protoToJSON} and {@code
+ * otelResourceAttributes} are {@link MeshFuncs}.
  */
 final class IstioFuncs {
   static final Map<String, Function> FUNCTIONS = build();
@@ -35,7 +35,7 @@ final class IstioFuncs {
     f.put("toJSON", a -> a.get(0) == null ? "{}" : json(a.get(0)));
     f.put("fromJSON", a -> fromJson(str(a.get(0))));
     f.put("structToJSON", a -> a.get(0) == null ? "{}" : json(a.get(0)));
-    f.put("protoToJSON", a -> a.get(0) == null ? "{}" : json(omitNil(a.get(0))));
+    f.put("protoToJSON", a -> a.get(0) == null ? "{}" : json(MeshFuncs.cleanProxyConfig(a.get(0))));
     f.put("toYaml", a -> toYaml(a.get(0)));
     f.put("indent", a -> indent((int) GoValues.toLong(a.get(0)), str(a.get(1))));
     f.put("directory", a -> directory(str(a.get(0))));
@@ -47,7 +47,7 @@ final class IstioFuncs {
     f.put("strdict", IstioFuncs::strdict);
     f.put("toJsonMap", IstioFuncs::toJsonMap);
     f.put("omitNil", a -> omitNil(a.get(0)));
-    f.put("otelResourceAttributes", a -> "");
+    f.put("otelResourceAttributes", MeshFuncs::otelResourceAttributes);
     f.put("formatDuration", a -> str(a.get(0)));
     return Map.copyOf(f);
   }

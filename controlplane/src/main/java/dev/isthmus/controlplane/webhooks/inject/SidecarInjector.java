@@ -37,6 +37,7 @@ public final class SidecarInjector {
   private final Supplier<InjectionConfig> config;
   private final String istioNamespace;
   private final Function<String, Map<String, String>> namespaceLabels;
+  private final InjectorFeatures features;
 
   /**
    * @param config the current injector config (re-read on every request so ConfigMap changes apply
@@ -49,9 +50,19 @@ public final class SidecarInjector {
       Supplier<InjectionConfig> config,
       String istioNamespace,
       Function<String, Map<String, String>> namespaceLabels) {
+    this(config, istioNamespace, namespaceLabels, InjectorFeatures.fromEnv());
+  }
+
+  /** As above, with explicit {@link InjectorFeatures} instead of the process environment's. */
+  public SidecarInjector(
+      Supplier<InjectionConfig> config,
+      String istioNamespace,
+      Function<String, Map<String, String>> namespaceLabels,
+      InjectorFeatures features) {
     this.config = config;
     this.istioNamespace = istioNamespace;
     this.namespaceLabels = namespaceLabels;
+    this.features = features;
   }
 
   /**
@@ -63,6 +74,21 @@ public final class SidecarInjector {
    *     fails; the message names the field or template
    */
   public InjectionResult inject(JsonNode podJson, String namespace) {
+    return inject(podJson, namespace, null, false);
+  }
+
+  /**
+   * As {@link #inject(JsonNode, String)} for a pod template of a known {@code workload}, as {@code
+   * istioctl kube-inject} injects manifests: the injection policy is {@code enabled} whatever the
+   * config says (only the pod's own opt-out counts), a pod injected before is injected again, and
+   * the workload identity is the manifest's ({@code null} to derive it from the pod).
+   */
+  public InjectionResult injectManifest(JsonNode podJson, String namespace, Workload workload) {
+    return inject(podJson, namespace, workload, true);
+  }
+
+  private InjectionResult inject(
+      JsonNode podJson, String namespace, Workload workload, boolean manifest) {
     Pod pod;
     try {
       pod = MAPPER.treeToValue(podJson, Pod.class);
@@ -82,21 +108,26 @@ public final class SidecarInjector {
             : namespace;
     InjectionConfig cfg = config.get();
     var decision =
-        InjectionPolicy.decide(
-            pod,
-            ns,
-            namespaceLabels.apply(ns),
-            cfg.revision(),
-            cfg.policy(),
-            cfg.neverInjectSelector(),
-            cfg.alwaysInjectSelector());
+        manifest
+            ? InjectionPolicy.decideManifest(pod, ns)
+            : InjectionPolicy.decide(
+                pod,
+                ns,
+                namespaceLabels.apply(ns),
+                cfg.revision(),
+                cfg.policy(),
+                cfg.neverInjectSelector(),
+                cfg.alwaysInjectSelector());
     if (!decision.inject()) {
       return new InjectionResult(
           false, decision.reason(), JsonNodeFactory.instance.arrayNode(), pod);
     }
-    InjectionContext ctx = new InjectionContext(pod, ns, cfg, istioNamespace);
+    AnnotationValidation.check(
+        pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations());
+    InjectionContext ctx = new InjectionContext(pod, ns, cfg, istioNamespace, workload, features);
     ObjectNode original = MAPPER.valueToTree(pod);
-    Map<String, Object> data = TemplateData.build(ctx, original);
+    ObjectNode stripped = Customisations.strip(original, ctx.meshStatusPort());
+    Map<String, Object> data = TemplateData.build(ctx, stripped);
     ObjectNode merged = original.deepCopy();
     ObjectNode templatePod = JsonNodeFactory.instance.objectNode();
     for (String name : templates(ctx, cfg)) {
@@ -118,6 +149,9 @@ public final class SidecarInjector {
       ObjectNode overlay = overlay(name, t.execute(data));
       try {
         StrategicMerge.POD.merge(templatePod, overlay);
+        if (ctx.nativeSidecars()) {
+          Customisations.moveProxyToInit(merged, templatePod);
+        }
         StrategicMerge.POD.merge(merged, overlay);
       } catch (PatchException e) {
         throw new IllegalArgumentException(
@@ -125,8 +159,13 @@ public final class SidecarInjector {
             e);
       }
     }
-    reapplyCustomisations(merged, original, templatePod);
+    Customisations.reapply(merged, original, templatePod, ctx.tproxy());
     defaultVolumeSources(merged);
+    PodMetadata.apply(
+        ctx,
+        merged,
+        templatePod,
+        original.path("metadata").path("annotations").has(InjectionPolicy.STATUS));
     Pod mutated;
     try {
       mutated = MAPPER.treeToValue(merged, Pod.class);
@@ -136,7 +175,6 @@ public final class SidecarInjector {
     } catch (Exception e) {
       throw new IllegalArgumentException("injected pod: " + e.getMessage(), e);
     }
-    PodMetadata.apply(ctx, mutated, templatePod);
     ArrayNode patch = JsonPatches.diff(podJson, MAPPER.valueToTree(mutated));
     return new InjectionResult(true, decision.reason(), patch, mutated);
   }
@@ -155,40 +193,6 @@ public final class SidecarInjector {
           "injection template \"" + name + "\" must render a pod object, got " + n.getNodeType());
     }
     return (ObjectNode) n;
-  }
-
-  /**
-   * A container the pod declares under the name of an injected one (e.g. its own {@code
-   * istio-proxy}) customises it: its fields win over the template's, merged by the same rules.
-   */
-  private static void reapplyCustomisations(
-      ObjectNode merged, ObjectNode original, ObjectNode templatePod) {
-    for (String list : List.of("containers", "initContainers")) {
-      for (JsonNode injected : templatePod.path("spec").path(list)) {
-        String name = injected.path("name").asText();
-        JsonNode ownList = original.path("spec").path(list);
-        int own = byName(ownList, name);
-        JsonNode target = merged.path("spec").path(list);
-        int t = byName(target, name);
-        if (own >= 0 && t >= 0 && ownList.get(own) instanceof ObjectNode o) {
-          try {
-            StrategicMerge.POD.merge(
-                (ObjectNode) target.get(t), o, "spec." + list + "[" + own + "]");
-          } catch (PatchException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-          }
-        }
-      }
-    }
-  }
-
-  private static int byName(JsonNode list, String name) {
-    for (int i = 0; i < list.size(); i++) {
-      if (list.get(i) instanceof ObjectNode && name.equals(list.get(i).path("name").asText())) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /** A volume without a source is an emptyDir, as the API server's defaulting makes it. */

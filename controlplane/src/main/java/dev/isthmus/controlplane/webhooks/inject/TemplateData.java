@@ -27,7 +27,12 @@ final class TemplateData {
     d.put("TypeMeta", new GoStruct(Map.of("kind", kind, "apiVersion", ctx.workloadApiVersion())));
     d.put(
         "DeploymentMeta",
-        new GoStruct(Map.of("name", ctx.workloadName(), "namespace", ctx.namespace)));
+        new GoStruct(
+            Map.of(
+                "name",
+                ctx.workloadName(),
+                "namespace",
+                ctx.workload != null ? ctx.workload.namespace() : ctx.namespace)));
     ObjectNode meta =
         podJson.path("metadata").isObject()
             ? ((ObjectNode) podJson.path("metadata")).deepCopy()
@@ -46,15 +51,12 @@ final class TemplateData {
     d.put("ProxyInitImage", ctx.proxyInitImage());
     d.put("ProxyUID", 1337L);
     d.put("ProxyGID", 1337L);
-    d.put(
-        "NativeSidecars",
-        "true".equalsIgnoreCase(ctx.config.text("pilot.env.ENABLE_NATIVE_SIDECARS", "false")));
+    d.put("NativeSidecars", ctx.nativeSidecars());
     JsonNode mode = ctx.config.mesh().path("inboundTrafficPolicy").path("mode");
     d.put(
         "InboundTrafficPolicyMode",
         mode.isTextual() ? mode.asText().toLowerCase(Locale.ROOT) : "passthrough");
-    String compliance = System.getenv("COMPLIANCE_POLICY");
-    d.put("CompliancePolicy", compliance == null ? "" : compliance);
+    d.put("CompliancePolicy", ctx.features.compliancePolicy());
     return d;
   }
 }
