@@ -82,28 +82,13 @@ class AffectedProxiesTest {
         Arguments.of(key(DESTINATION_RULE, "default", "d", "db.scoped"), all),
         Arguments.of(key(DESTINATION_RULE, "default", "x", "nothing"), ""),
         Arguments.of(ConfigKey.of(ConfigKey.Kind.GATEWAY, "istio-system", "ingress"), "gateway"),
-<<<<<<< HEAD
-        Arguments.of(ConfigKey.of(ConfigKey.Kind.SIDECAR, "scoped", "default"), "scoped"),
-        Arguments.of(
-            ConfigKey.of(ConfigKey.Kind.SIDECAR, "istio-system", "default"),
-            "default gateway proxyless scoped"),
-        // the namespace's own proxies, and the clients of its services (automatic mutual TLS)
-        Arguments.of(
-            ConfigKey.of(ConfigKey.Kind.PEER_AUTHENTICATION, "default", "strict"),
-            "default gateway proxyless"),
-        Arguments.of(
-            ConfigKey.of(ConfigKey.Kind.PEER_AUTHENTICATION, "scoped", "strict"),
-            "default gateway proxyless scoped"),
-        Arguments.of(ConfigKey.of(ConfigKey.Kind.PEER_AUTHENTICATION, "empty", "strict"), ""),
-        Arguments.of(
-            ConfigKey.of(ConfigKey.Kind.PEER_AUTHENTICATION, "istio-system", "mesh"),
-            "default gateway proxyless scoped"),
-=======
         Arguments.of(ConfigKey.of(SIDECAR, "scoped", "default"), "scoped"),
         Arguments.of(ConfigKey.of(SIDECAR, "istio-system", "default"), all),
-        Arguments.of(ConfigKey.of(PEER_AUTHENTICATION, "default", "strict"), "default proxyless"),
+        // the namespace's own proxies, and the clients of its services (automatic mutual TLS)
+        Arguments.of(ConfigKey.of(PEER_AUTHENTICATION, "default", "strict"), sidecars),
+        Arguments.of(ConfigKey.of(PEER_AUTHENTICATION, "scoped", "strict"), all),
+        Arguments.of(ConfigKey.of(PEER_AUTHENTICATION, "empty", "strict"), ""),
         Arguments.of(ConfigKey.of(PEER_AUTHENTICATION, "istio-system", "mesh"), all),
->>>>>>> h-dups
         Arguments.of(ConfigKey.workload("10.3.0.1"), "scoped"),
         Arguments.of(ConfigKey.workload("10.9.9.9"), ""),
         Arguments.of(ConfigKey.of(MESH, "", ""), all));

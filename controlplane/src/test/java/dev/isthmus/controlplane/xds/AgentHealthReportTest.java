@@ -37,7 +37,7 @@ class AgentHealthReportTest {
   @BeforeEach
   void start() throws Exception {
     var mesh = Fixtures.build(Fixtures.reviews());
-    metrics = new XdsMetrics();
+    metrics = new XdsMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     server =
         Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
             .addService(

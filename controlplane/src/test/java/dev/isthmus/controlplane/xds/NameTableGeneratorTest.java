@@ -44,7 +44,8 @@ class NameTableGeneratorTest {
         HTTP,
         Map.of(),
         MeshService.Resolution.DNS,
-        MeshService.Origin.SERVICE_ENTRY);
+        MeshService.Origin.SERVICE_ENTRY,
+        List.of());
   }
 
   static MeshEndpoint ep(String host, String ip, MeshEndpoint.Health health) {

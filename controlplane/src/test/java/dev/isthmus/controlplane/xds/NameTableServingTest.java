@@ -49,7 +49,10 @@ class NameTableServingTest {
     cache = new XdsCache(p -> ResourceGenerator.generate(mesh.get(), p));
     server =
         Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-            .addService(new AdsService(cache, new XdsMetrics()))
+            .addService(
+                new AdsService(
+                    cache,
+                    new XdsMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())))
             .build()
             .start();
     channel =
