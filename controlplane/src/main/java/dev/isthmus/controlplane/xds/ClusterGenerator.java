@@ -49,9 +49,13 @@ final class ClusterGenerator {
   static final String HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
   private final ConfigLookup lookup;
+  private final java.util.function.Function<MeshService, List<String>> serviceAccounts;
 
-  ClusterGenerator(ConfigLookup lookup) {
+  /** With the push's identities of a service ({@link PushContext#serviceAccounts}). */
+  ClusterGenerator(
+      ConfigLookup lookup, java.util.function.Function<MeshService, List<String>> serviceAccounts) {
     this.lookup = lookup;
+    this.serviceAccounts = serviceAccounts;
   }
 
   List<Cluster> generate(ProxyNode proxy) {
@@ -63,7 +67,7 @@ final class ClusterGenerator {
       ConfigEntry<DestinationRule> dre =
           lookup.destinationRule(svc.hostname(), svc.namespace(), proxy.namespace()).orElse(null);
       DestinationRule dr = dre == null ? null : dre.spec();
-      List<String> sans = ServiceAccounts.of(lookup.mesh(), svc);
+      List<String> sans = serviceAccounts.apply(svc);
       for (ServicePort port : svc.ports()) {
         out.add(outbound(proxy, svc, port, null, dr, sans));
         if (dr != null && dr.getSubsets() != null) {

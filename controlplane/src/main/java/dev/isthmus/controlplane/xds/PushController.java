@@ -223,8 +223,9 @@ public final class PushController implements AutoCloseable {
       work.forEach(Runnable::run);
     }
     long end = System.nanoTime();
-    pushes.incrementAndGet();
     metrics.pushCompleted(change.full(), end - firstEventNanos, end - start);
+    // counted last: whoever sees the count also sees the metrics of that push
+    pushes.incrementAndGet();
     LOG.debug(
         "{} push ({} configs, {} hosts) to {} proxies in {} ms",
         change.meshWide() ? "full" : change.full() ? "scoped" : "eds",

@@ -365,7 +365,7 @@ class SimulationDestinationRuleTest {
             u -> u.tls().mode() == TlsMode.ISTIO_MUTUAL && "reviews.internal".equals(u.tls().sni()),
             "SNI reviews.internal"),
         c(
-            "SIMPLE with SNI, the server verified against the credential's CA",
+            "a workloadSelector rule, SIMPLE with SNI: the server verified against the credential's CA",
             selected(
                 rule(
                     "{tls: {mode: SIMPLE, sni: reviews.example.com, credentialName: reviews-ca}}")),
@@ -379,7 +379,7 @@ class SimulationDestinationRuleTest {
                     && !u.tlsPerEndpoint(),
             "SIMPLE, SNI reviews.example.com, no client certificate"),
         c(
-            "SIMPLE without sni: the SNI from the Host header, the certificate must name it",
+            "a workloadSelector rule, SIMPLE without sni: the SNI from the Host, the certificate must name it",
             selected(rule("{tls: {mode: SIMPLE, credentialName: reviews-ca}}")),
             PP,
             u ->
@@ -389,7 +389,7 @@ class SimulationDestinationRuleTest {
                     && u.tls().autoSanValidation(),
             "auto SNI, auto SAN validation"),
         c(
-            "SIMPLE without sni, subjectAltNames given: auto SNI only",
+            "a workloadSelector rule, SIMPLE without sni, subjectAltNames given: auto SNI only",
             selected(
                 rule(
                     "{tls: {mode: SIMPLE, credentialName: reviews-ca,"
@@ -398,7 +398,7 @@ class SimulationDestinationRuleTest {
             u -> u.tls().autoSni() && !u.tls().autoSanValidation(),
             "auto SNI, no auto SAN validation"),
         c(
-            "MUTUAL with a credential: the client certificate from the secret",
+            "a workloadSelector rule, MUTUAL with a credential: the client certificate from the secret",
             selected(
                 rule(
                     "{tls: {mode: MUTUAL, sni: reviews.example.com, credentialName:"
