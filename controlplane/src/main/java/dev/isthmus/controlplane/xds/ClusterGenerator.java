@@ -69,10 +69,10 @@ final class ClusterGenerator {
       DestinationRule dr = dre == null ? null : dre.spec();
       List<String> sans = serviceAccounts.apply(svc);
       for (ServicePort port : svc.ports()) {
-        out.add(outbound(proxy, svc, port, null, dr, sans));
+        out.add(outbound(proxy, svc, port, null, dre, sans));
         if (dr != null && dr.getSubsets() != null) {
           for (Subset s : dr.getSubsets()) {
-            out.add(outbound(proxy, svc, port, s.getName(), dr, sans));
+            out.add(outbound(proxy, svc, port, s.getName(), dre, sans));
           }
         }
       }
@@ -143,8 +143,9 @@ final class ClusterGenerator {
       MeshService svc,
       ServicePort port,
       String subset,
-      DestinationRule dr,
+      ConfigEntry<DestinationRule> ruleEntry,
       List<String> serviceAccounts) {
+    DestinationRule dr = ruleEntry == null ? null : ruleEntry.spec();
     String name = Names.outboundCluster(port.port(), subset, svc.hostname());
     Cluster.Builder b = Cluster.newBuilder().setName(name).setConnectTimeout(CONNECT_TIMEOUT);
     if (svc.resolution() == MeshService.Resolution.DNS
@@ -180,9 +181,7 @@ final class ClusterGenerator {
           sni,
           serviceAccounts,
           svc.origin() == MeshService.Origin.SERVICE_ENTRY,
-          dr.getWorkloadSelector() != null
-              && dr.getWorkloadSelector().getMatchLabels() != null
-              && !dr.getWorkloadSelector().getMatchLabels().isEmpty());
+          selects(ruleEntry, proxy));
     }
     // As Istio: a tls block without mode is DISABLE, and clients infer the server's mode from the
     // namespace-wide (else mesh-wide) PeerAuthentication of the service's namespace only.
@@ -209,6 +208,24 @@ final class ClusterGenerator {
                   Cluster.CommonLbConfig.LocalityWeightedLbConfig.getDefaultInstance()));
     }
     return b.build();
+  }
+
+  /**
+   * Whether the rule has a {@code workloadSelector} that selects the proxy's workload in the rule's
+   * namespace: only then does a sidecar take the rule's {@code credentialName}, as Istio.
+   */
+  private boolean selects(ConfigEntry<DestinationRule> rule, ProxyNode proxy) {
+    var sel = rule.spec().getWorkloadSelector();
+    if (sel == null
+        || sel.getMatchLabels() == null
+        || sel.getMatchLabels().isEmpty()
+        || !rule.namespace().equals(proxy.namespace())) {
+      return false;
+    }
+    Workload w = lookup.mesh().workloads().get(proxy.ip());
+    var labels = w != null ? w.labels() : proxy.labels();
+    return sel.getMatchLabels().entrySet().stream()
+        .allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
   }
 
   static ConfigSource ads() {

@@ -20,8 +20,9 @@ import java.util.List;
  *       ServiceAccounts}); SNI the rule's or {@code outbound_.<port>_.<subset>_.<host>};
  *   <li>{@code SIMPLE} and {@code MUTUAL} with {@code credentialName}: client certificate and CA
  *       from the Secret ({@code kubernetes://<name>}, {@code kubernetes://<name>-cacert}) for
- *       gateways and rules with a {@code workloadSelector}; a sidecar does not originate TLS from a
- *       rule without one (Istio keeps credentials away from every sidecar a rule reaches);
+ *       gateways and for sidecars a rule's {@code workloadSelector} selects; a sidecar does not
+ *       originate TLS from another rule (Istio keeps credentials away from every sidecar a rule
+ *       reaches);
  *   <li>{@code SIMPLE} and {@code MUTUAL} otherwise: files in the proxy's container, read by the
  *       agent: {@code clientCertificate}/{@code privateKey} ({@code file-cert:<cert>~<key>}), the
  *       server verified against {@code caCertificates} ({@code file-root:<path>}), or without them
@@ -48,7 +49,8 @@ final class UpstreamTls {
    * @param clusterSni the SNI of Istio mutual TLS to this cluster
    * @param serviceAccounts the service's identities
    * @param serviceEntry whether the host comes from a ServiceEntry
-   * @param ruleHasSelector whether the DestinationRule has a {@code workloadSelector}
+   * @param ruleSelectsProxy whether the DestinationRule's {@code workloadSelector} selects the
+   *     proxy's workload
    */
   static void apply(
       Cluster.Builder b,
@@ -57,7 +59,7 @@ final class UpstreamTls {
       String clusterSni,
       List<String> serviceAccounts,
       boolean serviceEntry,
-      boolean ruleHasSelector) {
+      boolean ruleSelectsProxy) {
     ClientTLSSettingsTLSmode mode = tls.getMode();
     if (mode == null || mode == ClientTLSSettingsTLSmode.DISABLE) {
       return;
@@ -87,7 +89,7 @@ final class UpstreamTls {
               sni));
       return;
     }
-    if (credential != null && proxy.type() == ProxyNode.Type.SIDECAR && !ruleHasSelector) {
+    if (credential != null && proxy.type() == ProxyNode.Type.SIDECAR && !ruleSelectsProxy) {
       return; // as Istio: no credential from a rule that reaches every sidecar
     }
     List<String> verified = serviceEntry && sans.isEmpty() ? serviceAccounts : sans;

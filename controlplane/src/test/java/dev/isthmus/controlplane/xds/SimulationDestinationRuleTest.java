@@ -647,6 +647,13 @@ class SimulationDestinationRuleTest {
             everyEndpoint(t -> t.mode() == TlsMode.PLAINTEXT && t.certificate() == null),
             "no TLS origination from the sidecar"),
         cluster(
+            "credentialName in a workloadSelector rule: not for a sidecar it does not select",
+            selected(rule("{tls: {mode: MUTUAL, credentialName: reviews-client}}")),
+            SimulationMesh.REVIEWS_V1,
+            ALL,
+            everyEndpoint(t -> t.mode() == TlsMode.PLAINTEXT && t.certificate() == null),
+            "no credential for reviews-v1"),
+        cluster(
             "credentialName on the gateway: certificate and CA from the Secret",
             rule("{tls: {mode: MUTUAL, credentialName: reviews-client}}"),
             gw,
