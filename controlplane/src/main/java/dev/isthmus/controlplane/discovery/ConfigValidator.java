@@ -1,6 +1,8 @@
 package dev.isthmus.controlplane.discovery;
 
 import dev.isthmus.controlplane.model.Durations;
+import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
+import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettingsTLSmode;
 import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjection;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPMatchRequest;
@@ -13,6 +15,8 @@ import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchRegex;
 import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
 import io.fabric8.istio.api.api.networking.v1alpha3.TCPRoute;
 import io.fabric8.istio.api.api.networking.v1alpha3.TLSRoute;
+import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
+import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicyPortTrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -238,6 +242,88 @@ public final class ConfigValidator {
             "spec.trafficPolicy.outlierDetection.maxEjectionPercent: must be within [0, 100]");
       }
     }
+    tls(dr.getTrafficPolicy(), "spec.trafficPolicy", errors);
+    for (int i = 0; i < subsets.size(); i++) {
+      tls(subsets.get(i).getTrafficPolicy(), "spec.subsets[" + i + "].trafficPolicy", errors);
+    }
     return errors;
+  }
+
+  private static void tls(TrafficPolicy tp, String path, List<String> errors) {
+    if (tp == null) {
+      return;
+    }
+    clientTls(tp.getTls(), path + ".tls")
+        .forEach(e -> errors.add(e.getKey() + ": " + e.getValue()));
+    var ports =
+        tp.getPortLevelSettings() == null
+            ? List.<TrafficPolicyPortTrafficPolicy>of()
+            : tp.getPortLevelSettings();
+    for (int i = 0; i < ports.size(); i++) {
+      clientTls(ports.get(i).getTls(), path + ".portLevelSettings[" + i + "].tls")
+          .forEach(e -> errors.add(e.getKey() + ": " + e.getValue()));
+    }
+  }
+
+  /**
+   * Istio's rules for a DestinationRule's {@code tls} ({@code validateTLS}), as (field path,
+   * message) pairs: {@code MUTUAL} needs a client certificate and key or a {@code credentialName}
+   * (the proxy would otherwise connect without the certificate the rule asks for), {@code
+   * insecureSkipVerify} excludes what only verification uses, and {@code credentialName} excludes
+   * the file settings it replaces.
+   */
+  public static List<Map.Entry<String, String>> clientTls(ClientTLSSettings tls, String path) {
+    List<Map.Entry<String, String>> out = new ArrayList<>();
+    if (tls == null) {
+      return out;
+    }
+    boolean credential = !blank(tls.getCredentialName());
+    boolean sans = tls.getSubjectAltNames() != null && !tls.getSubjectAltNames().isEmpty();
+    if (Boolean.TRUE.equals(tls.getInsecureSkipVerify())) {
+      if (tls.getMode() == ClientTLSSettingsTLSmode.SIMPLE
+          && (!blank(tls.getCaCertificates()) || credential || sans)) {
+        out.add(
+            Map.entry(
+                path,
+                "cannot specify caCertificates or credentialName or subjectAltNames when"
+                    + " insecureSkipVerify is set true"));
+      }
+      if (tls.getMode() == ClientTLSSettingsTLSmode.MUTUAL
+          && (!blank(tls.getCaCertificates()) || sans)) {
+        out.add(
+            Map.entry(
+                path,
+                "cannot specify caCertificates or subjectAltNames when insecureSkipVerify is set"
+                    + " true"));
+      }
+    }
+    boolean simpleOrMutual =
+        tls.getMode() == ClientTLSSettingsTLSmode.SIMPLE
+            || tls.getMode() == ClientTLSSettingsTLSmode.MUTUAL;
+    if (simpleOrMutual && credential) {
+      if (!blank(tls.getClientCertificate())
+          || !blank(tls.getCaCertificates())
+          || !blank(tls.getPrivateKey())
+          || !blank(tls.getCaCrl())) {
+        out.add(
+            Map.entry(
+                path,
+                "cannot specify client certificates or CA certificate or CA CRL if credentialName"
+                    + " is set"));
+      }
+      return out;
+    }
+    if (tls.getMode() == ClientTLSSettingsTLSmode.MUTUAL
+        && (blank(tls.getClientCertificate()) || blank(tls.getPrivateKey()))) {
+      out.add(
+          Map.entry(
+              path,
+              "client certificate and private key (or credentialName) required for mutual tls"));
+    }
+    return out;
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
   }
 }

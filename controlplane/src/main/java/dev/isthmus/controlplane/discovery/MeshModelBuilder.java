@@ -266,7 +266,24 @@ public final class MeshModelBuilder {
         orEmpty(svc.getSpec().getSelector()),
         MeshService.Resolution.STATIC,
         MeshService.Origin.KUBERNETES,
-        exportTo(svc.getMetadata().getAnnotations()));
+        exportTo(svc.getMetadata().getAnnotations()),
+        commaList(svc.getMetadata().getAnnotations(), "alpha.istio.io/canonical-serviceaccounts"),
+        commaList(svc.getMetadata().getAnnotations(), "alpha.istio.io/kubernetes-serviceaccounts"));
+  }
+
+  /**
+   * A comma-separated annotation as a list, empty when absent. Istio reads the two service-account
+   * annotations of a Service this way for the identities its clients accept.
+   */
+  static List<String> commaList(Map<String, String> annotations, String name) {
+    String v = annotations == null ? null : annotations.get(name);
+    if (v == null || v.isBlank()) {
+      return List.of();
+    }
+    return java.util.Arrays.stream(v.split(","))
+        .map(String::trim)
+        .filter(s -> !s.isEmpty())
+        .toList();
   }
 
   /** A Service's {@code networking.istio.io/exportTo} annotation (comma-separated). */

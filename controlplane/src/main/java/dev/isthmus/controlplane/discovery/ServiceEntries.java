@@ -89,7 +89,9 @@ final class ServiceEntries {
               selector,
               resolution,
               MeshService.Origin.SERVICE_ENTRY,
-              spec.getExportTo());
+              spec.getExportTo(),
+              spec.getSubjectAltNames(),
+              List.of());
       services.putIfAbsent(host, ms);
       List<MeshEndpoint> list = endpoints.computeIfAbsent(host, h -> new ArrayList<>());
       if (resolution == MeshService.Resolution.NONE) {

@@ -18,6 +18,10 @@ import java.util.Optional;
  * @param origin what defined the service
  * @param exportTo namespaces the service is visible in (Istio's {@code exportTo}: empty or {@code
  *     *} everywhere, {@code .} its own namespace, {@code ~} nowhere)
+ * @param subjectAltNames identities the service declares verbatim: a ServiceEntry's {@code
+ *     subjectAltNames}, a Service's {@code alpha.istio.io/canonical-serviceaccounts}
+ * @param kubernetesServiceAccounts service accounts of the service's namespace a Service declares
+ *     in {@code alpha.istio.io/kubernetes-serviceaccounts}
  */
 public record MeshService(
     String hostname,
@@ -28,7 +32,9 @@ public record MeshService(
     Map<String, String> selector,
     Resolution resolution,
     Origin origin,
-    List<String> exportTo) {
+    List<String> exportTo,
+    List<String> subjectAltNames,
+    List<String> kubernetesServiceAccounts) {
 
   /** Endpoint resolution, mirroring {@code ServiceEntry.resolution}. */
   public enum Resolution {
@@ -47,6 +53,34 @@ public record MeshService(
     ports = List.copyOf(ports);
     selector = Map.copyOf(selector);
     exportTo = exportTo == null ? List.of() : List.copyOf(exportTo);
+    subjectAltNames = subjectAltNames == null ? List.of() : List.copyOf(subjectAltNames);
+    kubernetesServiceAccounts =
+        kubernetesServiceAccounts == null ? List.of() : List.copyOf(kubernetesServiceAccounts);
+  }
+
+  /** A service that declares no identities. */
+  public MeshService(
+      String hostname,
+      String namespace,
+      String name,
+      String address,
+      List<ServicePort> ports,
+      Map<String, String> selector,
+      Resolution resolution,
+      Origin origin,
+      List<String> exportTo) {
+    this(
+        hostname,
+        namespace,
+        name,
+        address,
+        ports,
+        selector,
+        resolution,
+        origin,
+        exportTo,
+        List.of(),
+        List.of());
   }
 
   /**

@@ -35,7 +35,11 @@ final class AutoMtls {
 
   private AutoMtls() {}
 
-  static void apply(Cluster.Builder b, String sni) {
+  /**
+   * Adds the matches; {@code sans} are the service's identities ({@link ServiceAccounts}) the
+   * server's certificate must name.
+   */
+  static void apply(Cluster.Builder b, String sni, java.util.List<String> sans) {
     b.addTransportSocketMatches(
             Cluster.TransportSocketMatch.newBuilder()
                 .setName("tlsMode-istio")
@@ -44,7 +48,7 @@ final class AutoMtls {
                         .putFields("tlsMode", Value.newBuilder().setStringValue(ISTIO).build()))
                 .setTransportSocket(
                     TlsContexts.upstream(
-                        TlsContexts.istioMutual(false, "istio-peer-exchange", "istio"), sni)))
+                        TlsContexts.istioMutual(false, sans, "istio-peer-exchange", "istio"), sni)))
         .addTransportSocketMatches(
             Cluster.TransportSocketMatch.newBuilder()
                 .setName("tlsMode-disabled")

@@ -15,17 +15,13 @@ import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.BindConfig;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
-import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
-import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
-import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettingsTLSmode;
 import io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettings;
@@ -42,17 +38,22 @@ import java.util.List;
  * {@code ClusterGenerator} builds CDS for a proxy: one EDS cluster per service port ({@code
  * outbound|<port>||<host>}) plus one per DestinationRule subset, with the rule's load balancer,
  * connection pool (Istio's unlimited circuit breakers where it sets nothing), outlier detection and
- * TLS; sidecars also get {@code inbound|<port>||} clusters for the ports their workload serves,
- * {@link Names#BLACKHOLE} and {@link Names#PASSTHROUGH}.
+ * TLS ({@link UpstreamTls}, else {@link AutoMtls}); sidecars also get {@code inbound|<port>||}
+ * clusters for the ports their workload serves, {@link Names#BLACKHOLE} and {@link
+ * Names#PASSTHROUGH}.
  */
 final class ClusterGenerator {
   static final com.google.protobuf.Duration CONNECT_TIMEOUT = Durations.millis(10_000);
   static final String HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
   private final ConfigLookup lookup;
+  private final java.util.function.Function<MeshService, List<String>> serviceAccounts;
 
-  ClusterGenerator(ConfigLookup lookup) {
+  /** With the push's identities of a service ({@link PushContext#serviceAccounts}). */
+  ClusterGenerator(
+      ConfigLookup lookup, java.util.function.Function<MeshService, List<String>> serviceAccounts) {
     this.lookup = lookup;
+    this.serviceAccounts = serviceAccounts;
   }
 
   List<Cluster> generate(ProxyNode proxy) {
@@ -64,11 +65,12 @@ final class ClusterGenerator {
       ConfigEntry<DestinationRule> dre =
           lookup.destinationRule(svc.hostname(), svc.namespace(), proxy.namespace()).orElse(null);
       DestinationRule dr = dre == null ? null : dre.spec();
+      List<String> sans = serviceAccounts.apply(svc);
       for (ServicePort port : svc.ports()) {
-        out.add(outbound(proxy, svc, port, null, dr));
+        out.add(outbound(proxy, svc, port, null, dre, sans));
         if (dr != null && dr.getSubsets() != null) {
           for (Subset s : dr.getSubsets()) {
-            out.add(outbound(proxy, svc, port, s.getName(), dr));
+            out.add(outbound(proxy, svc, port, s.getName(), dre, sans));
           }
         }
       }
@@ -135,7 +137,13 @@ final class ClusterGenerator {
   }
 
   private Cluster outbound(
-      ProxyNode proxy, MeshService svc, ServicePort port, String subset, DestinationRule dr) {
+      ProxyNode proxy,
+      MeshService svc,
+      ServicePort port,
+      String subset,
+      ConfigEntry<DestinationRule> ruleEntry,
+      List<String> serviceAccounts) {
+    DestinationRule dr = ruleEntry == null ? null : ruleEntry.spec();
     String name = Names.outboundCluster(port.port(), subset, svc.hostname());
     Cluster.Builder b = Cluster.newBuilder().setName(name).setConnectTimeout(CONNECT_TIMEOUT);
     if (svc.resolution() == MeshService.Resolution.DNS
@@ -160,7 +168,18 @@ final class ClusterGenerator {
       b.setCircuitBreakers(circuitBreakers(cp, false));
     }
     if (tp != null) {
-      applyPolicy(b, tp, proxy, port, subset, svc.hostname());
+      applyPolicy(b, tp, proxy);
+    }
+    String sni = Names.sni(port.port(), subset, svc.hostname());
+    if (tp != null && tp.getTls() != null) {
+      UpstreamTls.apply(
+          b,
+          tp.getTls(),
+          proxy,
+          sni,
+          serviceAccounts,
+          svc.origin() == MeshService.Origin.SERVICE_ENTRY,
+          selects(ruleEntry, proxy));
     }
     // As Istio: a tls block without mode is DISABLE, and clients infer the server's mode from the
     // namespace-wide (else mesh-wide) PeerAuthentication of the service's namespace only.
@@ -170,7 +189,7 @@ final class ClusterGenerator {
         && b.getType() != Cluster.DiscoveryType.ORIGINAL_DST
         && PeerAuthentications.namespaceMode(lookup.mesh(), svc.namespace())
             != PeerAuthentications.Mode.DISABLE) {
-      AutoMtls.apply(b, Names.sni(port.port(), subset, svc.hostname()));
+      AutoMtls.apply(b, sni, serviceAccounts);
     }
     LocalityLoadBalancerSetting locality =
         tp == null || tp.getLoadBalancer() == null
@@ -187,6 +206,24 @@ final class ClusterGenerator {
                   Cluster.CommonLbConfig.LocalityWeightedLbConfig.getDefaultInstance()));
     }
     return b.build();
+  }
+
+  /**
+   * Whether the rule has a {@code workloadSelector} that selects the proxy's workload in the rule's
+   * namespace: only then does a sidecar take the rule's {@code credentialName}, as Istio.
+   */
+  private boolean selects(ConfigEntry<DestinationRule> rule, ProxyNode proxy) {
+    var sel = rule.spec().getWorkloadSelector();
+    if (sel == null
+        || sel.getMatchLabels() == null
+        || sel.getMatchLabels().isEmpty()
+        || !rule.namespace().equals(proxy.namespace())) {
+      return false;
+    }
+    Workload w = lookup.mesh().workloads().get(proxy.ip());
+    var labels = w != null ? w.labels() : proxy.labels();
+    return sel.getMatchLabels().entrySet().stream()
+        .allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
   }
 
   static ConfigSource ads() {
@@ -250,13 +287,7 @@ final class ClusterGenerator {
     return CircuitBreakers.newBuilder().addThresholds(t).build();
   }
 
-  private static void applyPolicy(
-      Cluster.Builder b,
-      TrafficPolicy tp,
-      ProxyNode proxy,
-      ServicePort port,
-      String subset,
-      String host) {
+  private static void applyPolicy(Cluster.Builder b, TrafficPolicy tp, ProxyNode proxy) {
     LoadBalancerSettings lb = tp.getLoadBalancer();
     if (lb != null && lb.getLbPolicy() instanceof LoadBalancerSettingsSimple simple) {
       LoadBalancerSettingsSimpleLB s = simple.getSimple();
@@ -298,65 +329,5 @@ final class ClusterGenerator {
       }
       b.setOutlierDetection(o);
     }
-    ClientTLSSettings tls = tp.getTls();
-    if (tls != null && tls.getMode() != null && tls.getMode() != ClientTLSSettingsTLSmode.DISABLE) {
-      boolean proxyless = proxy.type() == ProxyNode.Type.PROXYLESS_GRPC;
-      if (tls.getMode() == ClientTLSSettingsTLSmode.ISTIO_MUTUAL) {
-        b.setTransportSocket(
-            TlsContexts.upstream(
-                proxyless
-                    ? TlsContexts.istioMutual(true)
-                    : TlsContexts.istioMutual(false, "istio-peer-exchange", "istio"),
-                tls.getSni() != null && !tls.getSni().isEmpty()
-                    ? tls.getSni()
-                    : Names.sni(port.port(), subset, host)));
-      } else if (tls.getCredentialName() != null) {
-        b.setTransportSocket(
-            TlsContexts.upstream(
-                TlsContexts.credential(
-                    tls.getCredentialName(), tls.getMode() == ClientTLSSettingsTLSmode.MUTUAL),
-                tls.getSni()));
-      } else {
-        b.setTransportSocket(
-            TlsContexts.upstream(
-                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext
-                    .getDefaultInstance(),
-                tls.getSni()));
-      }
-      if (tls.getMode() != ClientTLSSettingsTLSmode.ISTIO_MUTUAL
-          && (tls.getSni() == null || tls.getSni().isEmpty())
-          && !proxyless) {
-        // As Istio: without an sni, the request's Host is the SNI (and, where the server is
-        // verified and no subjectAltNames are given, what its certificate must name).
-        autoSni(
-            b,
-            tls.getCredentialName() != null
-                && (tls.getSubjectAltNames() == null || tls.getSubjectAltNames().isEmpty())
-                && !Boolean.TRUE.equals(tls.getInsecureSkipVerify()));
-      }
-    }
-  }
-
-  /** Sets auto SNI in the cluster's HTTP protocol options, keeping the HTTP version they set. */
-  private static void autoSni(Cluster.Builder b, boolean sanValidation) {
-    Any existing = b.getTypedExtensionProtocolOptionsMap().get(HTTP_OPTIONS);
-    HttpProtocolOptions.Builder o;
-    try {
-      // the upstream protocol is a required field: HTTP/1.1 unless HTTP/2 was set already
-      o =
-          existing != null
-              ? existing.unpack(HttpProtocolOptions.class).toBuilder()
-              : HttpProtocolOptions.newBuilder()
-                  .setExplicitHttpConfig(
-                      HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-                          .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new IllegalStateException(e);
-    }
-    o.setUpstreamHttpProtocolOptions(
-        UpstreamHttpProtocolOptions.newBuilder()
-            .setAutoSni(true)
-            .setAutoSanValidation(sanValidation));
-    b.putTypedExtensionProtocolOptions(HTTP_OPTIONS, Any.pack(o.build()));
   }
 }

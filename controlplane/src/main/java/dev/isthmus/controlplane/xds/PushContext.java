@@ -8,6 +8,7 @@ import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.VersionedResource;
 import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
 import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +41,9 @@ final class PushContext {
   private final ConcurrentHashMap<String, Map<String, VersionedResource<?>>> maps =
       new ConcurrentHashMap<>();
 
+  /** Identities by host, computed once per push (they depend on every endpoint of the host). */
+  private final ConcurrentHashMap<String, List<String>> serviceAccounts = new ConcurrentHashMap<>();
+
   PushContext(MeshSnapshot mesh) {
     this(mesh, new ConcurrentHashMap<>());
   }
@@ -53,6 +57,11 @@ final class PushContext {
 
   MeshSnapshot mesh() {
     return mesh;
+  }
+
+  /** The service's identities ({@link ServiceAccounts#of}) in this push. */
+  List<String> serviceAccounts(dev.isthmus.controlplane.model.MeshService svc) {
+    return serviceAccounts.computeIfAbsent(svc.hostname(), h -> ServiceAccounts.of(mesh, svc));
   }
 
   /**

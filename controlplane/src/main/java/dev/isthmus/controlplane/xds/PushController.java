@@ -186,6 +186,9 @@ public final class PushController implements AutoCloseable {
     long start = System.nanoTime();
     PushContext previous = context();
     MeshSnapshot mesh = source.get();
+    if (!change.meshWide()) {
+      change = withIdentityChanges(change, allEndpoints, previous.mesh(), mesh);
+    }
     boolean keepEndpoints =
         !change.meshWide() && change.kinds().stream().allMatch(k -> k == ConfigKey.Kind.WORKLOAD);
     PushContext ctx = previous.next(mesh, keepEndpoints, allEndpoints, change.hosts());
@@ -220,8 +223,9 @@ public final class PushController implements AutoCloseable {
       work.forEach(Runnable::run);
     }
     long end = System.nanoTime();
-    pushes.incrementAndGet();
     metrics.pushCompleted(change.full(), end - firstEventNanos, end - start);
+    // counted last: whoever sees the count also sees the metrics of that push
+    pushes.incrementAndGet();
     LOG.debug(
         "{} push ({} configs, {} hosts) to {} proxies in {} ms",
         change.meshWide() ? "full" : change.full() ? "scoped" : "eds",
@@ -229,6 +233,28 @@ public final class PushController implements AutoCloseable {
         allEndpoints ? "all" : change.hosts().size(),
         touched.get(),
         (end - start) / 1_000_000);
+  }
+
+  /**
+   * The change with a service key for each host whose identities ({@link ServiceAccounts}) differ:
+   * clients verify the server against them in CDS, so, as in Istio, an endpoint update that brings
+   * a new service account (or drops one) is a configuration change for the host's clients.
+   */
+  static Change withIdentityChanges(
+      Change change, boolean allEndpoints, MeshSnapshot before, MeshSnapshot after) {
+    Set<String> hosts = allEndpoints ? null : change.hosts();
+    if (hosts != null && hosts.isEmpty()) {
+      return change;
+    }
+    Set<String> changed = ServiceAccounts.changed(before, after, hosts);
+    if (changed.isEmpty()) {
+      return change;
+    }
+    Set<ConfigKey> configs = new HashSet<>(change.configs());
+    for (String h : changed) {
+      configs.add(ConfigKey.service(ServiceAccounts.namespace(before, after, h), h));
+    }
+    return new Change(true, change.hosts(), configs);
   }
 
   private void set(

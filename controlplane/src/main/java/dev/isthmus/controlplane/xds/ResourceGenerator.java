@@ -27,7 +27,7 @@ public final class ResourceGenerator {
 
   static ProxyResources generate(PushContext ctx, ProxyNode proxy) {
     ConfigLookup lookup = new ConfigLookup(ctx.mesh());
-    List<Cluster> clusters = new ClusterGenerator(lookup).generate(proxy);
+    List<Cluster> clusters = new ClusterGenerator(lookup, ctx::serviceAccounts).generate(proxy);
     Map<String, VersionedResource<?>> endpoints = new TreeMap<>();
     for (Cluster c : clusters) {
       if (c.getType() == Cluster.DiscoveryType.EDS) {

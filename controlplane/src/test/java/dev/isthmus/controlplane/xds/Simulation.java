@@ -120,8 +120,12 @@ final class Simulation {
 
   /**
    * A transport: mode, SNI (or {@code autoSni}: the request's {@code Host}, which with {@code
-   * autoSanValidation} the server's certificate must name), ALPN, the client certificate and the
-   * roots the server is verified against (null: not verified).
+   * autoSanValidation} the server's certificate must name), ALPN, the client certificate (its SDS
+   * name: {@code default}, {@code kubernetes://<secret>}, {@code file-cert:<cert>~<key>}) and how
+   * the server is verified: the roots (SDS name: {@code ROOTCA}, {@code
+   * kubernetes://<secret>-cacert}, {@code file-root:<path>}, {@code file-root:system} for the
+   * system's roots; null: not verified), the names its certificate must carry ({@code sans}, empty:
+   * any) and the CRL file.
    */
   record Tls(
       TlsMode mode,
@@ -130,9 +134,29 @@ final class Simulation {
       boolean autoSanValidation,
       List<String> alpn,
       String certificate,
-      String trustedCa) {
+      String trustedCa,
+      List<String> sans,
+      String crl) {
     static final Tls PLAINTEXT =
-        new Tls(TlsMode.PLAINTEXT, null, false, false, List.of(), null, null);
+        new Tls(TlsMode.PLAINTEXT, null, false, false, List.of(), null, null, List.of(), null);
+
+    /** Whether the server is verified against the operating system's roots. */
+    boolean systemRoots() {
+      return "file-root:system".equals(trustedCa);
+    }
+
+    /**
+     * Whether a server presenting a certificate for {@code identity} (from roots the client trusts)
+     * passes the client's name check.
+     */
+    boolean acceptsServer(String identity) {
+      return mode != TlsMode.PLAINTEXT && (sans.isEmpty() || sans.contains(identity));
+    }
+
+    /** Whether TLS is originated without verifying the server at all. */
+    boolean skipsVerification() {
+      return mode != TlsMode.PLAINTEXT && trustedCa == null;
+    }
   }
 
   /** An endpoint: address, locality {@code region/zone/subzone}, priority, health and transport. */

@@ -19,6 +19,7 @@ import io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
@@ -163,6 +164,7 @@ final class SimulationClusters {
         Names.SDS_DEFAULT.equals(cert) && Names.SDS_ROOTCA.equals(ca)
             ? TlsMode.ISTIO_MUTUAL
             : cert != null ? TlsMode.MUTUAL : TlsMode.SIMPLE;
+    CertificateValidationContext v = validation(c);
     return new Tls(
         mode,
         u.getSni().isEmpty() ? null : u.getSni(),
@@ -170,7 +172,32 @@ final class SimulationClusters {
         upstreamHttp.getAutoSanValidation(),
         List.copyOf(c.getAlpnProtocolsList()),
         cert,
-        ca);
+        ca,
+        sans(v),
+        v.hasCrl() ? v.getCrl().getFilename() : null);
+  }
+
+  /** The static part of the validation context (SANs, CRL), empty when there is none. */
+  private static CertificateValidationContext validation(CommonTlsContext c) {
+    if (c.hasCombinedValidationContext()) {
+      return c.getCombinedValidationContext().getDefaultValidationContext();
+    }
+    return c.hasValidationContext()
+        ? c.getValidationContext()
+        : CertificateValidationContext.getDefaultInstance();
+  }
+
+  /** The names the server's certificate must carry, as exact matches. */
+  @SuppressWarnings("deprecation") // the field Istio sets
+  private static List<String> sans(CertificateValidationContext v) {
+    List<String> out = new ArrayList<>();
+    for (var m : v.getMatchSubjectAltNamesList()) {
+      out.add(m.hasExact() ? m.getExact() : m.toString());
+    }
+    for (var m : v.getMatchTypedSubjectAltNamesList()) {
+      out.add(m.getMatcher().hasExact() ? m.getMatcher().getExact() : m.toString());
+    }
+    return out;
   }
 
   /**

@@ -58,6 +58,12 @@ class SimulationDestinationRuleTest {
         .formatted(subset);
   }
 
+  /** The rule for productpage's workloads only: sidecars then use its {@code credentialName}. */
+  static String selected(String rule) {
+    return rule.replace(
+        "spec:\n", "spec:\n  workloadSelector: {matchLabels: {app: productpage}}\n");
+  }
+
   static Arguments c(
       String name, String yaml, ProxyNode from, Predicate<Upstream> expect, String says) {
     return Arguments.of(name, yaml, from, expect, says);
@@ -359,8 +365,10 @@ class SimulationDestinationRuleTest {
             u -> u.tls().mode() == TlsMode.ISTIO_MUTUAL && "reviews.internal".equals(u.tls().sni()),
             "SNI reviews.internal"),
         c(
-            "SIMPLE with SNI, the server verified against the credential's CA",
-            rule("{tls: {mode: SIMPLE, sni: reviews.example.com, credentialName: reviews-ca}}"),
+            "a workloadSelector rule, SIMPLE with SNI: the server verified against the credential's CA",
+            selected(
+                rule(
+                    "{tls: {mode: SIMPLE, sni: reviews.example.com, credentialName: reviews-ca}}")),
             PP,
             u ->
                 u.tls().mode() == TlsMode.SIMPLE
@@ -371,8 +379,8 @@ class SimulationDestinationRuleTest {
                     && !u.tlsPerEndpoint(),
             "SIMPLE, SNI reviews.example.com, no client certificate"),
         c(
-            "SIMPLE without sni: the SNI from the Host header, the certificate must name it",
-            rule("{tls: {mode: SIMPLE, credentialName: reviews-ca}}"),
+            "a workloadSelector rule, SIMPLE without sni: the SNI from the Host, the certificate must name it",
+            selected(rule("{tls: {mode: SIMPLE, credentialName: reviews-ca}}")),
             PP,
             u ->
                 u.tls().mode() == TlsMode.SIMPLE
@@ -381,16 +389,20 @@ class SimulationDestinationRuleTest {
                     && u.tls().autoSanValidation(),
             "auto SNI, auto SAN validation"),
         c(
-            "SIMPLE without sni, subjectAltNames given: auto SNI only",
-            rule(
-                "{tls: {mode: SIMPLE, credentialName: reviews-ca,"
-                    + " subjectAltNames: [reviews.example.com]}}"),
+            "a workloadSelector rule, SIMPLE without sni, subjectAltNames given: auto SNI only",
+            selected(
+                rule(
+                    "{tls: {mode: SIMPLE, credentialName: reviews-ca,"
+                        + " subjectAltNames: [reviews.example.com]}}")),
             PP,
             u -> u.tls().autoSni() && !u.tls().autoSanValidation(),
             "auto SNI, no auto SAN validation"),
         c(
-            "MUTUAL with a credential: the client certificate from the secret",
-            rule("{tls: {mode: MUTUAL, sni: reviews.example.com, credentialName: reviews-client}}"),
+            "a workloadSelector rule, MUTUAL with a credential: the client certificate from the secret",
+            selected(
+                rule(
+                    "{tls: {mode: MUTUAL, sni: reviews.example.com, credentialName:"
+                        + " reviews-client}}")),
             PP,
             u ->
                 u.tls().mode() == TlsMode.MUTUAL
@@ -452,6 +464,312 @@ class SimulationDestinationRuleTest {
             PP,
             u -> u.endpoints().stream().allMatch(e -> e.tls().mode() == TlsMode.PLAINTEXT),
             "plaintext"));
+  }
+
+  /** An external API with the names its certificate carries. */
+  static final String API_WITH_SANS =
+      """
+      apiVersion: networking.istio.io/v1
+      kind: ServiceEntry
+      metadata: {name: api, namespace: default}
+      spec:
+        hosts: [api.example.com]
+        ports: [{number: 443, name: tls, protocol: TLS}]
+        resolution: DNS
+        location: MESH_EXTERNAL
+        subjectAltNames: [api.example.com]
+      ---
+      """;
+
+  static String apiRule(String tls) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: api, namespace: default}
+        spec:
+          host: api.example.com
+          trafficPolicy: {tls: %s}
+        ---
+        """
+        .formatted(tls);
+  }
+
+  static final String API = "outbound|443||api.example.com";
+  static final String CA = "/etc/certs/ca.pem";
+  static final String CERT = "/etc/certs/client.pem";
+  static final String KEY = "/etc/certs/key.pem";
+
+  static Arguments cluster(
+      String name,
+      String yaml,
+      ProxyNode from,
+      String cluster,
+      Predicate<Upstream> expect,
+      String says) {
+    return Arguments.of(name, yaml, from, cluster, expect, says);
+  }
+
+  /** Whether every endpoint of the cluster gets the same transport and it passes {@code tls}. */
+  static Predicate<Upstream> everyEndpoint(Predicate<Simulation.Tls> tls) {
+    return u ->
+        !u.tlsPerEndpoint()
+            && !u.endpoints().isEmpty()
+            && u.endpoints().stream().allMatch(e -> tls.test(e.tls()));
+  }
+
+  /**
+   * TLS origination settings and how the proxy verifies the server: the roots (a file, the
+   * system's, a Secret's), the names the server must carry, the CRL, the client certificate, and
+   * the settings a sidecar does not take.
+   */
+  static Stream<Arguments> verification() {
+    ProxyNode gw = SimulationMesh.INGRESS;
+    return Stream.of(
+        cluster(
+            "SIMPLE with caCertificates: the server verified against that file",
+            rule("{tls: {mode: SIMPLE, caCertificates: %s}}".formatted(CA)),
+            PP,
+            ALL,
+            everyEndpoint(
+                t ->
+                    t.mode() == TlsMode.SIMPLE
+                        && t.trustedCa().equals("file-root:" + CA)
+                        && t.certificate() == null
+                        && t.autoSni()
+                        && t.autoSanValidation()
+                        && !t.systemRoots()),
+            "SIMPLE, roots file-root:" + CA + ", the Host is the name checked"),
+        cluster(
+            "SIMPLE without any CA: the system's roots, as VERIFY_CERTIFICATE_AT_CLIENT",
+            rule("{tls: {mode: SIMPLE}}"),
+            PP,
+            ALL,
+            everyEndpoint(
+                t -> t.mode() == TlsMode.SIMPLE && t.systemRoots() && !t.skipsVerification()),
+            "roots file-root:system"),
+        cluster(
+            "insecureSkipVerify: TLS without verifying the server",
+            rule("{tls: {mode: SIMPLE, insecureSkipVerify: true}}"),
+            PP,
+            ALL,
+            everyEndpoint(
+                t ->
+                    t.mode() == TlsMode.SIMPLE
+                        && t.skipsVerification()
+                        && t.sans().isEmpty()
+                        && t.autoSni()
+                        && !t.autoSanValidation()),
+            "no roots, no name check"),
+        cluster(
+            "subjectAltNames: the server must carry one of them",
+            rule(
+                "{tls: {mode: SIMPLE, caCertificates: %s, subjectAltNames: [reviews.example.com]}}"
+                    .formatted(CA)),
+            PP,
+            ALL,
+            everyEndpoint(
+                t ->
+                    t.sans().equals(List.of("reviews.example.com"))
+                        && t.acceptsServer("reviews.example.com")
+                        && !t.acceptsServer("impostor.example.com")
+                        && t.autoSni()
+                        && !t.autoSanValidation()),
+            "reviews.example.com accepted, impostor.example.com refused"),
+        cluster(
+            "caCrl: the CRL file is checked",
+            rule(
+                "{tls: {mode: SIMPLE, caCertificates: %s, caCrl: /etc/certs/crl.pem}}"
+                    .formatted(CA)),
+            PP,
+            ALL,
+            everyEndpoint(t -> "/etc/certs/crl.pem".equals(t.crl())),
+            "CRL /etc/certs/crl.pem"),
+        cluster(
+            "sni: sent as given, no auto SNI and no auto SAN check",
+            rule(
+                "{tls: {mode: SIMPLE, caCertificates: %s, sni: reviews.example.com}}"
+                    .formatted(CA)),
+            PP,
+            ALL,
+            everyEndpoint(
+                t ->
+                    "reviews.example.com".equals(t.sni())
+                        && !t.autoSni()
+                        && !t.autoSanValidation()),
+            "SNI reviews.example.com"),
+        cluster(
+            "MUTUAL from files: the client certificate and key from the proxy's container",
+            rule(
+                "{tls: {mode: MUTUAL, clientCertificate: %s, privateKey: %s, caCertificates: %s}}"
+                    .formatted(CERT, KEY, CA)),
+            PP,
+            ALL,
+            everyEndpoint(
+                t ->
+                    t.mode() == TlsMode.MUTUAL
+                        && t.certificate().equals("file-cert:" + CERT + "~" + KEY)
+                        && t.trustedCa().equals("file-root:" + CA)),
+            "MUTUAL with file-cert:" + CERT + "~" + KEY),
+        cluster(
+            "MUTUAL from files without a CA: the system's roots",
+            rule(
+                "{tls: {mode: MUTUAL, clientCertificate: %s, privateKey: %s}}"
+                    .formatted(CERT, KEY)),
+            PP,
+            ALL,
+            everyEndpoint(t -> t.mode() == TlsMode.MUTUAL && t.systemRoots()),
+            "MUTUAL, roots file-root:system"),
+        cluster(
+            "MUTUAL without a client certificate: the rule is refused, no certificate-less MUTUAL",
+            rule("{tls: {mode: MUTUAL, caCertificates: %s}}".formatted(CA)),
+            PP,
+            ALL,
+            u ->
+                u.tlsPerEndpoint()
+                    && u.endpoints().stream()
+                        .noneMatch(
+                            e ->
+                                e.tls().mode() == TlsMode.MUTUAL
+                                    || e.tls().mode() == TlsMode.SIMPLE),
+            "automatic mutual TLS as without the rule"),
+        cluster(
+            "credentialName in a rule without workloadSelector: sidecars do not use it (Istio)",
+            rule("{tls: {mode: SIMPLE, credentialName: reviews-ca}}"),
+            PP,
+            ALL,
+            everyEndpoint(t -> t.mode() == TlsMode.PLAINTEXT),
+            "no TLS origination from the sidecar"),
+        cluster(
+            "MUTUAL credentialName without workloadSelector: not on sidecars either",
+            rule("{tls: {mode: MUTUAL, credentialName: reviews-client}}"),
+            PP,
+            ALL,
+            everyEndpoint(t -> t.mode() == TlsMode.PLAINTEXT && t.certificate() == null),
+            "no TLS origination from the sidecar"),
+        cluster(
+            "credentialName in a workloadSelector rule: not for a sidecar it does not select",
+            selected(rule("{tls: {mode: MUTUAL, credentialName: reviews-client}}")),
+            SimulationMesh.REVIEWS_V1,
+            ALL,
+            everyEndpoint(t -> t.mode() == TlsMode.PLAINTEXT && t.certificate() == null),
+            "no credential for reviews-v1"),
+        cluster(
+            "credentialName on the gateway: certificate and CA from the Secret",
+            rule("{tls: {mode: MUTUAL, credentialName: reviews-client}}"),
+            gw,
+            ALL,
+            everyEndpoint(
+                t ->
+                    t.mode() == TlsMode.MUTUAL
+                        && t.certificate().equals("kubernetes://reviews-client")
+                        && t.trustedCa().equals("kubernetes://reviews-client-cacert")
+                        && t.autoSanValidation()),
+            "MUTUAL with kubernetes://reviews-client, roots kubernetes://reviews-client-cacert"),
+        cluster(
+            "credentialName on the gateway with subjectAltNames: the server must carry one",
+            rule(
+                "{tls: {mode: SIMPLE, credentialName: reviews-ca,"
+                    + " subjectAltNames: [reviews.example.com]}}"),
+            gw,
+            ALL,
+            everyEndpoint(
+                t ->
+                    t.trustedCa().equals("kubernetes://reviews-ca-cacert")
+                        && t.acceptsServer("reviews.example.com")
+                        && !t.acceptsServer("impostor.example.com")),
+            "reviews.example.com only"),
+        cluster(
+            "credentialName on the gateway with insecureSkipVerify: certificate, no verification",
+            rule("{tls: {mode: MUTUAL, credentialName: reviews-client, insecureSkipVerify: true}}"),
+            gw,
+            ALL,
+            everyEndpoint(
+                t ->
+                    t.certificate().equals("kubernetes://reviews-client")
+                        && t.skipsVerification()
+                        && !t.autoSanValidation()),
+            "client certificate, server not verified"),
+        cluster(
+            "port-level tls: the port's CA",
+            rule(
+                "{portLevelSettings: [{port: {number: 9080},"
+                    + " tls: {mode: SIMPLE, caCertificates: /etc/certs/port-ca.pem}}]}"),
+            PP,
+            ALL,
+            everyEndpoint(t -> t.trustedCa().equals("file-root:/etc/certs/port-ca.pem")),
+            "roots file-root:/etc/certs/port-ca.pem"),
+        cluster(
+            "subset tls: MUTUAL from files for v1",
+            rule(
+                "{}",
+                "{tls: {mode: MUTUAL, clientCertificate: %s, privateKey: %s}}".formatted(CERT, KEY),
+                "{}"),
+            PP,
+            V1,
+            everyEndpoint(t -> t.mode() == TlsMode.MUTUAL && t.systemRoots()),
+            "MUTUAL on v1"),
+        cluster(
+            "subset tls does not reach the other clusters",
+            rule(
+                "{}",
+                "{tls: {mode: MUTUAL, clientCertificate: %s, privateKey: %s}}".formatted(CERT, KEY),
+                "{}"),
+            PP,
+            ALL,
+            u -> u.tlsPerEndpoint(),
+            "automatic mutual TLS"),
+        cluster(
+            "a ServiceEntry's subjectAltNames: what SIMPLE checks when the rule names none",
+            API_WITH_SANS + apiRule("{mode: SIMPLE}"),
+            PP,
+            API,
+            everyEndpoint(
+                t ->
+                    t.sans().equals(List.of("api.example.com"))
+                        && t.systemRoots()
+                        && t.autoSanValidation()
+                        && !t.acceptsServer("impostor.example.com")),
+            "api.example.com, system roots"),
+        cluster(
+            "the rule's subjectAltNames over the ServiceEntry's",
+            API_WITH_SANS + apiRule("{mode: SIMPLE, subjectAltNames: [edge.example.com]}"),
+            PP,
+            API,
+            everyEndpoint(t -> t.sans().equals(List.of("edge.example.com"))),
+            "edge.example.com"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("verification")
+  void theClusterVerifiesTheServerAsTheRuleSays(
+      String name,
+      String yaml,
+      ProxyNode from,
+      String cluster,
+      Predicate<Upstream> expect,
+      String says) {
+    Upstream u = Simulation.upstream(SimulationMesh.resources(yaml, from), cluster);
+    boolean ok;
+    try {
+      ok = u.error() == null && expect.test(u);
+    } catch (NullPointerException e) {
+      ok = false;
+    }
+    org.assertj.core.api.Assertions.assertThat(ok)
+        .as("%s: expected %s, got %s", name, says, u)
+        .isTrue();
+  }
+
+  @org.junit.jupiter.api.Test
+  void mutualWithoutAClientCertificateIsRefusedWithTheFieldPath() {
+    var rejected =
+        SimulationMesh.rejected(
+            rule("{}", "{portLevelSettings: [{port: {number: 9080}, tls: {mode: MUTUAL}}]}", "{}"));
+    org.assertj.core.api.Assertions.assertThat(rejected)
+        .containsEntry(
+            "DestinationRule default/reviews",
+            "spec.subsets[0].trafficPolicy.portLevelSettings[0].tls: client certificate and"
+                + " private key (or credentialName) required for mutual tls");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -96,4 +96,22 @@ final class SimulationMesh {
   static ProxyResources resources(String yaml, ProxyNode proxy) {
     return ResourceGenerator.generate(Fixtures.build(with(yaml)), proxy);
   }
+
+  /** The same with a mesh config's trust domain and aliases. */
+  static ProxyResources resources(
+      String yaml, ProxyNode proxy, String trustDomain, List<String> aliases) {
+    var mesh = Fixtures.build(with(yaml));
+    mesh =
+        mesh.withPolicies(
+            mesh.policies()
+                .withSettings(
+                    new dev.isthmus.controlplane.model.SecuritySettings(
+                        trustDomain, aliases, List.of(), Map.of())));
+    return ResourceGenerator.generate(mesh, proxy);
+  }
+
+  /** Configuration refused by discovery's validation: {@code Kind ns/name} to the reason. */
+  static Map<String, String> rejected(String yaml) {
+    return Fixtures.build(with(yaml)).rejected();
+  }
 }

@@ -181,6 +181,196 @@ class SimulationMtlsTest {
     assertThat(ok).as("%s: expected %s, got %s", name, says, u).isTrue();
   }
 
+  static final String REVIEWS_ID = "spiffe://cluster.local/ns/default/sa/bookinfo-reviews";
+  static final String PRODUCTPAGE_ID = "spiffe://cluster.local/ns/default/sa/bookinfo-productpage";
+
+  static Arguments identity(
+      String name,
+      java.util.function.Supplier<ProxyResources> resources,
+      String cluster,
+      Predicate<Upstream> expect,
+      String says) {
+    return Arguments.of(name, resources, cluster, expect, says);
+  }
+
+  static java.util.function.Supplier<ProxyResources> from(String yaml, ProxyNode proxy) {
+    return () -> SimulationMesh.resources(yaml, proxy);
+  }
+
+  /** A Service declaring its identities in Istio's annotations, reached with ISTIO_MUTUAL. */
+  static final String RATINGS =
+      """
+      apiVersion: v1
+      kind: Service
+      metadata:
+        name: ratings
+        namespace: default
+        annotations:
+          alpha.istio.io/kubernetes-serviceaccounts: ratings-sa
+          alpha.istio.io/canonical-serviceaccounts: spiffe://legacy.example/ns/ratings/sa/ratings
+      spec:
+        clusterIP: 10.96.0.41
+        selector: {app: ratings}
+        ports: [{name: http, port: 9080, targetPort: 9080}]
+      ---
+      apiVersion: networking.istio.io/v1
+      kind: DestinationRule
+      metadata: {name: ratings, namespace: default}
+      spec:
+        host: ratings
+        trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+      ---
+      """;
+
+  /** A mesh-internal ServiceEntry with a workload's service account and declared names. */
+  static final String DB =
+      """
+      apiVersion: networking.istio.io/v1
+      kind: ServiceEntry
+      metadata: {name: db, namespace: default}
+      spec:
+        hosts: [db.internal]
+        location: MESH_INTERNAL
+        resolution: STATIC
+        ports: [{number: 5432, name: tcp, protocol: TCP}]
+        endpoints: [{address: 10.2.0.1, serviceAccount: db-sa}]
+        subjectAltNames: [spiffe://cluster.local/ns/default/sa/db-legacy]
+      ---
+      apiVersion: networking.istio.io/v1
+      kind: DestinationRule
+      metadata: {name: db, namespace: default}
+      spec:
+        host: db.internal
+        trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+      ---
+      """;
+
+  /**
+   * Secure naming: with Istio mutual TLS (automatic or from a rule) the client accepts only a
+   * server whose certificate names one of the service's identities, not any certificate of the mesh
+   * CA.
+   */
+  static Stream<Arguments> serverIdentity() {
+    ProxyNode pp = SimulationMesh.PRODUCTPAGE;
+    String ratings = "outbound|9080||ratings.default.svc.cluster.local";
+    return Stream.of(
+        identity(
+            "automatic mTLS: reviews' service account, not any mesh certificate",
+            from(null, pp),
+            SimulationTest.ALL,
+            u ->
+                u.endpoint(V1_IP).tls().sans().equals(List.of(REVIEWS_ID))
+                    && u.endpoint(V1_IP).tls().acceptsServer(REVIEWS_ID)
+                    && !u.endpoint(V1_IP).tls().acceptsServer(PRODUCTPAGE_ID),
+            "only " + REVIEWS_ID),
+        identity(
+            "automatic mTLS: no name check where the client sends plaintext",
+            from(null, pp),
+            SimulationTest.ALL,
+            u -> u.endpoint(V2_IP).tls().sans().isEmpty(),
+            "plaintext to 10.1.0.2"),
+        identity(
+            "a rule with ISTIO_MUTUAL: the service accounts too",
+            from(rule("{mode: ISTIO_MUTUAL}"), pp),
+            SimulationTest.ALL,
+            u ->
+                u.endpoints().stream()
+                    .allMatch(
+                        e ->
+                            e.tls().sans().equals(List.of(REVIEWS_ID))
+                                && !e.tls().acceptsServer(PRODUCTPAGE_ID)),
+            "only " + REVIEWS_ID),
+        identity(
+            "a subset cluster: the service's accounts",
+            from(rule("{mode: ISTIO_MUTUAL}"), pp),
+            SimulationTest.V1,
+            u -> u.tls().sans().equals(List.of(REVIEWS_ID)),
+            REVIEWS_ID),
+        identity(
+            "ISTIO_MUTUAL with subjectAltNames: those instead",
+            from(
+                rule(
+                    "{mode: ISTIO_MUTUAL, subjectAltNames:"
+                        + " [spiffe://cluster.local/ns/default/sa/reviews-admin]}"),
+                pp),
+            SimulationTest.ALL,
+            u ->
+                u.tls().sans().equals(List.of("spiffe://cluster.local/ns/default/sa/reviews-admin"))
+                    && !u.tls().acceptsServer(REVIEWS_ID),
+            "only reviews-admin"),
+        identity(
+            "from the ingress gateway too",
+            from(null, SimulationMesh.INGRESS),
+            SimulationTest.ALL,
+            u -> u.endpoint(V1_IP).tls().sans().equals(List.of(REVIEWS_ID)),
+            REVIEWS_ID),
+        identity(
+            "the mesh's trust domain",
+            () -> SimulationMesh.resources(null, pp, "prod.example", List.of()),
+            SimulationTest.ALL,
+            u ->
+                u.endpoint(V1_IP)
+                    .tls()
+                    .sans()
+                    .equals(List.of("spiffe://prod.example/ns/default/sa/bookinfo-reviews")),
+            "spiffe://prod.example/..."),
+        identity(
+            "trust domain aliases: the identity under each of them",
+            () -> SimulationMesh.resources(null, pp, "cluster.local", List.of("old.example")),
+            SimulationTest.ALL,
+            u ->
+                u.endpoint(V1_IP)
+                    .tls()
+                    .sans()
+                    .equals(
+                        List.of(REVIEWS_ID, "spiffe://old.example/ns/default/sa/bookinfo-reviews")),
+            "cluster.local and old.example"),
+        identity(
+            "a Service's service-account annotations",
+            from(RATINGS, pp),
+            ratings,
+            u ->
+                u.tls()
+                    .sans()
+                    .equals(
+                        List.of(
+                            "spiffe://cluster.local/ns/default/sa/ratings-sa",
+                            "spiffe://legacy.example/ns/ratings/sa/ratings")),
+            "ratings-sa and the canonical account"),
+        identity(
+            "a ServiceEntry: its endpoints' service accounts and its subjectAltNames",
+            from(DB, pp),
+            "outbound|5432||db.internal",
+            u ->
+                u.tls().mode() == TlsMode.ISTIO_MUTUAL
+                    && u.tls()
+                        .sans()
+                        .equals(
+                            List.of(
+                                "spiffe://cluster.local/ns/default/sa/db-legacy",
+                                "spiffe://cluster.local/ns/default/sa/db-sa")),
+            "db-legacy and db-sa"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("serverIdentity")
+  void theClientAcceptsOnlyTheServiceIdentity(
+      String name,
+      java.util.function.Supplier<ProxyResources> resources,
+      String cluster,
+      Predicate<Upstream> expect,
+      String says) {
+    Upstream u = Simulation.upstream(resources.get(), cluster);
+    assertThat(u.error()).as(name).isNull();
+    boolean ok;
+    try {
+      ok = expect.test(u);
+    } catch (NullPointerException e) {
+      ok = false;
+    }
+    assertThat(ok).as("%s: expected %s, got %s", name, says, u).isTrue();
+  }
+
   static Predicate<Arrival> accepted(Security security, String cluster) {
     return a -> a.accepted() && a.security() == security && cluster.equals(a.cluster());
   }

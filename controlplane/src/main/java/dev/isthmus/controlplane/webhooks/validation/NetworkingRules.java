@@ -2,6 +2,7 @@ package dev.isthmus.controlplane.webhooks.validation;
 
 import static dev.isthmus.controlplane.webhooks.validation.VirtualServiceRules.nn;
 
+import dev.isthmus.controlplane.discovery.ConfigValidator;
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettingsTLSmode;
 import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
@@ -61,6 +62,7 @@ final class NetworkingRules {
       Checks.labels(p, path + ".labels", s.getLabels());
       trafficPolicy(s.getTrafficPolicy(), path + ".trafficPolicy", p);
     }
+    sidecarCredential(dr, p);
   }
 
   private static void trafficPolicy(TrafficPolicy tp, String path, Problems p) {
@@ -114,16 +116,54 @@ final class NetworkingRules {
     if (tls == null) {
       return;
     }
-    if (tls.getMode() == ClientTLSSettingsTLSmode.MUTUAL
-        && Checks.isBlank(tls.getCredentialName())
-        && (Checks.isBlank(tls.getClientCertificate()) || Checks.isBlank(tls.getPrivateKey()))) {
-      p.error(
-          path, "client certificate and private key (or credentialName) required for mutual tls");
-    }
+    ConfigValidator.clientTls(tls, path).forEach(e -> p.error(e.getKey(), e.getValue()));
     if (tls.getMode() != ClientTLSSettingsTLSmode.MUTUAL
         && tls.getMode() != ClientTLSSettingsTLSmode.SIMPLE
         && !Checks.isBlank(tls.getCredentialName())) {
       p.error(path + ".credentialName", "credentialName requires mode SIMPLE or MUTUAL");
+    }
+  }
+
+  /**
+   * As Istio, sidecars ignore {@code credentialName} of a rule without {@code workloadSelector}: a
+   * sidecar does not originate TLS from it. Said at admission so that it is not a surprise.
+   */
+  private static void sidecarCredential(DestinationRule dr, Problems p) {
+    boolean selector =
+        dr.getWorkloadSelector() != null
+            && dr.getWorkloadSelector().getMatchLabels() != null
+            && !dr.getWorkloadSelector().getMatchLabels().isEmpty();
+    if (selector) {
+      return;
+    }
+    List<String> paths = new java.util.ArrayList<>();
+    credentialPaths(dr.getTrafficPolicy(), "spec.trafficPolicy", paths);
+    var subsets = nn(dr.getSubsets());
+    for (int i = 0; i < subsets.size(); i++) {
+      credentialPaths(
+          subsets.get(i).getTrafficPolicy(), "spec.subsets[" + i + "].trafficPolicy", paths);
+    }
+    for (String path : paths) {
+      p.warn(
+          path,
+          "sidecars ignore credentialName without workloadSelector and do not originate TLS"
+              + " from this setting; only gateways use it");
+    }
+  }
+
+  private static void credentialPaths(TrafficPolicy tp, String path, List<String> out) {
+    if (tp == null) {
+      return;
+    }
+    if (tp.getTls() != null && !Checks.isBlank(tp.getTls().getCredentialName())) {
+      out.add(path + ".tls.credentialName");
+    }
+    var ports = nn(tp.getPortLevelSettings());
+    for (int i = 0; i < ports.size(); i++) {
+      if (ports.get(i).getTls() != null
+          && !Checks.isBlank(ports.get(i).getTls().getCredentialName())) {
+        out.add(path + ".portLevelSettings[" + i + "].tls.credentialName");
+      }
     }
   }
 
