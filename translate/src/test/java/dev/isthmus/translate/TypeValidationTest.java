@@ -101,6 +101,10 @@ class TypeValidationTest {
                 + "        env:\n          - name: A\n            valueFrom:\n              bogus: 1\n",
             "spec.components.pilot.k8s.env[0].valueFrom.bogus: unknown field"),
         Arguments.of(
+            PILOT_K8S
+                + "        podDisruptionBudget:\n          unhealthyPodEvictionPolicy: Never\n",
+            "spec.components.pilot.k8s.podDisruptionBudget.unhealthyPodEvictionPolicy: \"Never\""),
+        Arguments.of(
             PILOT_K8S + "        nodeSelector: [a]\n",
             "spec.components.pilot.k8s.nodeSelector: expected a map, got a list"),
         Arguments.of(
@@ -169,11 +173,6 @@ class TypeValidationTest {
             MESH + "    defaultConfig:\n      fileFlushMinSizeKb: -1\n",
             "spec.meshConfig.defaultConfig.fileFlushMinSizeKb: expected an integer between 0 and"),
         Arguments.of(
-            MESH
-                + "    defaultConfig:\n      serviceCluster: a\n      tracingServiceName: APP_LABEL_AND_NAMESPACE\n",
-            "spec.meshConfig.defaultConfig: only one of serviceCluster, tracingServiceName may be"
-                + " set"),
-        Arguments.of(
             MESH + "    default_config:\n      holdApplicationUntilProxyStarts: yes please\n",
             "spec.meshConfig.default_config.holdApplicationUntilProxyStarts: expected a boolean"),
         Arguments.of(
@@ -207,7 +206,13 @@ class TypeValidationTest {
             "spec:\n  values:\n    meshConfig:\n      extensionProviders:\n        - name: x\n"
                 + "          bogus: {}\n",
             "spec.values.meshConfig.extensionProviders[0].bogus: unknown field of"
-                + " MeshConfig.ExtensionProvider"));
+                + " MeshConfig.ExtensionProvider"),
+        Arguments.of(
+            MESH
+                + "    defaultConfig:\n      serviceCluster: a\n"
+                + "      tracingServiceName: APP_LABEL_AND_NAMESPACE\n",
+            "spec.meshConfig.defaultConfig: only one of serviceCluster, tracingServiceName takes"
+                + " effect"));
   }
 
   @ParameterizedTest
@@ -225,6 +230,8 @@ class TypeValidationTest {
             + "            memory: 1.5Gi\n          limits:\n            cpu: 2\n"
             + "            memory: 1e9\n",
         PILOT_K8S + "        replicaCount: 0\n",
+        PILOT_K8S
+            + "        podDisruptionBudget:\n          unhealthyPodEvictionPolicy: AlwaysAllow\n",
         PILOT_K8S + "        replicaCount: \"3\"\n",
         PILOT_K8S + "        hpaSpec:\n          minReplicas: 2\n          maxReplicas: 2\n",
         PILOT_K8S

@@ -18,10 +18,10 @@ import java.util.regex.Pattern;
  * {@code MeshConfigSchema} checks a mesh configuration tree ({@code spec.meshConfig}, {@code
  * spec.values.meshConfig}) against Istio's {@code MeshConfig} and {@code ProxyConfig} protos, as
  * described in the generated {@code mesh-config-schema.yaml} resource: field types, enum names,
- * durations, nested messages, lists and maps, and at most one member of a oneof. It accepts what
- * protobuf's JSON decoding accepts (the proto field name as well as the JSON name, integers and
- * enum numbers as strings, {@code null} for unset). A wrong type is an error; an unknown field is a
- * warning, since Istio ignores it too.
+ * durations, nested messages, lists and maps. It accepts what protobuf's JSON decoding accepts (the
+ * proto field name as well as the JSON name, integers and enum numbers as strings, {@code null} for
+ * unset). A wrong type is an error; an unknown field, or two members of one oneof, is a warning,
+ * since Istio accepts both.
  */
 public final class MeshConfigSchema {
   /** The root message. */
@@ -205,7 +205,9 @@ public final class MeshConfigSchema {
     for (List<String> group : m.oneofs()) {
       List<String> set = group.stream().filter(seen::containsKey).map(seen::get).toList();
       if (set.size() > 1) {
-        errors.add(path + ": only one of " + String.join(", ", set) + " may be set");
+        // protobuf's JSON decoding keeps one of them without complaint; Istio renders it as is
+        warnings.add(
+            path + ": only one of " + String.join(", ", set) + " takes effect (they are a oneof)");
       }
     }
   }
