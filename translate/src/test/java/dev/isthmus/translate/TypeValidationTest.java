@@ -141,6 +141,30 @@ class TypeValidationTest {
             MESH + "    accessLogEncoding: XML\n",
             "spec.meshConfig.accessLogEncoding: \"XML\" is not one of JSON, TEXT"),
         Arguments.of(
+            MESH + "    accessLogEncoding: \"1\"\n",
+            "spec.meshConfig.accessLogEncoding: \"1\" is not one of JSON, TEXT"),
+        Arguments.of(
+            MESH + "    connectTimeout: 1.5h\n",
+            "spec.meshConfig.connectTimeout: 1.5h must be between 1ms and 1h"),
+        Arguments.of(
+            MESH + "    connectTimeout: \"0\"\n",
+            "spec.meshConfig.connectTimeout: 0 must be between 1ms and 1h"),
+        Arguments.of(
+            MESH + "    protocolDetectionTimeout: 1500us\n",
+            "spec.meshConfig.protocolDetectionTimeout: only durations to ms precision"),
+        Arguments.of(
+            MESH + "    proxyListenPort: 0\n",
+            "spec.meshConfig.proxyListenPort: port number 0 must be in the range 1..65535"),
+        Arguments.of(
+            MESH + "    defaultConfig:\n      drainDuration: 1500ms\n",
+            "spec.meshConfig.defaultConfig.drainDuration: 1500ms must be at least 1s, to the second"),
+        Arguments.of(
+            MESH + "    defaultConfig:\n      statusPort: 70000\n",
+            "spec.meshConfig.defaultConfig.statusPort: port number 70000 must be in the range"),
+        Arguments.of(
+            MESH + "    defaultConfig:\n      concurrency: 2.5\n",
+            "spec.meshConfig.defaultConfig.concurrency: expected an integer"),
+        Arguments.of(
             MESH + "    connectTimeout: soon\n",
             "spec.meshConfig.connectTimeout: expected a duration"),
         Arguments.of(
@@ -239,6 +263,9 @@ class TypeValidationTest {
         GW_K8S + "          service:\n            type: NodePort\n            ipFamilies: [IPv4]\n",
         MESH + "    access_log_file: /dev/stdout\n    accessLogEncoding: JSON\n",
         MESH + "    accessLogEncoding: 1\n    connectTimeout: 1m30s\n    dnsRefreshRate: 0.5s\n",
+        MESH
+            + "    connectTimeout: 500ms\n    protocolDetectionTimeout: \"0s\"\n"
+            + "    defaultConfig:\n      concurrency: 2.0\n      statusPort: 15020\n",
         MESH
             + "    defaultConfig:\n      concurrency: \"2\"\n      drainDuration: 45s\n"
             + "      proxyMetadata:\n        ISTIO_META_DNS_CAPTURE: \"true\"\n",

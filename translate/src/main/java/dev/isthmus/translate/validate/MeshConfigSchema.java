@@ -5,6 +5,7 @@ import dev.isthmus.translate.Yamls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -19,9 +21,9 @@ import java.util.regex.Pattern;
  * spec.values.meshConfig}) against Istio's {@code MeshConfig} and {@code ProxyConfig} protos, as
  * described in the generated {@code mesh-config-schema.yaml} resource: field types, enum names,
  * durations, nested messages, lists and maps. It accepts what protobuf's JSON decoding accepts (the
- * proto field name as well as the JSON name, integers and enum numbers as strings, {@code null} for
- * unset). A wrong type is an error; an unknown field, or two members of one oneof, is a warning,
- * since Istio accepts both.
+ * proto field name as well as the JSON name, integers as strings or as 2.0, enum numbers, {@code
+ * null} for unset). A wrong type is an error; an unknown field, or two members of one oneof, is a
+ * warning, since Istio accepts both.
  */
 public final class MeshConfigSchema {
   /** The root message. */
@@ -29,6 +31,8 @@ public final class MeshConfigSchema {
 
   private static final Pattern DURATION =
       Pattern.compile("[-+]?(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+|[-+]?0");
+  private static final Pattern DURATION_PART =
+      Pattern.compile("([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)");
   private static final Pattern INTEGER = Pattern.compile("-?[0-9]+");
   private static final Pattern NUMBER =
       Pattern.compile("-?[0-9]+(\\.[0-9]*)?([eE][-+]?[0-9]+)?|NaN|-?Infinity");
@@ -83,7 +87,83 @@ public final class MeshConfigSchema {
    */
   public static void validate(
       JsonNode node, String path, List<String> errors, List<String> warnings) {
+    int before = errors.size();
     check(node, "msg:" + MESH_CONFIG, path, errors, warnings);
+    if (errors.size() == before && node != null && node.isObject()) {
+      semantic(node, path, errors);
+    }
+  }
+
+  /**
+   * The rules of Istio's mesh validation that need no cluster: the connect timeout between 1 ms and
+   * 1 h, durations to millisecond precision (the drain duration to seconds), and ports.
+   */
+  private static void semantic(JsonNode mesh, String path, List<String> errors) {
+    BigDecimal ms = BigDecimal.valueOf(1_000_000);
+    BigDecimal connect = nanos(mesh.get("connectTimeout"));
+    if (connect != null
+        && (connect.compareTo(ms) < 0
+            || connect.compareTo(BigDecimal.valueOf(3_600_000_000_000L)) > 0
+            || connect.remainder(ms).signum() != 0)) {
+      errors.add(
+          path
+              + ".connectTimeout: "
+              + mesh.get("connectTimeout").asText()
+              + " must be between 1ms and 1h, to the millisecond");
+    }
+    BigDecimal detection = nanos(mesh.get("protocolDetectionTimeout"));
+    if (detection != null && detection.remainder(ms).signum() != 0) {
+      errors.add(path + ".protocolDetectionTimeout: only durations to ms precision are supported");
+    }
+    port(mesh, "proxyListenPort", path, errors);
+    JsonNode proxy = mesh.get("defaultConfig");
+    if (proxy != null && proxy.isObject()) {
+      String p = path + ".defaultConfig";
+      BigDecimal drain = nanos(proxy.get("drainDuration"));
+      if (drain != null
+          && (drain.compareTo(ms) < 0
+              || drain.remainder(BigDecimal.valueOf(1_000_000_000)).signum() != 0)) {
+        errors.add(
+            p
+                + ".drainDuration: "
+                + proxy.get("drainDuration").asText()
+                + " must be at least 1s, to the second");
+      }
+      port(proxy, "proxyAdminPort", p, errors);
+      port(proxy, "statusPort", p, errors);
+    }
+  }
+
+  private static void port(JsonNode msg, String field, String path, List<String> errors) {
+    JsonNode v = msg.get(field);
+    if (v != null && !v.isNull()) {
+      long port = v.isNumber() ? v.asLong() : Long.parseLong(v.asText());
+      if (port < 1 || port > 65535) {
+        errors.add(path + "." + field + ": port number " + port + " must be in the range 1..65535");
+      }
+    }
+  }
+
+  /** A Go duration ({@code 1h2m3.5s}, already checked by the type check) in nanoseconds. */
+  private static BigDecimal nanos(JsonNode v) {
+    if (v == null || !v.isTextual()) {
+      return null;
+    }
+    Matcher m = DURATION_PART.matcher(v.asText());
+    BigDecimal total = BigDecimal.ZERO;
+    while (m.find()) {
+      long unit =
+          switch (m.group(2)) {
+            case "ns" -> 1L;
+            case "us", "µs", "μs" -> 1_000L;
+            case "ms" -> 1_000_000L;
+            case "s" -> 1_000_000_000L;
+            case "m" -> 60_000_000_000L;
+            default -> 3_600_000_000_000L;
+          };
+      total = total.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unit)));
+    }
+    return v.asText().startsWith("-") ? total.negate() : total;
   }
 
   private static void check(
@@ -118,10 +198,7 @@ public final class MeshConfigSchema {
     }
     if (type.startsWith("enum:")) {
       Set<String> names = ENUMS.get(type.substring(5));
-      boolean ok =
-          (node.isTextual()
-                  && (names.contains(node.asText()) || INTEGER.matcher(node.asText()).matches()))
-              || node.isIntegralNumber();
+      boolean ok = (node.isTextual() && names.contains(node.asText())) || node.isIntegralNumber();
       if (!ok) {
         errors.add(
             path
@@ -161,6 +238,8 @@ public final class MeshConfigSchema {
     BigInteger v;
     if (node.isIntegralNumber()) {
       v = node.bigIntegerValue();
+    } else if (node.isNumber() && node.decimalValue().stripTrailingZeros().scale() <= 0) {
+      v = node.decimalValue().toBigIntegerExact(); // 2.0 decodes as 2, as in Istio
     } else if (node.isTextual() && INTEGER.matcher(node.asText()).matches()) {
       v = new BigInteger(node.asText());
     } else {
