@@ -10,6 +10,7 @@ import dev.isthmus.translate.render.ComponentRenderer;
 import dev.isthmus.translate.render.Owner;
 import dev.isthmus.translate.render.Vals;
 import dev.isthmus.translate.validate.HpaUpgrade;
+import dev.isthmus.translate.validate.StrictChecker;
 import dev.isthmus.translate.validate.Validator;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
@@ -149,7 +150,19 @@ public final class Translator {
     List<String> warnings = new ArrayList<>();
     ObjectNode user = Yamls.object();
     for (ObjectNode in : inputs) {
+      JsonNode spec = in.get("spec");
+      if (spec != null && !spec.isNull() && !spec.isObject()) {
+        errors.add("spec: expected an object, got " + StrictChecker.describe(spec));
+        continue;
+      }
+      JsonNode profile = spec == null ? null : spec.get("profile");
+      if (profile != null && !profile.isNull() && !profile.isTextual()) {
+        errors.add("spec.profile: expected a string, got " + StrictChecker.describe(profile));
+      }
       user = Trees.merge(user, in);
+    }
+    if (!errors.isEmpty()) {
+      throw new ValidationException(errors);
     }
     if (!(user.get("spec") instanceof ObjectNode)) {
       user.putObject("spec");

@@ -18,6 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * fabric8 Kubernetes model class) and reports unknown fields and values of the wrong JSON type,
  * each with its field path. Fabric8 classes accept unknown fields into {@code
  * additionalProperties}; this check does not, so {@code tolerations: [{thats: x}]} is an error.
+ * Quantities must parse as Kubernetes quantities, and {@link K8sRules} adds the enumerations and
+ * minimums that the model types as plain strings and integers.
  */
 public final class StrictChecker {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -74,8 +76,11 @@ public final class StrictChecker {
       return;
     }
     if (raw == Integer.class || raw == int.class || raw == Long.class || raw == long.class) {
-      if (!node.isIntegralNumber() && !(node.isTextual() && node.asText().matches("-?\\d+"))) {
+      if (!node.isIntegralNumber() && !(node.isTextual() && node.asText().matches("-?\\d{1,18}"))) {
         errors.add(path + ": expected an integer, got " + describe(node));
+      } else if ((raw == Integer.class || raw == int.class)
+          && (node.isNumber() ? !node.canConvertToInt() : !fitsInt(node.asText()))) {
+        errors.add(path + ": " + node.asText() + " is out of range for a 32-bit integer");
       }
       return;
     }
@@ -88,6 +93,8 @@ public final class StrictChecker {
     if (raw == IntOrString.class || raw == Quantity.class) {
       if (!node.isTextual() && !node.isNumber()) {
         errors.add(path + ": expected a string or a number, got " + describe(node));
+      } else if (raw == Quantity.class) {
+        K8sRules.quantity(node, path, errors);
       }
       return;
     }
@@ -106,7 +113,11 @@ public final class StrictChecker {
       if (pt == null) {
         errors.add(child + ": unknown field");
       } else {
+        int before = errors.size();
         check(e.getValue(), pt, child, errors);
+        if (errors.size() == before) {
+          K8sRules.check(raw, e.getKey(), e.getValue(), child, errors);
+        }
       }
     }
   }
@@ -126,7 +137,13 @@ public final class StrictChecker {
         });
   }
 
-  static String describe(JsonNode n) {
+  private static boolean fitsInt(String s) {
+    long v = Long.parseLong(s);
+    return v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE;
+  }
+
+  /** Describes a value for a message: {@code a list}, {@code the string "x"}, {@code 5}. */
+  public static String describe(JsonNode n) {
     if (n.isObject()) {
       return "an object";
     }

@@ -69,6 +69,12 @@ public final class Validator {
     }
     StrictChecker.check(spec, IstioOperatorSpec.class, "spec", errors);
     ValuesSchema.validate(spec.get("values"), "spec.values", errors);
+    MeshConfigSchema.validate(spec.get("meshConfig"), "spec.meshConfig", errors, warnings);
+    JsonNode values = spec.get("values");
+    if (values != null && values.isObject()) {
+      MeshConfigSchema.validate(
+          values.get("meshConfig"), "spec.values.meshConfig", errors, warnings);
+    }
     semantic((ObjectNode) spec, errors, warnings);
     return new Result(errors, warnings);
   }
@@ -137,6 +143,20 @@ public final class Validator {
   }
 
   private static void checkValues(JsonNode values, List<String> errors) {
+    checkMinMax(values.get("pilot"), "autoscaleMin", "autoscaleMax", "spec.values.pilot", errors);
+    JsonNode gateways = values.get("gateways");
+    if (gateways != null && gateways.isObject()) {
+      gateways
+          .fields()
+          .forEachRemaining(
+              g ->
+                  checkMinMax(
+                      g.getValue(),
+                      "autoscaleMin",
+                      "autoscaleMax",
+                      "spec.values.gateways." + g.getKey(),
+                      errors));
+    }
     JsonNode proxy = at(values, "global", "proxy");
     if (proxy != null) {
       for (String k : List.of("includeIPRanges", "excludeIPRanges")) {
@@ -188,6 +208,32 @@ public final class Validator {
     JsonNode service = k8s.get("service");
     if (service != null) {
       checkPorts(service.get("ports"), path + ".service.ports", errors);
+    }
+    checkMinMax(k8s.get("hpaSpec"), "minReplicas", "maxReplicas", path + ".hpaSpec", errors);
+  }
+
+  /** An autoscaler whose minimum is above its maximum is refused by the API server. */
+  private static void checkMinMax(
+      JsonNode node, String minKey, String maxKey, String path, List<String> errors) {
+    if (node == null || !node.isObject()) {
+      return;
+    }
+    JsonNode min = node.get(minKey);
+    JsonNode max = node.get(maxKey);
+    if (min != null && max != null && min.isNumber() && max.isNumber()) {
+      if (min.asDouble() > max.asDouble()) {
+        errors.add(
+            path
+                + "."
+                + minKey
+                + ": "
+                + min.asText()
+                + " is greater than "
+                + maxKey
+                + " ("
+                + max.asText()
+                + ")");
+      }
     }
   }
 
