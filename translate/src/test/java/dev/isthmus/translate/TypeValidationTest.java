@@ -33,7 +33,7 @@ class TypeValidationTest {
 
   static List<Arguments> errors() {
     return List.of(
-        // the inputs of the issue
+        // inputs istioctl refuses
         Arguments.of(
             PILOT_K8S + "        resources:\n          requests:\n            cpu: lots\n",
             "spec.components.pilot.k8s.resources.requests.cpu: \"lots\" is not a quantity"),
@@ -59,7 +59,7 @@ class TypeValidationTest {
         Arguments.of(
             PILOT_K8S + "        hpaSpec:\n          minReplicas: 5\n          maxReplicas: 2\n",
             "spec.components.pilot.k8s.hpaSpec.minReplicas: 5 is greater than maxReplicas (2)"),
-        // k8s.* beyond the issue's list
+        // more k8s.* types the API server enforces
         Arguments.of(
             PILOT_K8S + "        resources:\n          limits:\n            memory: 1Gb\n",
             "spec.components.pilot.k8s.resources.limits.memory: \"1Gb\" is not a quantity"),

@@ -3,6 +3,7 @@ package dev.isthmus.controlplane.discovery;
 import dev.isthmus.controlplane.model.Durations;
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettingsTLSmode;
+import io.fabric8.istio.api.api.networking.v1alpha3.Destination;
 import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjection;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPMatchRequest;
@@ -84,19 +85,33 @@ public final class ConfigValidator {
       errors.add(path + ": at least one destination is required");
       return;
     }
+    validateWeighted(
+        path, route, RouteDestination::getDestination, RouteDestination::getWeight, errors);
+  }
+
+  /**
+   * The checks shared by HTTP, TCP and TLS destinations: each names a host, no weight is negative,
+   * and several destinations do not all weigh 0 (a proxy would get no cluster to send to).
+   */
+  private static <T> void validateWeighted(
+      String path,
+      List<T> route,
+      java.util.function.Function<T, Destination> destination,
+      java.util.function.Function<T, Integer> weight,
+      List<String> errors) {
     int total = 0;
     for (int j = 0; j < route.size(); j++) {
-      RouteDestination d = route.get(j);
+      T d = route.get(j);
       String dp = path + "[" + j + "]";
-      if (d.getDestination() == null
-          || d.getDestination().getHost() == null
-          || d.getDestination().getHost().isBlank()) {
+      Destination dest = destination.apply(d);
+      if (dest == null || dest.getHost() == null || dest.getHost().isBlank()) {
         errors.add(dp + ".destination.host: required");
       }
-      if (d.getWeight() != null && d.getWeight() < 0) {
-        errors.add(dp + ".weight: must be >= 0, got " + d.getWeight());
+      Integer w = weight.apply(d);
+      if (w != null && w < 0) {
+        errors.add(dp + ".weight: must be >= 0, got " + w);
       }
-      total += d.getWeight() == null ? 0 : d.getWeight();
+      total += w == null ? 0 : w;
     }
     if (route.size() > 1 && total == 0) {
       errors.add(path + ": weights of multiple destinations must not all be 0");
@@ -125,23 +140,12 @@ public final class ConfigValidator {
       errors.add(path + ": route and redirect are mutually exclusive");
     }
     if (hasRoute) {
-      int total = 0;
-      for (int j = 0; j < r.getRoute().size(); j++) {
-        HTTPRouteDestination d = r.getRoute().get(j);
-        String dp = path + ".route[" + j + "]";
-        if (d.getDestination() == null
-            || d.getDestination().getHost() == null
-            || d.getDestination().getHost().isBlank()) {
-          errors.add(dp + ".destination.host: required");
-        }
-        if (d.getWeight() != null && d.getWeight() < 0) {
-          errors.add(dp + ".weight: must be >= 0, got " + d.getWeight());
-        }
-        total += d.getWeight() == null ? 0 : d.getWeight();
-      }
-      if (r.getRoute().size() > 1 && total == 0) {
-        errors.add(path + ".route: weights of multiple destinations must not all be 0");
-      }
+      validateWeighted(
+          path + ".route",
+          r.getRoute(),
+          HTTPRouteDestination::getDestination,
+          HTTPRouteDestination::getWeight,
+          errors);
     }
     List<HTTPMatchRequest> matches = r.getMatch() == null ? List.of() : r.getMatch();
     for (int j = 0; j < matches.size(); j++) {

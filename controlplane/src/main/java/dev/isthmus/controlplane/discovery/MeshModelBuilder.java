@@ -288,14 +288,7 @@ public final class MeshModelBuilder {
 
   /** A Service's {@code networking.istio.io/exportTo} annotation (comma-separated). */
   static List<String> exportTo(Map<String, String> annotations) {
-    String v = annotations == null ? null : annotations.get("networking.istio.io/exportTo");
-    if (v == null || v.isBlank()) {
-      return List.of();
-    }
-    return java.util.Arrays.stream(v.split(","))
-        .map(String::trim)
-        .filter(s -> !s.isEmpty())
-        .toList();
+    return commaList(annotations, "networking.istio.io/exportTo");
   }
 
   void sliceEndpoints(

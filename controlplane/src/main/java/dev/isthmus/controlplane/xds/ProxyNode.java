@@ -42,19 +42,7 @@ public record ProxyNode(
     locality = locality == null ? "" : locality;
   }
 
-  /** A proxy whose agent does not answer DNS. */
-  public ProxyNode(
-      String id,
-      Type type,
-      String ip,
-      String podName,
-      String namespace,
-      Map<String, String> labels,
-      String locality) {
-    this(id, type, ip, podName, namespace, labels, locality, false);
-  }
-
-  /** A proxy without a known locality. */
+  /** A proxy without a known locality whose agent does not answer DNS. */
   public ProxyNode(
       String id,
       Type type,
@@ -62,7 +50,7 @@ public record ProxyNode(
       String podName,
       String namespace,
       Map<String, String> labels) {
-    this(id, type, ip, podName, namespace, labels, "");
+    this(id, type, ip, podName, namespace, labels, "", false);
   }
 
   /** The same proxy as another type. */

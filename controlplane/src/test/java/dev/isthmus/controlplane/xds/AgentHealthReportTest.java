@@ -9,11 +9,6 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.InsecureServerCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -30,30 +25,20 @@ class AgentHealthReportTest {
   static final String HEALTH = "type.googleapis.com/istio.v1.HealthInformation";
 
   XdsMetrics metrics;
-  Server server;
-  ManagedChannel channel;
+  LocalAds ads;
   AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub;
 
   @BeforeEach
   void start() throws Exception {
     var mesh = Fixtures.build(Fixtures.reviews());
     metrics = new XdsMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-    server =
-        Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-            .addService(
-                new AdsService(new XdsCache(p -> ResourceGenerator.generate(mesh, p)), metrics))
-            .build()
-            .start();
-    channel =
-        Grpc.newChannelBuilder("127.0.0.1:" + server.getPort(), InsecureChannelCredentials.create())
-            .build();
-    stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
+    ads = LocalAds.start(new XdsCache(p -> ResourceGenerator.generate(mesh, p)), metrics);
+    stub = ads.stub();
   }
 
   @AfterEach
   void stop() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    ads.close();
   }
 
   @Test

@@ -46,9 +46,7 @@ class CredentialAccessTest {
 
   @Test
   void aProxyNamingACredentialIsReviewedAndServedOnlyWhenAllowed() {
-    ProxyResources tls =
-        ProxyResources.of(
-            Map.of(Resources.V3.CLUSTER_TYPE_URL, List.of(cluster("kubernetes://cred"))));
+    ProxyResources tls = namingCred();
     List<String> asked = new ArrayList<>();
     ProxyResources denied =
         CredentialSecrets.decorate(SIDECAR, ID, id -> !asked.add(id), tls, (ns, name) -> CRED);
@@ -63,14 +61,18 @@ class CredentialAccessTest {
 
   @Test
   void anUnauthenticatedProxyGetsNoCredentialAndIsNotReviewed() {
-    ProxyResources tls =
-        ProxyResources.of(
-            Map.of(Resources.V3.CLUSTER_TYPE_URL, List.of(cluster("kubernetes://cred"))));
+    ProxyResources tls = namingCred();
     List<String> asked = new ArrayList<>();
     ProxyResources out =
         CredentialSecrets.decorate(SIDECAR, null, id -> asked.add(id), tls, (ns, name) -> CRED);
     assertThat(asked).isEmpty();
     assertThat(out.resources(Resources.V3.SECRET_TYPE_URL)).isEmpty();
+  }
+
+  /** Resources whose one cluster presents the credential {@code kubernetes://cred}. */
+  private static ProxyResources namingCred() {
+    return ProxyResources.of(
+        Map.of(Resources.V3.CLUSTER_TYPE_URL, List.of(cluster("kubernetes://cred"))));
   }
 
   private static Cluster cluster(String certificate) {

@@ -97,22 +97,19 @@ class EnvoyConstraintsTest {
   /** The proxies of the corpus: label to node. */
   static Map<String, ProxyNode> proxies() {
     Map<String, ProxyNode> p = new LinkedHashMap<>();
-    p.put(
-        "sidecar/productpage",
-        Fixtures.sidecar("10.1.0.9", "productpage", "default").withLocality("eu-west/zone-a/"));
-    p.put(
-        "sidecar/reviews-v1",
-        Fixtures.sidecar("10.1.0.1", "reviews-v1", "default").withLocality("eu-west/zone-a/"));
-    p.put(
-        "sidecar/reviews-v4",
-        Fixtures.sidecar("10.1.0.4", "reviews-v4", "default").withLocality("eu-west/zone-a/"));
-    p.put(
-        "sidecar/ratings",
-        Fixtures.sidecar("10.1.0.20", "ratings", "default").withLocality("eu-west/zone-b/"));
-    p.put("sidecar/mongodb", Fixtures.sidecar("10.1.0.30", "mongodb", "default"));
-    p.put(
-        "sidecar/secure",
-        Fixtures.sidecar("10.1.0.40", "secure", "default").withLocality("us-east/zone-c/"));
+    // pod, IP, locality ("" for none) of the sidecars in namespace default
+    String[][] sidecars = {
+      {"productpage", "10.1.0.9", "eu-west/zone-a/"},
+      {"reviews-v1", "10.1.0.1", "eu-west/zone-a/"},
+      {"reviews-v4", "10.1.0.4", "eu-west/zone-a/"},
+      {"ratings", "10.1.0.20", "eu-west/zone-b/"},
+      {"mongodb", "10.1.0.30", ""},
+      {"secure", "10.1.0.40", "us-east/zone-c/"},
+    };
+    for (String[] s : sidecars) {
+      ProxyNode node = Fixtures.sidecar(s[1], s[0], "default");
+      p.put("sidecar/" + s[0], s[2].isEmpty() ? node : node.withLocality(s[2]));
+    }
     p.put(
         "gateway/ingress",
         ProxyNode.parse(

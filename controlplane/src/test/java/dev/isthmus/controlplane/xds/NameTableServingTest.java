@@ -11,11 +11,6 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.InsecureServerCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -39,32 +34,22 @@ class NameTableServingTest {
 
   final AtomicReference<MeshSnapshot> mesh = new AtomicReference<>();
   XdsCache cache;
-  Server server;
-  ManagedChannel channel;
+  LocalAds ads;
   AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub;
 
   @BeforeEach
   void start() throws Exception {
     mesh.set(Fixtures.build(Fixtures.reviews()));
     cache = new XdsCache(p -> ResourceGenerator.generate(mesh.get(), p));
-    server =
-        Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-            .addService(
-                new AdsService(
-                    cache,
-                    new XdsMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())))
-            .build()
-            .start();
-    channel =
-        Grpc.newChannelBuilder("127.0.0.1:" + server.getPort(), InsecureChannelCredentials.create())
-            .build();
-    stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
+    ads =
+        LocalAds.start(
+            cache, new XdsMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+    stub = ads.stub();
   }
 
   @AfterEach
   void stop() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    ads.close();
   }
 
   @Test

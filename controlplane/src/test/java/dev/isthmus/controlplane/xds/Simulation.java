@@ -437,4 +437,21 @@ final class Simulation {
     long ms = d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
     return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
   }
+
+  /**
+   * Asserts that a case's outcome satisfies its expectation; a part of the outcome that is missing
+   * (a null on the way) fails the case with the outcome in the message rather than with an error.
+   */
+  static <T> void expect(
+      String name, T outcome, java.util.function.Predicate<T> expect, String says) {
+    boolean ok;
+    try {
+      ok = expect.test(outcome);
+    } catch (NullPointerException e) {
+      ok = false;
+    }
+    org.assertj.core.api.Assertions.assertThat(ok)
+        .as("%s: expected %s, got %s", name, says, outcome)
+        .isTrue();
+  }
 }

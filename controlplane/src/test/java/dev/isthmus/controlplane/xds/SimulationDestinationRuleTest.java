@@ -749,15 +749,7 @@ class SimulationDestinationRuleTest {
       Predicate<Upstream> expect,
       String says) {
     Upstream u = Simulation.upstream(SimulationMesh.resources(yaml, from), cluster);
-    boolean ok;
-    try {
-      ok = u.error() == null && expect.test(u);
-    } catch (NullPointerException e) {
-      ok = false;
-    }
-    org.assertj.core.api.Assertions.assertThat(ok)
-        .as("%s: expected %s, got %s", name, says, u)
-        .isTrue();
+    Simulation.expect(name, u, x -> x.error() == null && expect.test(x), says);
   }
 
   @org.junit.jupiter.api.Test

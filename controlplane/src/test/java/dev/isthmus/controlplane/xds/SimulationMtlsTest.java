@@ -172,13 +172,7 @@ class SimulationMtlsTest {
       String name, String yaml, ProxyNode from, Predicate<Upstream> expect, String says) {
     Upstream u = Simulation.upstream(SimulationMesh.resources(yaml, from), SimulationTest.ALL);
     assertThat(u.error()).as(name).isNull();
-    boolean ok;
-    try {
-      ok = expect.test(u);
-    } catch (NullPointerException e) {
-      ok = false;
-    }
-    assertThat(ok).as("%s: expected %s, got %s", name, says, u).isTrue();
+    Simulation.expect(name, u, expect, says);
   }
 
   static final String REVIEWS_ID = "spiffe://cluster.local/ns/default/sa/bookinfo-reviews";
@@ -362,13 +356,7 @@ class SimulationMtlsTest {
       String says) {
     Upstream u = Simulation.upstream(resources.get(), cluster);
     assertThat(u.error()).as(name).isNull();
-    boolean ok;
-    try {
-      ok = expect.test(u);
-    } catch (NullPointerException e) {
-      ok = false;
-    }
-    assertThat(ok).as("%s: expected %s, got %s", name, says, u).isTrue();
+    Simulation.expect(name, u, expect, says);
   }
 
   static Predicate<Arrival> accepted(Security security, String cluster) {
