@@ -98,10 +98,15 @@ final class CaSecrets {
         selfSignedData = data;
         return ca;
       } catch (KubernetesClientException e) {
-        // Another replica created or rotated the secret first: read theirs.
+        // Create fails with AlreadyExists and rotation with Conflict (both 409) when another
+        // replica wrote the Secret first: read and use theirs, never overwrite it.
         if (e.getCode() != 409 || attempt >= 3) {
           throw e;
         }
+        LOG.info(
+            "Secret {}/{} was written by another replica first: using it",
+            config.namespace(),
+            SELF_SIGNED_SECRET);
       }
     }
   }
