@@ -32,6 +32,18 @@ public final class Istiod implements AutoCloseable {
    * free port.
    */
   public static Istiod start(ControlPlaneConfig config, int webhookPort, KubernetesClient client) {
+    return start(config, webhookPort, client, LeaderLease.DEFAULT_DURATION);
+  }
+
+  /**
+   * As {@link #start(ControlPlaneConfig, int, KubernetesClient)}, with {@code leaseDuration} for
+   * the Leases that let one replica write {@code istio-ca-root-cert} and the webhooks' caBundle.
+   */
+  public static Istiod start(
+      ControlPlaneConfig config,
+      int webhookPort,
+      KubernetesClient client,
+      java.time.Duration leaseDuration) {
     // one registry for the process: Pilot's /metrics serves the CA's meters too
     IstioPrometheusRegistry prometheus = new IstioPrometheusRegistry();
     Citadel citadel =
@@ -40,7 +52,7 @@ public final class Istiod implements AutoCloseable {
                 .withRevision(config.revision())
                 .withTrustDomain(config.trustDomain()),
             prometheus.registry());
-    citadel.start(client);
+    citadel.start(client, leaseDuration);
     ControlPlane pilot = null;
     try {
       pilot = ControlPlane.start(config, client, citadel, prometheus);
@@ -64,7 +76,8 @@ public final class Istiod implements AutoCloseable {
               Webhooks.Config.of(config.namespace(), config.revision())
                   .withListen("0.0.0.0", webhookPort),
               tls,
-              root);
+              root,
+              leaseDuration);
       return new Istiod(citadel, pilot, webhooks);
     } catch (RuntimeException e) {
       if (pilot != null) {

@@ -1,5 +1,6 @@
 package dev.isthmus.controlplane.ca;
 
+import dev.isthmus.controlplane.LeaderLease;
 import dev.isthmus.controlplane.SecureServing;
 import dev.isthmus.controlplane.ServingKeyMaterial;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -15,6 +16,7 @@ import io.grpc.TlsServerCredentials;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -31,9 +33,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #start(KubernetesClient)} loads or creates the signing authority ({@code cacerts} wins
  * over {@code istio-ca-secret}), issues the serving certificate, writes {@code istio-ca-root-cert}
- * into every namespace and starts watching for CA changes and rotation. Serve {@link #service()}
- * with {@link #serverCredentials()} (or {@link #servingCertificate()}'s key and trust managers) on
- * the control plane's gRPC port, 15012 in Istio; as a {@link SecureServing} it plugs into {@code
+ * into every namespace (on the replica holding Lease {@code istio-namespace-controller-election}
+ * only) and starts watching for CA changes and rotation. Serve {@link #service()} with {@link
+ * #serverCredentials()} (or {@link #servingCertificate()}'s key and trust managers) on the control
+ * plane's gRPC port, 15012 in Istio; as a {@link SecureServing} it plugs into {@code
  * ControlPlane.start}. Client certificates (renewal over mTLS) are only seen when the server asks
  * for them: {@link #serverCredentials()} does, with {@link ServingCertificate#trustManager()}.
  */
@@ -56,7 +59,8 @@ public final class Citadel implements SecureServing, AutoCloseable {
   private final List<SharedIndexInformer<Secret>> secretInformers = new ArrayList<>();
   private ScheduledExecutorService executor;
   private CaSecrets secrets;
-  private RootCertDistributor distributor;
+  private final AtomicReference<RootCertDistributor> distributor = new AtomicReference<>();
+  private LeaderLease distribution;
   private CallerAuthenticator authenticator;
   private CertificateService service;
 
@@ -79,12 +83,25 @@ public final class Citadel implements SecureServing, AutoCloseable {
   }
 
   /**
-   * Loads the signing authority and starts serving, distribution and rotation.
+   * Loads the signing authority and starts serving, distribution and rotation, with Istio's
+   * 30-second Lease for distribution.
    *
    * @throws IllegalArgumentException when Secret {@code cacerts} or {@code istio-ca-secret} holds
    *     unusable material (the message names the Secret and key)
    */
-  public synchronized void start(KubernetesClient client) {
+  public void start(KubernetesClient client) {
+    start(client, LeaderLease.DEFAULT_DURATION);
+  }
+
+  /**
+   * Loads the signing authority and starts serving and rotation on this replica; {@code
+   * istio-ca-root-cert} is written only while this replica holds Lease {@link
+   * LeaderLease#NAMESPACE_CONTROLLER} (duration {@code leaseDuration}) in the CA's namespace.
+   *
+   * @throws IllegalArgumentException when Secret {@code cacerts} or {@code istio-ca-secret} holds
+   *     unusable material (the message names the Secret and key)
+   */
+  public synchronized void start(KubernetesClient client, Duration leaseDuration) {
     if (executor != null) {
       throw new IllegalStateException("already started");
     }
@@ -100,8 +117,13 @@ public final class Citadel implements SecureServing, AutoCloseable {
     serving.renewIfDue(authority.get());
     authenticator = new CallerAuthenticator(client, config, authority::get);
     service = new CertificateService(config, authenticator, authority::get, metrics);
-    distributor = new RootCertDistributor(client, executor);
-    distributor.start(rootPem());
+    distribution =
+        LeaderLease.start(
+            client,
+            config.namespace(),
+            LeaderLease.NAMESPACE_CONTROLLER,
+            leaseDuration,
+            () -> distribute(client));
     for (String name : List.of(CaSecrets.PLUGGED_IN_SECRET, CaSecrets.SELF_SIGNED_SECRET)) {
       secretInformers.add(
           client.secrets().inNamespace(config.namespace()).withName(name).inform(onAnyChange(), 0));
@@ -115,6 +137,24 @@ public final class Citadel implements SecureServing, AutoCloseable {
         config.namespace(),
         ca.root().getSubjectX500Principal(),
         ca.root().getNotAfter().toInstant());
+  }
+
+  /** Starts writing istio-ca-root-cert; called when this replica acquires the Lease. */
+  private AutoCloseable distribute(KubernetesClient client) {
+    RootCertDistributor d = new RootCertDistributor(client, executor);
+    d.start(rootPem());
+    distributor.set(d);
+    // A root change between start() and set() above would have missed this distributor.
+    executor.execute(() -> d.update(rootPem()));
+    return () -> {
+      distributor.compareAndSet(d, null);
+      d.close();
+    };
+  }
+
+  /** True while this replica holds the distribution Lease and writes istio-ca-root-cert. */
+  public boolean distributing() {
+    return distribution != null && distribution.leading();
   }
 
   private ResourceEventHandler<Secret> onAnyChange() {
@@ -158,7 +198,10 @@ public final class Citadel implements SecureServing, AutoCloseable {
     }
     if (changed && !next.roots().equals(old.roots())) {
       String pem = next.rootsPem();
-      distributor.update(pem);
+      RootCertDistributor d = distributor.get();
+      if (d != null) {
+        d.update(pem);
+      }
       for (RootListener l : listeners) {
         try {
           l.rootChanged(pem);
@@ -275,8 +318,8 @@ public final class Citadel implements SecureServing, AutoCloseable {
   public synchronized void close() {
     secretInformers.forEach(SharedIndexInformer::close);
     secretInformers.clear();
-    if (distributor != null) {
-      distributor.close();
+    if (distribution != null) {
+      distribution.close();
     }
     if (executor != null) {
       executor.shutdownNow();

@@ -36,6 +36,7 @@ public final class CaBundleSync implements AutoCloseable {
   private final Set<String> mutatingNames;
   private final Set<String> validatingNames;
   private final List<AutoCloseable> closeables = new ArrayList<>();
+  private volatile boolean closed;
 
   /**
    * @param revision the {@code istio.io/rev} label value to match ({@code default} for the unnamed
@@ -85,6 +86,11 @@ public final class CaBundleSync implements AutoCloseable {
 
   /** Patches every matching configuration whose bundle differs from the current root. */
   public synchronized void syncAll() {
+    // A root source may keep calling after close (it cannot always unsubscribe): a replica that
+    // lost the Lease must not write.
+    if (closed) {
+      return;
+    }
     for (var c :
         client.admissionRegistration().v1().mutatingWebhookConfigurations().list().getItems()) {
       syncMutating(c);
@@ -160,7 +166,7 @@ public final class CaBundleSync implements AutoCloseable {
       java.util.function.Function<T, List<WebhookClientConfig>> clientConfigs,
       io.fabric8.kubernetes.client.dsl.Resource<T> resource) {
     List<WebhookClientConfig> configs = clientConfigs.apply(c);
-    if (!ours(c, names) || configs.isEmpty()) {
+    if (closed || !ours(c, names) || configs.isEmpty()) {
       return;
     }
     String bundle = bundle();
@@ -184,6 +190,7 @@ public final class CaBundleSync implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    closed = true;
     for (AutoCloseable c : closeables) {
       try {
         c.close();

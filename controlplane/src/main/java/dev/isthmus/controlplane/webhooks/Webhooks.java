@@ -1,5 +1,6 @@
 package dev.isthmus.controlplane.webhooks;
 
+import dev.isthmus.controlplane.LeaderLease;
 import dev.isthmus.controlplane.webhooks.inject.InjectionConfig;
 import dev.isthmus.controlplane.webhooks.inject.SidecarInjector;
 import dev.isthmus.controlplane.webhooks.validation.IstioConfigValidator;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +106,7 @@ public final class Webhooks implements AutoCloseable {
   private WebhookServer server;
   private SharedIndexInformer<ConfigMap> configMaps;
   private SharedIndexInformer<Namespace> namespaces;
+  private LeaderLease caBundleLease;
 
   private Webhooks(Config config, KubernetesClient client) {
     this.config = config;
@@ -121,9 +124,23 @@ public final class Webhooks implements AutoCloseable {
    */
   public static Webhooks start(
       KubernetesClient client, Config config, ServingTls tls, CaRootSource root) {
+    return start(client, config, tls, root, LeaderLease.DEFAULT_DURATION);
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, Config, ServingTls, CaRootSource)}; the caBundle sync runs
+   * only while this replica holds Lease {@link LeaderLease#VALIDATION_CONTROLLER} (duration {@code
+   * leaseDuration}) in the control plane's namespace.
+   */
+  public static Webhooks start(
+      KubernetesClient client,
+      Config config,
+      ServingTls tls,
+      CaRootSource root,
+      Duration leaseDuration) {
     Webhooks w = new Webhooks(config, client);
     try {
-      w.doStart(tls, root);
+      w.doStart(tls, root, leaseDuration);
       return w;
     } catch (RuntimeException e) {
       w.close();
@@ -131,7 +148,7 @@ public final class Webhooks implements AutoCloseable {
     }
   }
 
-  private void doStart(ServingTls tls, CaRootSource root) {
+  private void doStart(ServingTls tls, CaRootSource root, Duration leaseDuration) {
     configMaps =
         client
             .configMaps()
@@ -169,15 +186,25 @@ public final class Webhooks implements AutoCloseable {
           "cannot listen on " + config.bindAddress() + ":" + config.port(), e);
     }
     resources.add(server);
-    CaBundleSync sync =
-        new CaBundleSync(
+    // Serving runs on every replica; patching caBundle only on the Lease holder.
+    caBundleLease =
+        LeaderLease.start(
             client,
-            root,
-            config.revision(),
-            Set.of(config.mutatingWebhookName()),
-            config.validatingWebhookNames());
-    sync.start();
-    resources.add(sync);
+            config.namespace(),
+            LeaderLease.VALIDATION_CONTROLLER,
+            leaseDuration,
+            () -> {
+              CaBundleSync sync =
+                  new CaBundleSync(
+                      client,
+                      root,
+                      config.revision(),
+                      Set.of(config.mutatingWebhookName()),
+                      config.validatingWebhookNames());
+              sync.start();
+              return sync;
+            });
+    resources.add(caBundleLease);
   }
 
   /**
@@ -224,6 +251,11 @@ public final class Webhooks implements AutoCloseable {
   /** The port the HTTPS server is bound to. */
   public int port() {
     return server.port();
+  }
+
+  /** True while this replica holds the caBundle Lease and patches webhook configurations. */
+  public boolean patchingCaBundle() {
+    return caBundleLease != null && caBundleLease.leading();
   }
 
   /** The injector config currently in effect. */
