@@ -121,6 +121,8 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
     List<String> pruned;
     try {
       LiveCache cache = new LiveCache(context);
+      // all or nothing: an object the API server would refuse stops the apply before any write
+      new DryRun(client, settings.crds(), cache).check(iop, rendered.components());
       ManifestApplier applier =
           new ManifestApplier(
               client, settings.crdEstablishTimeout().toSeconds(), settings.crds(), cache);
@@ -142,10 +144,10 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
       }
       String message = "apply failed: " + e.getMessage();
       LOG.warn(key + ": " + message);
-      IstioOperatorStatus failed =
-          statuses.failed(previous, generation, "ApplyFailed", List.of(message));
+      String reason = e instanceof DryRun.Refused ? "ApplyRefused" : "ApplyFailed";
+      IstioOperatorStatus failed = statuses.failed(previous, generation, reason, List.of(message));
       if (StatusBuilder.changed(previous, failed)) {
-        events.warning(iop, "ApplyFailed", message);
+        events.warning(iop, reason, message);
       }
       // a persistent error (a webhook rejecting, a quota, RBAC) is retried less and less often
       return patchIfChanged(iop, previous, failed).rescheduleAfter(backoff.failed(key));
