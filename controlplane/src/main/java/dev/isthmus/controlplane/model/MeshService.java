@@ -58,31 +58,6 @@ public record MeshService(
         kubernetesServiceAccounts == null ? List.of() : List.copyOf(kubernetesServiceAccounts);
   }
 
-  /** A service that declares no identities. */
-  public MeshService(
-      String hostname,
-      String namespace,
-      String name,
-      String address,
-      List<ServicePort> ports,
-      Map<String, String> selector,
-      Resolution resolution,
-      Origin origin,
-      List<String> exportTo) {
-    this(
-        hostname,
-        namespace,
-        name,
-        address,
-        ports,
-        selector,
-        resolution,
-        origin,
-        exportTo,
-        List.of(),
-        List.of());
-  }
-
   /**
    * Whether config of namespace {@code own} with this {@code exportTo} is visible in namespace
    * {@code to}, as Istio reads {@code exportTo}.

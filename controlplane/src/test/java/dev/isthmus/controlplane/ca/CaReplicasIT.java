@@ -6,8 +6,6 @@ import dev.isthmus.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -42,16 +40,7 @@ class CaReplicasIT {
                 .secrets()
                 .inNamespace(ns)
                 .withName("istio-ca-secret")
-                .watch(
-                    new Watcher<>() {
-                      @Override
-                      public void eventReceived(Action action, Secret s) {
-                        writes.add(action + " " + s.getMetadata().getResourceVersion());
-                      }
-
-                      @Override
-                      public void onClose(WatcherException cause) {}
-                    });
+                .watch(WriteLog.into(writes));
         CyclicBarrier together = new CyclicBarrier(2);
         List<Future<CaServer>> starting = new ArrayList<>();
         for (int i = 0; i < 2; i++) {

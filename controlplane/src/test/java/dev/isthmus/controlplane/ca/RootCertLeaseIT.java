@@ -8,8 +8,6 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,16 +31,7 @@ class RootCertLeaseIT {
         .configMaps()
         .inNamespace(ns)
         .withName(RootCertDistributor.CONFIG_MAP)
-        .watch(
-            new Watcher<>() {
-              @Override
-              public void eventReceived(Action action, ConfigMap cm) {
-                writes.add(action + " " + cm.getMetadata().getResourceVersion());
-              }
-
-              @Override
-              public void onClose(WatcherException cause) {}
-            });
+        .watch(WriteLog.into(writes));
   }
 
   @Test

@@ -3,14 +3,12 @@ package dev.isthmus.controlplane.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isthmus.controlplane.LeaderLease;
+import dev.isthmus.controlplane.ca.WriteLog;
 import dev.isthmus.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -51,19 +49,10 @@ class CaBundleLeaseIT {
             .v1()
             .validatingWebhookConfigurations()
             .withName(name)
-            .watch(
-                new Watcher<>() {
-                  @Override
-                  public void eventReceived(Action action, ValidatingWebhookConfiguration c) {
-                    writes.add(action + " " + c.getMetadata().getResourceVersion());
-                  }
-
-                  @Override
-                  public void onClose(WatcherException cause) {}
-                })) {
+            .watch(WriteLog.into(writes))) {
       assertThat(a.port()).isNotEqualTo(b.port());
       await("a Lease holder", () -> a.patchingCaBundle() || b.patchingCaBundle());
-      create(client, name);
+      create(client, name, name);
       await("caBundle patched", () -> root.rootPem().equals(bundle(client, name)));
       Thread.sleep(LEASE.toMillis());
       // Created, patched once by the holder; the other replica did not touch it.
@@ -93,7 +82,11 @@ class CaBundleLeaseIT {
     return lease == null ? null : lease.getSpec().getHolderIdentity();
   }
 
-  private static void create(KubernetesClient client, String name) {
+  /**
+   * Creates a validating webhook configuration of revision {@code default} named {@code name} whose
+   * namespace selector matches nothing (label {@code never-matches-<selectorKey>}).
+   */
+  static void create(KubernetesClient client, String name, String selectorKey) {
     client
         .admissionRegistration()
         .v1()
@@ -113,7 +106,7 @@ class CaBundleLeaseIT {
                 .withUrl("https://127.0.0.1:1/validate")
                 .endClientConfig()
                 .withNewNamespaceSelector()
-                .addToMatchLabels("never-matches-" + name, "x")
+                .addToMatchLabels("never-matches-" + selectorKey, "x")
                 .endNamespaceSelector()
                 .addNewRule()
                 .withApiGroups("networking.istio.io")

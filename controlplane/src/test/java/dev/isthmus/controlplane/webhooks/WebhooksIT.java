@@ -512,36 +512,7 @@ class WebhooksIT {
 
   @Test
   void caBundleSyncPatchesConfigurationsLabelledWithTheRevision() throws Exception {
-    client
-        .admissionRegistration()
-        .v1()
-        .validatingWebhookConfigurations()
-        .resource(
-            new ValidatingWebhookConfigurationBuilder()
-                .withNewMetadata()
-                .withName(taggedName)
-                .addToLabels("istio.io/rev", "default")
-                .endMetadata()
-                .addNewWebhook()
-                .withName("rev.validation.istio.io")
-                .withAdmissionReviewVersions("v1")
-                .withSideEffects("None")
-                .withFailurePolicy("Ignore")
-                .withNewClientConfig()
-                .withUrl("https://127.0.0.1:1/validate")
-                .endClientConfig()
-                .withNewNamespaceSelector()
-                .addToMatchLabels("never-matches-" + run, "x")
-                .endNamespaceSelector()
-                .addNewRule()
-                .withApiGroups("networking.istio.io")
-                .withApiVersions("*")
-                .withOperations("CREATE")
-                .withResources("*")
-                .endRule()
-                .endWebhook()
-                .build())
-        .create();
+    CaBundleLeaseIT.create(client, taggedName, run);
     var synced =
         client
             .admissionRegistration()

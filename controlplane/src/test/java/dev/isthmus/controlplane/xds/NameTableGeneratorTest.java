@@ -32,7 +32,9 @@ class NameTableGeneratorTest {
         Map.of("app", name),
         MeshService.Resolution.STATIC,
         MeshService.Origin.KUBERNETES,
-        exportTo);
+        exportTo,
+        List.of(),
+        List.of());
   }
 
   static MeshService entry(String host, String vip) {
@@ -45,6 +47,8 @@ class NameTableGeneratorTest {
         Map.of(),
         MeshService.Resolution.DNS,
         MeshService.Origin.SERVICE_ENTRY,
+        List.of(),
+        List.of(),
         List.of());
   }
 
