@@ -16,11 +16,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.Channel;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -47,7 +43,7 @@ class AdsProtocolTest {
   XdsCache cache;
   IstioPrometheusRegistry prometheus;
   XdsMetrics metrics;
-  Server server;
+  LocalAds ads;
   ManagedChannel channel;
 
   @BeforeEach
@@ -56,20 +52,13 @@ class AdsProtocolTest {
     cache = new XdsCache(p -> ResourceGenerator.generate(mesh.get(), p));
     prometheus = new IstioPrometheusRegistry();
     metrics = new XdsMetrics(prometheus.registry());
-    server =
-        Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-            .addService(new AdsService(cache, metrics))
-            .build()
-            .start();
-    channel =
-        Grpc.newChannelBuilder("127.0.0.1:" + server.getPort(), InsecureChannelCredentials.create())
-            .build();
+    ads = LocalAds.start(cache, metrics);
+    channel = ads.channel();
   }
 
   @AfterEach
   void stop() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    ads.close();
   }
 
   /**
