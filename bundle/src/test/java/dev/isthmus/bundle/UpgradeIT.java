@@ -39,11 +39,11 @@ import org.junit.jupiter.api.Test;
  * A GitOps upgrade as Argo CD drives it: the folders {@code gitops/v1..v4} are successive commits
  * of a git folder of IstioOperators, each synced with server-side apply (field manager {@code
  * argocd-controller}) and pruned by tracking label. v1 installs the default profile, v2 changes the
- * tag in place, v3 adds a canary revision, v4 removes the old revision. After each sync the test
- * plays the kubelet (completed rollouts), then checks that every IstioOperator is HEALTHY for its
- * current generation and that the live objects are what {@link Translator#render} gives. A watch on
- * Deployments checks that no istiod is deleted unless another revision's istiod is ready at that
- * moment.
+ * proxies' tag and the control plane's release in place, v3 adds a canary revision, v4 removes the
+ * old revision. After each sync the test plays the kubelet (completed rollouts), then checks that
+ * every IstioOperator is HEALTHY for its current generation and that the live objects are what
+ * {@link Translator#render} gives. A watch on Deployments checks that no istiod is deleted unless
+ * another revision's istiod is ready at that moment.
  */
 @WithKubeApiServer
 class UpgradeIT {
@@ -76,12 +76,14 @@ class UpgradeIT {
       assertThat(uid(client, "istiod"))
           .as("in-place upgrade keeps the istiod Deployment")
           .isEqualTo(istiodUids.get("v1"));
-      assertThat(image(client, "istiod")).isNotEqualTo(v1Image).endsWith(":1.28.1");
+      assertThat(image(client, "istiod")).isNotEqualTo(v1Image).endsWith(":0.1.1");
+      assertThat(proxyTag(client, "istio-sidecar-injector")).isEqualTo("1.28.1");
 
       sync(client, "v3");
       converge(client, Set.of("installed-state", "canary"));
       assertThat(uid(client, "istiod")).isEqualTo(istiodUids.get("v1"));
-      assertThat(image(client, "istiod-canary")).endsWith(":1.28.2");
+      assertThat(image(client, "istiod-canary")).endsWith(":0.2.0");
+      assertThat(proxyTag(client, "istio-sidecar-injector-canary")).isEqualTo("1.28.2");
 
       sync(client, "v4");
       await()
@@ -202,6 +204,17 @@ class UpgradeIT {
 
   static String uid(KubernetesClient client, String deployment) {
     return deployment(client, deployment).getMetadata().getUid();
+  }
+
+  /** The proxy tag the injector of that ConfigMap puts into pods ({@code global.tag}). */
+  static String proxyTag(KubernetesClient client, String configMap) throws Exception {
+    String values =
+        client.configMaps().inNamespace(NS).withName(configMap).get().getData().get("values");
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(values)
+        .path("global")
+        .path("tag")
+        .asText();
   }
 
   static String image(KubernetesClient client, String deployment) {

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -64,15 +65,31 @@ final class UpCommand implements Callable<Integer> {
       return installIntoCluster(out);
     }
     long start = System.nanoTime();
+    try {
+      LocalBinaries.provision(System.getenv(), System.getProperty("user.home"));
+    } catch (IllegalStateException e) {
+      err.println("isthmus up: " + e.getMessage());
+      return 1;
+    }
     KubeAPIServer server =
         new KubeAPIServer(
             KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withOfflineMode(
-                    Files.isDirectory(
-                        Path.of(System.getProperty("user.home"), ".kubeapitest", "k8s")))
+                .withOfflineMode(true)
                 .withUpdateKubeConfig(false)
                 .build());
     server.start();
+    // Ctrl-C in a terminal signals the whole process group: etcd and kube-apiserver are already
+    // stopping, and the JVM exits without waiting for this method to finish. The hook still
+    // removes their data folders and any process left.
+    AtomicBoolean stopped = new AtomicBoolean();
+    Runnable stopServer =
+        () -> {
+          if (stopped.compareAndSet(false, true)) {
+            server.stop();
+          }
+        };
+    Thread hook = new Thread(stopServer, "isthmus-up-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
     Path kubeconfig = Path.of(System.getProperty("user.home"), ".isthmus", "kubeconfig");
     Files.createDirectories(kubeconfig.getParent());
     Files.writeString(kubeconfig, server.getKubeConfigYaml());
@@ -125,7 +142,12 @@ final class UpCommand implements Callable<Integer> {
       Quarkus.waitForExit();
       out.println("stopping...");
     } finally {
-      server.stop();
+      stopServer.run();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs (or ran) anyway
+      }
     }
     return 0;
   }

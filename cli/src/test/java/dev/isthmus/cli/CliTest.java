@@ -34,7 +34,13 @@ class CliTest {
         Arguments.of(new String[] {"up", "--bogus"}, "isthmus up: "),
         Arguments.of(new String[] {"up", "-f"}, "isthmus up: "),
         Arguments.of(new String[] {"controlplane", "--namespace"}, "isthmus controlplane: "),
-        Arguments.of(new String[] {"controlplane", "--revision", "a", "extra"}, "extra"));
+        Arguments.of(new String[] {"controlplane", "--revision", "a", "extra"}, "extra"),
+        Arguments.of(new String[] {"install", "--bogus"}, "isthmus install: "),
+        Arguments.of(new String[] {"install", "--readiness-timeout", "soon"}, "not a duration"),
+        Arguments.of(new String[] {"upgrade", "-f"}, "isthmus upgrade: "),
+        Arguments.of(new String[] {"uninstall", "--purge", "extra"}, "isthmus uninstall: "),
+        Arguments.of(new String[] {"verify-install", "--bogus"}, "isthmus verify-install: "),
+        Arguments.of(new String[] {"diff", "-y"}, "isthmus diff: "));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -55,6 +61,14 @@ class CliTest {
   }
 
   static Stream<String> verbs() {
-    return Stream.of("operator", "up", "controlplane");
+    return Stream.of(
+        "operator",
+        "up",
+        "controlplane",
+        "install",
+        "upgrade",
+        "uninstall",
+        "verify-install",
+        "diff");
   }
 }

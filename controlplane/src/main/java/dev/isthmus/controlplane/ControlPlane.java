@@ -44,6 +44,7 @@ import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -67,6 +68,7 @@ public final class ControlPlane implements AutoCloseable {
   private final XdsCache cache;
   private final AdsService ads;
   private Server plain;
+  private StreamRateLimit streamLimit;
   private Server secure;
   private HttpEndpoints monitoring;
   private HttpEndpoints readiness;
@@ -163,12 +165,14 @@ public final class ControlPlane implements AutoCloseable {
           (proxy, identity, generated) ->
               CredentialSecrets.decorate(proxy, identity, access::mayRead, generated, store::data));
     }
+    streamLimit =
+        config.xdsStreamsPerSecond() > 0 ? new StreamRateLimit(config.xdsStreamsPerSecond()) : null;
     ServerInterceptor[] admission =
-        config.xdsStreamsPerSecond() > 0
-            ? new ServerInterceptor[] {new StreamRateLimit(config.xdsStreamsPerSecond())}
-            : new ServerInterceptor[0];
+        streamLimit != null ? new ServerInterceptor[] {streamLimit} : new ServerInterceptor[0];
     plain =
-        limits(Grpc.newServerBuilderForPort(config.xdsPort(), InsecureServerCredentials.create()))
+        limits(
+                Grpc.newServerBuilderForPort(config.xdsPort(), InsecureServerCredentials.create()),
+                config)
             .addService(
                 ServerInterceptors.intercept(
                     ServerInterceptors.intercept(ads, AdsService.peerInterceptor()), admission))
@@ -199,7 +203,7 @@ public final class ControlPlane implements AutoCloseable {
             : ServerInterceptors.intercept(ads, AdsService.peerInterceptor());
     // the rate limit runs first: a refused stream costs no token review
     var sb =
-        limits(Grpc.newServerBuilderForPort(config.secureXdsPort(), tls.build()))
+        limits(Grpc.newServerBuilderForPort(config.secureXdsPort(), tls.build()), config)
             .addService(ServerInterceptors.intercept(secureAds, admission));
     for (BindableService s : secureServing.services()) {
       sb.addService(s);
@@ -212,7 +216,9 @@ public final class ControlPlane implements AutoCloseable {
         Route.open(() -> new Body(IstioPrometheusRegistry.CONTENT_TYPE, prometheus.scrape())));
     routes.put(
         "/debug/syncz",
-        new Route(() -> new Body("application/json", DebugViews.syncz(ads)), debugAccess));
+        new Route(
+            () -> new Body("application/json", DebugViews.syncz(ads, instanceName(config))),
+            debugAccess));
     routes.put(
         "/debug/adsz",
         new Route(() -> new Body("application/json", DebugViews.adsz(ads)), debugAccess));
@@ -236,16 +242,16 @@ public final class ControlPlane implements AutoCloseable {
 
   /**
    * Istio's keepalive and connection limits on an xDS port: pings every 30 s answered within 10 s,
-   * client pings no more often than every 15 s, connections recycled after 30 minutes (10 s grace)
-   * so load spreads over replicas, at most 100 concurrent streams per connection, and messages of
-   * at most 4 MiB from clients.
+   * client pings no more often than every 15 s, connections recycled after the configured age (30
+   * minutes by default; 10 s grace) so load spreads over replicas, at most 100 concurrent streams
+   * per connection, and messages of at most 4 MiB from clients.
    */
-  private static ServerBuilder<?> limits(ServerBuilder<?> b) {
+  private static ServerBuilder<?> limits(ServerBuilder<?> b, ControlPlaneConfig config) {
     b.keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .permitKeepAliveTime(15, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
-        .maxConnectionAge(30, TimeUnit.MINUTES)
+        .maxConnectionAge(config.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
         .maxConnectionAgeGrace(10, TimeUnit.SECONDS)
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES);
     if (b instanceof NettyServerBuilder netty) {
@@ -299,6 +305,20 @@ public final class ControlPlane implements AutoCloseable {
     return secure.getPort();
   }
 
+  /**
+   * This instance's name for {@code /debug/syncz}: the pod name as istiod reports it, else {@code
+   * istiod[-revision]}.
+   */
+  static String instanceName(ControlPlaneConfig config) {
+    for (String env : new String[] {"POD_NAME", "HOSTNAME"}) {
+      String v = System.getenv(env);
+      if (v != null && !v.isBlank()) {
+        return v;
+      }
+    }
+    return "default".equals(config.revision()) ? "istiod" : "istiod-" + config.revision();
+  }
+
   /** Bound metrics and debug port. */
   public int monitoringPort() {
     return monitoring.port();
@@ -324,6 +344,11 @@ public final class ControlPlane implements AutoCloseable {
     return ads;
   }
 
+  /** The admission limit of new xDS streams, when one is configured. */
+  public Optional<StreamRateLimit> streamLimit() {
+    return Optional.ofNullable(streamLimit);
+  }
+
   /** Whether informers synced and ports are open. */
   public boolean ready() {
     return ready;
@@ -339,6 +364,9 @@ public final class ControlPlane implements AutoCloseable {
     }
     if (readiness != null) {
       readiness.close();
+    }
+    if (streamLimit != null) {
+      streamLimit.close();
     }
     pushes.close();
     discovery.close();

@@ -20,6 +20,9 @@ import java.time.Duration;
  *     only callers on localhost and callers authenticated as the control plane's namespace
  * @param xdsStreamsPerSecond new xDS streams accepted per second (istiod's {@code
  *     PILOT_MAX_REQUESTS_PER_SECOND}); 0 turns the limit off
+ * @param servingNames extra DNS names or IP addresses of the serving certificate (xDS, CA,
+ *     webhooks), beyond the istiod Service's names: istiod's {@code ISTIOD_CUSTOM_HOST}, and the
+ *     loopback names of a control plane run out of cluster
  */
 public record ControlPlaneConfig(
     String namespace,
@@ -33,7 +36,13 @@ public record ControlPlaneConfig(
     Duration debounceMax,
     String trustDomain,
     boolean debugOpen,
-    double xdsStreamsPerSecond) {
+    double xdsStreamsPerSecond,
+    java.util.List<String> servingNames,
+    Duration maxConnectionAge) {
+
+  public ControlPlaneConfig {
+    servingNames = servingNames == null ? java.util.List.of() : java.util.List.copyOf(servingNames);
+  }
 
   /** Istio's defaults: {@code istio-system}, ports 15010/15012/15014/8080, 100 ms / 10 s. */
   public static ControlPlaneConfig defaults() {
@@ -49,7 +58,9 @@ public record ControlPlaneConfig(
         Duration.ofSeconds(10),
         "cluster.local",
         false,
-        defaultStreamsPerSecond(Runtime.getRuntime().availableProcessors()));
+        defaultStreamsPerSecond(Runtime.getRuntime().availableProcessors()),
+        java.util.List.of(),
+        Duration.ofMinutes(30));
   }
 
   /**
@@ -90,6 +101,11 @@ public record ControlPlaneConfig(
         });
   }
 
+  /** Same settings with another plaintext xDS port (0: ephemeral). */
+  public ControlPlaneConfig withXdsPort(int port) {
+    return with(c -> c.xdsPort = port);
+  }
+
   /** Same settings with another debounce. */
   public ControlPlaneConfig withDebounce(Duration quiet, Duration max) {
     return with(
@@ -106,6 +122,30 @@ public record ControlPlaneConfig(
 
   public ControlPlaneConfig withRevision(String rev) {
     return with(c -> c.revision = rev);
+  }
+
+  /** Same settings with other extra serving names (DNS names or IP addresses). */
+  public ControlPlaneConfig withServingNames(java.util.List<String> names) {
+    return with(c -> c.servingNames = names);
+  }
+
+  /** Same settings with another monitoring port ({@code /metrics}, {@code /debug/*}). */
+  public ControlPlaneConfig withMonitoringPort(int port) {
+    return with(c -> c.monitoringPort = port);
+  }
+
+  /** Same settings with another Kubernetes cluster domain ({@code svc.<domain>} host names). */
+  public ControlPlaneConfig withClusterDomain(String domain) {
+    return with(c -> c.clusterDomain = domain);
+  }
+
+  /**
+   * Same settings with another xDS connection lifetime: connections are closed after it (with a
+   * grace period) so that proxies spread over replicas, as istiod's {@code
+   * --keepaliveMaxServerConnectionAge}.
+   */
+  public ControlPlaneConfig withMaxConnectionAge(Duration age) {
+    return with(c -> c.maxConnectionAge = age);
   }
 
   /** A copy with some fields changed. */
@@ -129,6 +169,8 @@ public record ControlPlaneConfig(
     String trustDomain;
     boolean debugOpen;
     double xdsStreamsPerSecond;
+    java.util.List<String> servingNames;
+    Duration maxConnectionAge;
 
     Copy(ControlPlaneConfig from) {
       this.namespace = from.namespace;
@@ -143,6 +185,8 @@ public record ControlPlaneConfig(
       this.trustDomain = from.trustDomain;
       this.debugOpen = from.debugOpen;
       this.xdsStreamsPerSecond = from.xdsStreamsPerSecond;
+      this.servingNames = from.servingNames;
+      this.maxConnectionAge = from.maxConnectionAge;
     }
 
     ControlPlaneConfig build() {
@@ -158,7 +202,9 @@ public record ControlPlaneConfig(
           debounceMax,
           trustDomain,
           debugOpen,
-          xdsStreamsPerSecond);
+          xdsStreamsPerSecond,
+          servingNames,
+          maxConnectionAge);
     }
   }
 }

@@ -22,8 +22,11 @@ final class DebugViews {
 
   private DebugViews() {}
 
-  /** Per connected proxy and type: sent, acknowledged and rejected versions. */
-  static String syncz(AdsService ads) {
+  /**
+   * Per connected proxy and type: sent, acknowledged and rejected versions, with the proxy's
+   * cluster and Istio version and the name of this control plane ({@code istioctl proxy-status}).
+   */
+  static String syncz(AdsService ads, String istiod) {
     List<Map<String, Object>> out = new ArrayList<>();
     for (XdsConnection c : ads.connections()) {
       Map<String, Object> m = c.toMap();
@@ -31,6 +34,9 @@ final class DebugViews {
       s.put("proxy", m.get("proxy"));
       s.put("proxyType", m.get("proxyType"));
       s.put("connectionId", m.get("connectionId"));
+      s.put("clusterId", m.get("clusterId"));
+      s.put("istioVersion", m.get("istioVersion"));
+      s.put("istiod", istiod);
       s.put("types", m.get("types"));
       out.add(s);
     }

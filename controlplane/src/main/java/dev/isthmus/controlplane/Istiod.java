@@ -50,7 +50,8 @@ public final class Istiod implements AutoCloseable {
         new Citadel(
             CaConfig.defaults(config.namespace())
                 .withRevision(config.revision())
-                .withTrustDomain(config.trustDomain()),
+                .withTrustDomain(config.trustDomain())
+                .withServingDnsNames(config.servingNames()),
             prometheus.registry());
     citadel.start(client, leaseDuration);
     ControlPlane pilot = null;

@@ -26,8 +26,20 @@ public final class LeaderLease implements AutoCloseable {
   /** The Lease of the writer of {@code istio-ca-root-cert} into every namespace. */
   public static final String NAMESPACE_CONTROLLER = "istio-namespace-controller-election";
 
-  /** The Lease of the writer of webhook configurations' {@code caBundle}. */
+  /**
+   * The Lease of the writer of webhook configurations' {@code caBundle}, one per revision ({@link
+   * #perRevision}): each revision patches only its own webhook configurations, so that during a
+   * canary upgrade both revisions' webhooks keep a current caBundle.
+   */
   public static final String VALIDATION_CONTROLLER = "istio-validation-controller-election";
+
+  /**
+   * The name of a per-revision Lease, as Istio names them: {@code <name>-<revision>}, with {@code
+   * default} for the unnamed revision.
+   */
+  public static String perRevision(String name, String revision) {
+    return name + "-" + (revision == null || revision.isEmpty() ? "default" : revision);
+  }
 
   /**
    * Istio's lease duration. Renewal must succeed within half of it; retries come every fifth (Istio

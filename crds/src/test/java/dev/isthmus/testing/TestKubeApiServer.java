@@ -39,6 +39,12 @@ public final class TestKubeApiServer {
   private final String kubeConfigYaml;
   private final KubernetesClient client;
 
+  /** The kube-apiserver started by {@link #restartApiServer}, once kube-api-test's is stopped. */
+  private Process restarted;
+
+  /** True from the moment kube-apiserver is stopped by a restart until it answers again. */
+  private volatile boolean down;
+
   private TestKubeApiServer() {
     boolean offline =
         Boolean.parseBoolean(System.getenv().getOrDefault("KUBE_API_TEST_OFFLINE_MODE", "false"));
@@ -115,6 +121,97 @@ public final class TestKubeApiServer {
     return kubeConfigYaml;
   }
 
+  /**
+   * Stops kube-apiserver, waits {@code down}, and starts it again with the same command line: the
+   * same address, certificates and etcd, so every object survives, as when a control-plane node
+   * restarts its API server. Returns once the new process answers {@code /readyz}. kube-api-test
+   * has no restart of its own, and stopping its process any other way makes it stop etcd too.
+   */
+  public synchronized void restartApiServer(java.time.Duration down) {
+    ProcessHandle running =
+        restarted != null ? restarted.toHandle() : apiServerProcess().orElseThrow();
+    java.util.List<String> command = commandLine(running);
+    if (restarted != null) {
+      restarted.destroy();
+      restarted.onExit().join();
+    } else {
+      try {
+        java.lang.reflect.Field f = KubeAPIServer.class.getDeclaredField("kubeApiServerProcess");
+        f.setAccessible(true);
+        ((io.fabric8.kubeapitest.process.KubeAPIServerProcess) f.get(server)).stopApiServer();
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("kube-api-test changed: cannot stop kube-apiserver", e);
+      }
+      running.onExit().join();
+    }
+    this.down = true;
+    System.out.println("[test-apiserver] kube-apiserver stopped for " + down.toMillis() + " ms");
+    sleep(down.toMillis());
+    try {
+      File log = File.createTempFile("kube-apiserver-restarted", ".log");
+      restarted =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.to(log))
+              .start();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+    while (!ready()) {
+      if (System.nanoTime() > deadline || !restarted.isAlive()) {
+        throw new IllegalStateException("kube-apiserver did not come back after a restart");
+      }
+      sleep(200);
+    }
+    this.down = false;
+    System.out.println("[test-apiserver] kube-apiserver restarted and ready");
+  }
+
+  /** True while a {@link #restartApiServer restart} has kube-apiserver stopped. */
+  public boolean down() {
+    return down;
+  }
+
+  /** True when kube-apiserver answers {@code /readyz} with ok, asked once without retries. */
+  private boolean ready() {
+    Config config =
+        new io.fabric8.kubernetes.client.ConfigBuilder(Config.fromKubeconfig(kubeConfigYaml))
+            .withRequestRetryBackoffLimit(0)
+            .withRequestTimeout(2_000)
+            .build();
+    try (KubernetesClient probe = new KubernetesClientBuilder().withConfig(config).build()) {
+      return "ok".equals(probe.raw("/readyz"));
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static Optional<ProcessHandle> apiServerProcess() {
+    return ProcessHandle.current()
+        .descendants()
+        .filter(p -> p.info().command().map(c -> c.endsWith("/kube-apiserver")).orElse(false))
+        .findFirst();
+  }
+
+  private static java.util.List<String> commandLine(ProcessHandle p) {
+    try {
+      String raw = Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline"));
+      return java.util.List.of(raw.split("\0"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   private void installCrds() {
     Crds.install(client, "isthmus-tests", 60);
   }
@@ -124,9 +221,12 @@ public final class TestKubeApiServer {
     return Crds.established(crd);
   }
 
-  private void stop() {
+  private synchronized void stop() {
     try {
       client.close();
+      if (restarted != null) {
+        restarted.destroy();
+      }
     } finally {
       server.stop();
     }

@@ -16,6 +16,9 @@ import java.util.Map;
  * dict in place and return it, as Sprig does.
  */
 final class Collections {
+  /** The longest list {@code until} builds; a million numbers already has no place in a pod. */
+  static final long MAX_UNTIL = 1_000_000;
+
   private Collections() {}
 
   static void register(Map<String, Function> f) {
@@ -115,8 +118,13 @@ final class Collections {
     f.put(
         "until",
         a -> {
+          long n = toLong(a.get(0));
+          if (n > MAX_UNTIL) {
+            throw new IllegalArgumentException(
+                "count " + n + " exceeds the limit of " + MAX_UNTIL + " elements");
+          }
           List<Object> l = new ArrayList<>();
-          for (long i = 0; i < toLong(a.get(0)); i++) {
+          for (long i = 0; i < n; i++) {
             l.add(i);
           }
           return l;

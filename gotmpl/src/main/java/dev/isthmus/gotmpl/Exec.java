@@ -17,7 +17,17 @@ import java.util.TreeMap;
  * map[string]interface {}}.
  */
 final class Exec {
-  private static final int MAX_DEPTH = 1000;
+  /**
+   * How deep template calls, controls and parenthesised pipelines may nest at run time. Go stops
+   * template recursion at 100000 on its growable stack; a thread's fixed Java stack needs less.
+   */
+  static final int MAX_DEPTH = 1000;
+
+  /** The most characters one execution may write: an injection template renders one pod. */
+  static final int MAX_OUTPUT = 16 << 20;
+
+  /** The most range iterations one execution may run, so that a template cannot spin for hours. */
+  static final long MAX_ITERATIONS = 10_000_000;
 
   private static final class Jump extends RuntimeException {
     final boolean isBreak;
@@ -36,6 +46,8 @@ final class Exec {
   private List<Object> varValues = new ArrayList<>();
   private String current;
   private int depth;
+  private int line;
+  private long iterations;
 
   Exec(
       String name,
@@ -85,19 +97,41 @@ final class Exec {
 
   private void node(Object dot, Node n) {
     if (n instanceof Node.Text t) {
-      out.append(t.text());
+      write(t.text());
     } else if (n instanceof Node.Action a) {
+      line = a.line();
       Object v = pipeline(dot, a.pipe(), true);
       if (a.pipe().vars().isEmpty()) {
-        out.append(v == null ? "<no value>" : GoValues.print(v));
+        write(v == null ? "<no value>" : GoValues.print(v));
       }
     } else if (n instanceof Node.Control c) {
-      control(dot, c);
+      line = c.line();
+      enter(c.line(), c.keyword());
+      try {
+        control(dot, c);
+      } finally {
+        depth--;
+      }
     } else if (n instanceof Node.Call c) {
+      line = c.line();
       call(dot, c);
     } else if (n instanceof Node.Jump j) {
       throw new Jump(j.isBreak());
     }
+  }
+
+  private void write(String s) {
+    if (out.length() + (long) s.length() > MAX_OUTPUT) {
+      throw error(line, current, "output exceeds the limit of " + MAX_OUTPUT + " characters");
+    }
+    out.append(s);
+  }
+
+  private void enter(int at, String what) {
+    if (depth >= MAX_DEPTH) {
+      throw error(at, what, "exceeded maximum template depth (" + MAX_DEPTH + ")");
+    }
+    depth++;
   }
 
   private void control(Object dot, Node.Control c) {
@@ -135,9 +169,12 @@ final class Exec {
             describe(c.pipe()),
             "can't use " + n + " to iterate over more than one variable");
       }
-      for (long i = 0; i < n; i++) {
-        items.add(new Object[] {i, i});
+      if (n <= 0) {
+        list(dot, c.elseBody());
+        return;
       }
+      iterate(c, vars, n, null);
+      return;
     } else if (v != null && v != GoValues.ZERO) {
       throw error(c.line(), describe(c.pipe()), "range can't iterate over " + Fmt.value(v));
     }
@@ -145,7 +182,19 @@ final class Exec {
       list(dot, c.elseBody());
       return;
     }
-    for (Object[] item : items) {
+    iterate(c, vars, items.size(), items);
+  }
+
+  /** Runs the body for {@code items}, or for the integers below {@code count} when null. */
+  private void iterate(Node.Control c, List<String> vars, long count, List<Object[]> items) {
+    for (long n = 0; n < count; n++) {
+      if (++iterations > MAX_ITERATIONS) {
+        throw error(
+            c.line(),
+            describe(c.pipe()),
+            "range exceeds the limit of " + MAX_ITERATIONS + " iterations");
+      }
+      Object[] item = items == null ? new Object[] {n, n} : items.get((int) n);
       int mark = varNames.size();
       for (int i = 0; i < vars.size(); i++) {
         Object value = vars.size() == 1 || i == 1 ? item[1] : item[0];
@@ -177,17 +226,14 @@ final class Exec {
     if (body == null) {
       throw error(c.line(), at, "template " + Fmt.quote(c.name(), '"') + " not defined");
     }
-    if (depth >= MAX_DEPTH) {
-      throw error(c.line(), at, "exceeded maximum template depth (" + MAX_DEPTH + ")");
-    }
     Object arg = c.pipe() == null ? null : pipeline(dot, c.pipe(), false);
+    enter(c.line(), at);
     List<String> savedNames = varNames;
     List<Object> savedValues = varValues;
     String savedCurrent = current;
     varNames = new ArrayList<>();
     varValues = new ArrayList<>();
     current = c.name();
-    depth++;
     try {
       push("$", arg);
       list(arg, body);
@@ -273,7 +319,12 @@ final class Exec {
 
   private Object apply(Function f, String fn, List<Object> values, Command c, int line) {
     try {
-      return f.apply(values);
+      Object v = f.apply(values);
+      if (v instanceof String s && s.length() > MAX_OUTPUT) {
+        throw new IllegalArgumentException(
+            "result exceeds the limit of " + MAX_OUTPUT + " characters");
+      }
+      return v;
     } catch (TemplateException e) {
       throw e;
     } catch (Builtins.BadCall e) {
@@ -313,7 +364,12 @@ final class Exec {
     } else if (o.term() instanceof Node.Literal l) {
       base = l.value();
     } else {
-      base = pipeline(dot, ((Node.Sub) o.term()).pipe(), false);
+      enter(line, describe(o));
+      try {
+        base = pipeline(dot, ((Node.Sub) o.term()).pipe(), false);
+      } finally {
+        depth--;
+      }
     }
     return fields(base, o.fields(), describe(o), line);
   }

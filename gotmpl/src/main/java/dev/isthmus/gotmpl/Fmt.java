@@ -112,6 +112,10 @@ final class Fmt {
       if (i < f.length() && f.charAt(i) == '*') {
         i++;
         s.width = arg < args.size() && args.get(arg) instanceof Long n ? n.intValue() : -1;
+        if (arg < args.size() && args.get(arg) instanceof Long n && tooLarge(n)) {
+          b.append("%!(BADWIDTH)");
+          s.width = -1;
+        }
         arg++;
         if (s.width < 0 && s.width != -1) {
           s.minus = true;
@@ -119,11 +123,13 @@ final class Fmt {
         }
       } else {
         int start = i;
-        while (i < f.length() && Character.isDigit(f.charAt(i))) {
+        while (i < f.length() && f.charAt(i) >= '0' && f.charAt(i) <= '9') {
           i++;
         }
         if (i > start) {
-          s.width = Integer.parseInt(f.substring(start, i));
+          s.width = number(f, start, i);
+          // As Go: a crazy long number swallows the rest of the format.
+          i = s.width < 0 ? f.length() : i;
         }
       }
       if (i < f.length() && f.charAt(i) == '.') {
@@ -131,13 +137,20 @@ final class Fmt {
         if (i < f.length() && f.charAt(i) == '*') {
           i++;
           s.prec = arg < args.size() && args.get(arg) instanceof Long n ? n.intValue() : 0;
+          if (arg < args.size() && args.get(arg) instanceof Long n && tooLarge(n)) {
+            b.append("%!(BADPREC)");
+            s.prec = -1;
+          }
           arg++;
         } else {
           int start = i;
-          while (i < f.length() && Character.isDigit(f.charAt(i))) {
+          while (i < f.length() && f.charAt(i) >= '0' && f.charAt(i) <= '9') {
             i++;
           }
-          s.prec = i > start ? Integer.parseInt(f.substring(start, i)) : 0;
+          s.prec = i > start ? number(f, start, i) : 0;
+          if (s.prec < 0) {
+            i = f.length();
+          }
         }
       }
       idx[0] = i;
@@ -168,6 +181,26 @@ final class Fmt {
       b.append(')');
     }
     return b.toString();
+  }
+
+  /**
+   * Go's {@code fmt} refuses widths and precisions beyond a million ({@code tooLarge}), which also
+   * keeps {@code %999999999d} from allocating a gigabyte of padding.
+   */
+  private static boolean tooLarge(long n) {
+    return n > 1_000_000 || n < -1_000_000;
+  }
+
+  /** The decimal number in {@code f[from, to)}, or -1 when {@link #tooLarge}. */
+  private static int number(String f, int from, int to) {
+    long n = 0;
+    for (int i = from; i < to; i++) {
+      n = n * 10 + (f.charAt(i) - '0');
+      if (tooLarge(n)) {
+        return -1;
+      }
+    }
+    return (int) n;
   }
 
   /** Reads {@code [n]} at {@code idx[0]}, setting the next argument {@code idx[1]}. */

@@ -19,6 +19,13 @@ import java.util.Set;
  * {@code define} and {@code block} bodies go to {@code defines}.
  */
 final class Parser {
+  /**
+   * How deep controls and parentheses may nest. Go's parser stops parentheses at 10000 on its
+   * growable stack; a thread's fixed Java stack needs a lower bound, still far above any real
+   * template.
+   */
+  static final int MAX_NESTING = 1000;
+
   static final Set<String> KEYWORDS =
       Set.of(
           "block", "break", "continue", "define", "else", "end", "if", "range", "template", "with");
@@ -29,6 +36,7 @@ final class Parser {
   private final Map<String, List<Node>> defines;
   private List<String> vars = new ArrayList<>(List.of("$"));
   private int pos;
+  private int nesting;
   private int rangeDepth;
   private int actionLine;
 
@@ -51,6 +59,17 @@ final class Parser {
     }
     p.define(name, root);
     return root;
+  }
+
+  /** Counts one more level of nesting; {@link #leave} undoes it. */
+  private void enter() {
+    if (++nesting > MAX_NESTING) {
+      throw error("max nesting depth exceeded (" + MAX_NESTING + ")");
+    }
+  }
+
+  private void leave() {
+    nesting--;
   }
 
   private TemplateException error(String msg) {
@@ -183,7 +202,9 @@ final class Parser {
     List<String> saved = vars;
     vars = new ArrayList<>(List.of("$"));
     List<Node> body = new ArrayList<>();
+    enter();
     String end = list(body, false);
+    leave();
     vars = saved;
     if (end == null) {
       throw eof();
@@ -197,6 +218,15 @@ final class Parser {
 
   /** After the keyword of if/with/range: pipeline, body, optional else, end. */
   private Node control(String keyword, int line) {
+    enter();
+    try {
+      return controlBody(keyword, line);
+    } finally {
+      leave();
+    }
+  }
+
+  private Node controlBody(String keyword, int line) {
     int mark = vars.size();
     Pipeline p = pipeline(keyword, true, Kind.RIGHT);
     expect(Kind.RIGHT, keyword);
@@ -319,8 +349,10 @@ final class Parser {
       case CHAR -> term = new Node.Literal(Long.parseLong(t.text()), t.raw());
       case NUMBER -> term = new Node.Literal(number(t.text()), t.raw());
       case LPAREN -> {
+        enter();
         term = new Node.Sub(pipeline("parenthesized pipeline", false, Kind.RPAREN));
         expect(Kind.RPAREN, "parenthesized pipeline");
+        leave();
       }
       case IDENT -> {
         switch (t.text()) {

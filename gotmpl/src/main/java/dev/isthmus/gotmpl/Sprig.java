@@ -74,7 +74,7 @@ final class Sprig {
     f.put("toUpper", a -> print(a.get(0)).toUpperCase(Locale.ROOT));
     f.put("title", a -> title(print(a.get(0))));
     f.put("replace", a -> print(a.get(2)).replace(print(a.get(0)), print(a.get(1))));
-    f.put("repeat", a -> print(a.get(1)).repeat((int) toLong(a.get(0))));
+    f.put("repeat", a -> repeat(toLong(a.get(0)), print(a.get(1))));
     f.put(
         "regexMatch",
         a -> java.util.regex.Pattern.compile(print(a.get(0))).matcher(print(a.get(1))).find());
@@ -140,8 +140,25 @@ final class Sprig {
     }
   }
 
+  /** Sprig's {@code repeat}, refusing results longer than an execution may write. */
+  private static String repeat(long count, String s) {
+    if (count < 0) {
+      throw new IllegalArgumentException("negative repeat count " + count);
+    }
+    if (count * (double) s.length() > Exec.MAX_OUTPUT) {
+      throw new IllegalArgumentException(
+          "repeat count " + count + " exceeds the output limit of " + Exec.MAX_OUTPUT);
+    }
+    return s.repeat((int) count);
+  }
+
   /** Sprig's {@code indent}: every line, the first included, gets {@code n} spaces. */
   static String indent(int n, String s) {
+    long lines = s.chars().filter(c -> c == '\n').count() + 1;
+    if (n > 0 && (double) n * lines + s.length() > Exec.MAX_OUTPUT) {
+      throw new IllegalArgumentException(
+          "indent " + n + " exceeds the output limit of " + Exec.MAX_OUTPUT);
+    }
     String pad = " ".repeat(Math.max(0, n));
     return pad + s.replace("\n", "\n" + pad);
   }

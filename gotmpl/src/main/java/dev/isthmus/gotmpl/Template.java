@@ -14,6 +14,12 @@ import java.util.Map;
  * Not supported: method calls with arguments, complex numbers. Behaviour is checked against tables
  * of Go's output ({@code src/test/resources/conformance}).
  *
+ * <p>Templates come from users, so every input ends in output or a {@link TemplateException} within
+ * bounds: controls and parentheses nest at most 1000 deep (at parse and, with template calls, at
+ * run time), an execution writes at most 16 MiB and runs at most ten million range iterations,
+ * {@code until} builds at most a million elements, and {@code printf} refuses widths and precisions
+ * over a million as Go does.
+ *
  * <p>Thread-safe once parsed.
  */
 public final class Template {

@@ -1,5 +1,6 @@
 package dev.isthmus.operator;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +32,22 @@ final class Backoff {
   /** Forgets the failures of {@code key}. */
   void succeeded(String key) {
     failures.remove(key);
+  }
+
+  /**
+   * True when {@code e} means the API server could not be reached or was not serving (no response,
+   * or 503/504 while it starts): a failure of the connection, not of what was sent.
+   */
+  static boolean unreachable(Throwable e) {
+    if (e instanceof KubernetesClientException k && (k.getCode() == 503 || k.getCode() == 504)) {
+      return true;
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.io.IOException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The wait after the {@code n}-th consecutive failure (n ≥ 1). */

@@ -123,6 +123,11 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
       LiveCache cache = new LiveCache(context);
       // all or nothing: an object the API server would refuse stops the apply before any write
       new DryRun(client, settings.crds(), cache).check(iop, rendered.components());
+      if (previous != null
+          && previous.observedGeneration != null
+          && previous.observedGeneration != generation) {
+        RiskyChange.announce(client, events, iop, rendered, namespaces);
+      }
       ManifestApplier applier =
           new ManifestApplier(
               client, settings.crdEstablishTimeout().toSeconds(), settings.crds(), cache);
@@ -149,8 +154,11 @@ public class IstioOperatorReconciler implements Reconciler<IstioOperator>, Clean
       if (StatusBuilder.changed(previous, failed)) {
         events.warning(iop, reason, message);
       }
-      // a persistent error (a webhook rejecting, a quota, RBAC) is retried less and less often
-      return patchIfChanged(iop, previous, failed).rescheduleAfter(backoff.failed(key));
+      // a persistent error (a webhook rejecting, a quota, RBAC) is retried less and less often;
+      // an unreachable API server is not this installation's fault, and the apply carries on as
+      // soon as it is back rather than after a backoff grown through the outage
+      Duration retry = Backoff.unreachable(e) ? settings.requeueAfter() : backoff.failed(key);
+      return patchIfChanged(iop, previous, failed).rescheduleAfter(retry);
     }
     backoff.succeeded(key);
     lastGood.applied(client, iop, key, rendered);

@@ -2,6 +2,7 @@ package dev.isthmus.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -43,5 +44,20 @@ class BackoffTest {
     backoff.succeeded("ns/a");
     assertThat(backoff.failed("ns/a")).isEqualTo(Duration.ofSeconds(5));
     assertThat(backoff.failed("ns/b")).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void anUnreachableApiServerIsToldApartFromARefusal() {
+    assertThat(
+            Backoff.unreachable(
+                new KubernetesClientException(
+                    "Operation: [patch]", new java.net.ConnectException("Connection refused"))))
+        .isTrue();
+    assertThat(Backoff.unreachable(new KubernetesClientException("starting", 503, null))).isTrue();
+    assertThat(Backoff.unreachable(new KubernetesClientException("denied by webhook", 400, null)))
+        .isFalse();
+    assertThat(Backoff.unreachable(new KubernetesClientException("forbidden", 403, null)))
+        .isFalse();
+    assertThat(Backoff.unreachable(new IllegalStateException("CRD not established"))).isFalse();
   }
 }

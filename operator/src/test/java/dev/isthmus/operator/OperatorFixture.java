@@ -98,6 +98,27 @@ final class OperatorFixture {
     return out;
   }
 
+  /**
+   * Every rendered object but the CRDs exists exactly once, owned by {@code owner}, and nothing
+   * else is owned by it: what an interrupted apply must converge to.
+   */
+  static void assertOwnedExactly(
+      KubernetesClient client, IstioOperator owner, String namespace, RenderResult expected) {
+    Pruner pruner = new Pruner(client, Set.of(namespace));
+    java.util.List<String> owned = new java.util.ArrayList<>();
+    for (ManagedKinds.Kind kind : ManagedKinds.ALL) {
+      pruner.owned(owner, kind).forEach(o -> owned.add(Objects.key(o)));
+    }
+    // CRDs are shared by every installation and keep the labels of the first that applied them
+    assertThat(owned.stream().filter(k -> !k.startsWith("CustomResourceDefinition/")))
+        .doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(
+            expected.objects().stream()
+                .map(Objects::key)
+                .filter(k -> !k.startsWith("CustomResourceDefinition/"))
+                .toList());
+  }
+
   /** Waits until every object of {@code r} exists. */
   static void awaitApplied(KubernetesClient client, RenderResult r) {
     await()

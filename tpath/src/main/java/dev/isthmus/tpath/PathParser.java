@@ -8,6 +8,11 @@ import java.util.List;
  * {@code PathParser} turns path text into {@link Segment}s; see the package doc for the grammar.
  */
 final class PathParser {
+  /**
+   * Most segments a path may have. Paths name fields of Kubernetes objects, a few dozen deep at
+   * most; the walker recurses once per segment, so a bound keeps it off the end of the stack.
+   */
+  static final int MAX_SEGMENTS = 1000;
 
   private final String path;
   private final List<Segment> segments = new ArrayList<>();
@@ -23,6 +28,14 @@ final class PathParser {
     }
     PathParser p = new PathParser(path);
     p.run();
+    if (p.segments.size() > MAX_SEGMENTS) {
+      throw new PathException(
+          Reason.SYNTAX,
+          path,
+          "",
+          "",
+          "path has " + p.segments.size() + " segments, more than " + MAX_SEGMENTS);
+    }
     return List.copyOf(p.segments);
   }
 

@@ -223,7 +223,17 @@ final class PathWalker {
           i,
           "expected a list for " + seg.source() + " but found a " + kind(cur));
     }
-    List<Integer> matches = matches(arr, seg);
+    List<Integer> matches;
+    try {
+      matches = matches(arr, seg);
+    } catch (RegexBudget.Exhausted | StackOverflowError e) {
+      throw error(
+          Reason.INVALID_VALUE,
+          i,
+          seg.source()
+              + " as a regular expression takes too long to match (Istio's RE2 runs in linear"
+              + " time; Java's does not)");
+    }
     if (matches.isEmpty()) {
       if (mayUpsert) {
         out.add(new Slot(arr, null, APPEND, null, (Segment.Match) seg, i));
@@ -263,7 +273,7 @@ final class PathWalker {
       }
       for (int j = 0; j < arr.size(); j++) {
         if (scalar(arr.get(j))) {
-          Matcher matcher = pattern.matcher(arr.get(j).asText());
+          Matcher matcher = pattern.matcher(new RegexBudget(arr.get(j).asText()));
           if (matcher.find()) {
             out.add(j);
             break;

@@ -26,7 +26,16 @@ class ServerSideApplyIT {
   @ValueSource(strings = {"default", "demo", "ambient"})
   void secondApplyIsANoOp(String profile, KubernetesClient client) {
     String rev = "ssa-" + profile;
-    RenderResult r = Translator.render(List.of(), List.of("profile=" + profile), rev, false);
+    // with a revision tag, so its webhook is held to the same fixed point
+    String iop =
+        "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  values:\n"
+            + "    revisionTags: ["
+            + rev
+            + "-tag]\n";
+    RenderResult r = Translator.render(List.of(iop), List.of("profile=" + profile), rev, false);
+    assertThat(r.objects())
+        .anyMatch(
+            o -> o.at("/metadata/name").asText().equals("istio-revision-tag-" + rev + "-tag"));
     for (String ns : List.of("istio-system", "kube-system")) {
       client
           .namespaces()

@@ -108,17 +108,26 @@ class TranslatorTest {
     assertThat(r.values().at("/global/hub").asText()).isEqualTo("values.example/hub");
   }
 
-  @Test
-  void pilotRunsTheIsthmusControlPlaneImage() {
-    String doc = HEAD + "spec:\n  profile: minimal\n  hub: reg.example/mesh\n  tag: 9.9.9\n";
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      value = {
+        // Istio's hub and tag name the stock proxies, never the control plane's image
+        "hub: reg.example/mesh, tag: 9.9.9 | isthmus/isthmus-controlplane:0.1.0",
+        "values: {global: {hub: docker.io/istio, tag: 1.28.0}} | isthmus/isthmus-controlplane:0.1.0",
+        "values: {pilot: {hub: mirror.example/isthmus}} | mirror.example/isthmus/isthmus-controlplane:0.1.0",
+        "values: {pilot: {tag: 0.2.0}} | isthmus/isthmus-controlplane:0.2.0",
+        "values: {pilot: {image: mirror.example/cp:1}} | mirror.example/cp:1",
+      })
+  void pilotRunsTheIsthmusControlPlaneImage(String spec, String image) {
+    String doc = HEAD + "spec: {profile: minimal, " + spec + "}\n";
     RenderResult r = Translator.render(List.of(doc), List.of(), null, false);
     var d =
         r.objects().stream()
             .filter(o -> o.path("kind").asText().equals("Deployment"))
             .findFirst()
             .orElseThrow();
-    assertThat(d.at("/spec/template/spec/containers/0/image").asText())
-        .isEqualTo("reg.example/mesh/isthmus-controlplane:9.9.9");
+    assertThat(d.at("/spec/template/spec/containers/0/image").asText()).isEqualTo(image);
   }
 
   @Test

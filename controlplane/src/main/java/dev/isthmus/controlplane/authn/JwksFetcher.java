@@ -32,16 +32,33 @@ final class JwksFetcher {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HttpClient http;
+  // Built on the first fetch and dropped on close: a JDK 17 client cannot be closed, and its
+  // selector thread lives as long as the client is reachable, so a control plane without remote
+  // key sets starts none and a stopped one keeps none.
+  private HttpClient http;
+  private boolean closed;
 
-  JwksFetcher() {
-    // Redirects are not followed: the target of a redirect would escape the address check below.
-    // The connect timeout is only a backstop; each request is bounded by its rule's timeout.
-    this.http =
-        HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
+  private synchronized HttpClient http() throws IOException {
+    if (closed) {
+      throw new IOException("closed");
+    }
+    if (http == null) {
+      // Redirects are not followed: the target of a redirect would escape the address check
+      // below. The connect timeout is only a backstop; each request is bounded by its rule's
+      // timeout.
+      http =
+          HttpClient.newBuilder()
+              .followRedirects(HttpClient.Redirect.NEVER)
+              .connectTimeout(Duration.ofSeconds(10))
+              .build();
+    }
+    return http;
+  }
+
+  /** Lets go of the HTTP client; later fetches fail. */
+  synchronized void close() {
+    closed = true;
+    http = null;
   }
 
   /** Fetches the key set at {@code jwksUri}, or, when it is empty, the issuer's by discovery. */
@@ -84,7 +101,7 @@ final class JwksFetcher {
     refuseMetadataAddresses(uri.getHost());
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
     HttpResponse<InputStream> response =
-        http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        http().send(request, HttpResponse.BodyHandlers.ofInputStream());
     byte[] body;
     try (InputStream in = response.body()) {
       body = in.readNBytes(MAX_BODY_BYTES + 1);

@@ -311,6 +311,7 @@ public final class JwksResolver implements KeySets, AutoCloseable {
   public void close() {
     closed = true;
     scheduler.shutdownNow();
+    fetcher.close();
   }
 
   private void fetchMissing() {

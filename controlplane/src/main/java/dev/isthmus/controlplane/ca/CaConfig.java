@@ -21,7 +21,7 @@ import java.util.Objects;
  *     period (2 years, a fifth of the default root lifetime as in Istio)
  * @param revision control-plane revision, {@code default} when empty; adds {@code
  *     istiod-<rev>.<ns>.svc} to the serving certificate
- * @param servingDnsNames extra DNS SANs for the serving certificate
+ * @param servingDnsNames extra SANs for the serving certificate: DNS names, or IP addresses
  * @param servingTtl lifetime of the serving certificate; renewed at half-life (24h)
  * @param checkInterval how often roots and the serving certificate are checked for rotation (1m)
  */

@@ -94,14 +94,23 @@ public final class CertIssuer {
         ttl);
   }
 
-  /** A serving certificate for {@code subjectKey} with DNS SANs {@code dnsNames}. */
+  /**
+   * A serving certificate for {@code subjectKey} with SANs {@code names}: an IPv4 or IPv6 literal
+   * becomes an IP address SAN (clients that dial an address check those), anything else a DNS SAN.
+   */
   public static X509Certificate serving(
-      SigningAuthority ca, PublicKey subjectKey, List<String> dnsNames, Duration ttl) {
-    GeneralName[] names =
-        dnsNames.stream()
-            .map(n -> new GeneralName(GeneralName.dNSName, n))
+      SigningAuthority ca, PublicKey subjectKey, List<String> names, Duration ttl) {
+    GeneralName[] sans =
+        names.stream()
+            .map(
+                n -> new GeneralName(ipLiteral(n) ? GeneralName.iPAddress : GeneralName.dNSName, n))
             .toArray(GeneralName[]::new);
-    return leaf(ca, subjectKey, new GeneralNames(names), ttl);
+    return leaf(ca, subjectKey, new GeneralNames(sans), ttl);
+  }
+
+  /** True for a dotted IPv4 address or an IPv6 address; never resolves a name. */
+  static boolean ipLiteral(String s) {
+    return org.bouncycastle.util.IPAddress.isValid(s);
   }
 
   private static X509Certificate leaf(

@@ -123,15 +123,14 @@ public final class CsrValidator {
   }
 
   private static String singleUri(PKCS10CertificationRequest csr) throws CaException {
-    List<GeneralName> names = new ArrayList<>();
-    for (Attribute attr : csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
-      for (var value : attr.getAttrValues()) {
-        Extensions ext = Extensions.getInstance(value);
-        GeneralNames sans = GeneralNames.fromExtensions(ext, Extension.subjectAlternativeName);
-        if (sans != null) {
-          names.addAll(List.of(sans.getNames()));
-        }
-      }
+    List<GeneralName> names;
+    try {
+      names = subjectAltNames(csr);
+    } catch (RuntimeException e) {
+      // BouncyCastle's getInstance methods throw IllegalArgumentException (and on some shapes
+      // other runtime exceptions) for ASN.1 of the wrong structure; the signature held, so this is
+      // the caller's malformed request, not our failure.
+      throw invalid("csr: malformed extensionRequest attribute: " + e.getMessage());
     }
     if (names.isEmpty()) {
       throw invalid("csr: no subjectAltName, expected one URI SAN with the caller's SPIFFE ID");
@@ -144,6 +143,20 @@ public final class CsrValidator {
       throw invalid("csr: subjectAltName is not a URI, expected the caller's SPIFFE ID");
     }
     return name.getName().toString();
+  }
+
+  private static List<GeneralName> subjectAltNames(PKCS10CertificationRequest csr) {
+    List<GeneralName> names = new ArrayList<>();
+    for (Attribute attr : csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
+      for (var value : attr.getAttrValues()) {
+        Extensions ext = Extensions.getInstance(value);
+        GeneralNames sans = GeneralNames.fromExtensions(ext, Extension.subjectAlternativeName);
+        if (sans != null) {
+          names.addAll(List.of(sans.getNames()));
+        }
+      }
+    }
+    return names;
   }
 
   private static CaException invalid(String message) {

@@ -1,5 +1,6 @@
 package dev.isthmus.controlplane.webhooks;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -57,7 +58,12 @@ public final class AdmissionHandler {
     ObjectNode response = json.createObjectNode();
     String uid = "";
     try {
-      JsonNode in = json.readTree(body);
+      JsonNode in;
+      try {
+        in = json.readTree(body);
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException("body: not valid JSON: " + e.getOriginalMessage());
+      }
       if (in == null || !in.isObject()) {
         throw new IllegalArgumentException("body: expected an AdmissionReview JSON object");
       }

@@ -129,8 +129,8 @@ public final class Webhooks implements AutoCloseable {
 
   /**
    * As {@link #start(KubernetesClient, Config, ServingTls, CaRootSource)}; the caBundle sync runs
-   * only while this replica holds Lease {@link LeaderLease#VALIDATION_CONTROLLER} (duration {@code
-   * leaseDuration}) in the control plane's namespace.
+   * only while this replica holds its revision's Lease {@link LeaderLease#VALIDATION_CONTROLLER}
+   * {@code -<revision>} (duration {@code leaseDuration}) in the control plane's namespace.
    */
   public static Webhooks start(
       KubernetesClient client,
@@ -191,7 +191,7 @@ public final class Webhooks implements AutoCloseable {
         LeaderLease.start(
             client,
             config.namespace(),
-            LeaderLease.VALIDATION_CONTROLLER,
+            LeaderLease.perRevision(LeaderLease.VALIDATION_CONTROLLER, config.revision()),
             leaseDuration,
             () -> {
               CaBundleSync sync =

@@ -31,6 +31,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -68,6 +69,9 @@ public final class AdsService
    * Envoy's types only): answered here from the stream's resources, and pushed when they change.
    */
   static final Set<String> OWN_TYPES = Set.of(NameTableGenerator.TYPE_URL);
+
+  /** The longest status description a stream ends with. */
+  static final int MAX_DESCRIPTION = 1024;
 
   /** The type of the health reports Istio's agent sends when it probes its workload. */
   static final String HEALTH_INFO = "type.googleapis.com/istio.v1.HealthInformation";
@@ -115,6 +119,22 @@ public final class AdsService
   /** Open streams. */
   public Collection<XdsConnection> connections() {
     return List.copyOf(connections.values());
+  }
+
+  /**
+   * Sizes of the state kept per stream, by where it is kept: each entry goes when its stream ends,
+   * so with no stream open every size is 0. For leak checks and debugging.
+   */
+  public Map<String, Integer> streamStateSizes() {
+    Map<String, Integer> m = new TreeMap<>(cache.stateSizes());
+    m.put("ads.connections", connections.size());
+    m.put("ads.ownWatches", ownWatches.size());
+    return m;
+  }
+
+  /** What a stream is currently served, or null once it ended. */
+  ProxyResources resources(XdsConnection c) {
+    return cache.resources(c.key());
   }
 
   /** Puts the peer address in the call context, for debug output. */
@@ -168,6 +188,10 @@ public final class AdsService
       ProxyNode proxy = ProxyNode.parse(requestNode);
       String identity = XdsAuthorization.authorize(proxy);
       c.bind(proxy, identity);
+      var md = requestNode.getMetadata().getFieldsMap();
+      c.describe(
+          md.containsKey("CLUSTER_ID") ? md.get("CLUSTER_ID").getStringValue() : "",
+          md.containsKey("ISTIO_VERSION") ? md.get("ISTIO_VERSION").getStringValue() : "");
       cache.connect(c.key(), proxy, identity);
       LOG.info(
           "proxy {} connected as {}{} (stream {})",
@@ -197,6 +221,18 @@ public final class AdsService
         && (c.identity() != null || !typeUrl.equals(Resources.V3.SECRET_TYPE_URL))
         && (!typeUrl.equals(NameTableGenerator.TYPE_URL)
             || ResourceGenerator.servesNameTable(c.proxy()));
+  }
+
+  /**
+   * {@code s} with its description cut to {@link #MAX_DESCRIPTION}: descriptions travel in HTTP/2
+   * trailers, which grpc-java caps at 8 KiB, and one that echoes a long client-chosen node id would
+   * reset the stream as INTERNAL instead of reporting the client's error.
+   */
+  static Status capped(Status s) {
+    String d = s.getDescription();
+    return d == null || d.length() <= MAX_DESCRIPTION
+        ? s
+        : s.withDescription(d.substring(0, MAX_DESCRIPTION) + "...");
   }
 
   static boolean served(String typeUrl) {
@@ -274,6 +310,19 @@ public final class AdsService
     return new StreamObserver<>() {
       @Override
       public void onNext(Q req) {
+        try {
+          handle(req);
+        } catch (RuntimeException e) {
+          // gRPC would end the call without telling this observer, so the stream's state would
+          // outlive it: end it here, state first
+          LOG.error("closing {} stream {}: the request could not be handled", kind, c.id(), e);
+          close(c);
+          inner.onError(
+              Status.INTERNAL.withDescription("the request could not be handled").asException());
+        }
+      }
+
+      private void handle(Q req) {
         if (c.closed()) {
           return; // the stream was ended; what the client still sends changes nothing
         }
@@ -283,12 +332,12 @@ public final class AdsService
           LOG.warn("closing {} stream {}: {}", kind, c.id(), e.getMessage());
           close(c);
           inner.onError(
-              Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+              capped(Status.INVALID_ARGUMENT.withDescription(e.getMessage())).asRuntimeException());
           return;
         } catch (StatusException e) {
           LOG.warn("closing {} stream {}: {}", kind, c.id(), e.getStatus().getDescription());
           close(c);
-          inner.onError(e);
+          inner.onError(capped(e.getStatus()).asRuntimeException());
           return;
         }
         String type = protocol.requestType().apply(req);
@@ -299,11 +348,26 @@ public final class AdsService
           LOG.debug("stream {}: health report, {}", c.id(), protocol.error().apply(req));
           return;
         }
+        if (type.isEmpty()) {
+          // java-control-plane would end the stream with UNKNOWN; the request is what is wrong
+          LOG.warn("closing {} stream {}: request without type_url", kind, c.id());
+          close(c);
+          inner.onError(
+              Status.INVALID_ARGUMENT
+                  .withDescription("type_url: required on an aggregated (ADS) stream")
+                  .asRuntimeException());
+          return;
+        }
+        // A Delta answer to a response that is not outstanding (answered already, or never sent on
+        // this stream) would find no response in the discovery server; decided before the answer
+        // is recorded.
+        boolean stale = protocol.delta() && !nonce.isEmpty() && !c.awaits(type, nonce);
+        boolean sentBefore = c.sentAny(type);
         if (c.answered(
             type, nonce, protocol.requestVersion().apply(req), protocol.error().apply(req))) {
           metrics.rejected(type);
         }
-        if (!type.isEmpty() && !served(c, type)) {
+        if (!served(c, type)) {
           // our own empty answer carries a nonce starting with "u": its ACK needs no answer
           if (nonce.isEmpty() || !nonce.startsWith("u")) {
             out.onNext(protocol.empty().apply(type, "u" + ownNonces.incrementAndGet()));
@@ -318,6 +382,19 @@ public final class AdsService
             w.send();
           }
           return;
+        }
+        if (stale) {
+          // As Istio: a nonce on a type this stream never sent (a proxy reconnecting with its
+          // previous stream's) is a new subscription; otherwise only its subscription changes
+          // count.
+          req =
+              sentBefore
+                  ? protocol.subscriptionOnly().apply(req)
+                  : protocol.withoutNonce().apply(req);
+          if (req == null) {
+            LOG.debug("stream {}: ignoring an answer to a response not outstanding", c.id());
+            return;
+          }
         }
         inner.onNext(req);
       }

@@ -18,6 +18,7 @@ import java.util.function.Function;
  * @param delta whether this is the incremental variant
  * @param node the request's node, or null when it carries none
  * @param withNode the request with the stream's node attached
+ * @param withoutNonce the request without its response nonce
  * @param requestType the request's type URL
  * @param responseNonce the nonce of the response the request answers
  * @param requestVersion the version a SotW request acknowledges (Delta requests carry none)
@@ -27,11 +28,14 @@ import java.util.function.Function;
  * @param nonce a response's nonce
  * @param empty an answer without resources (type, nonce), for a type not generated here
  * @param single an answer with one unnamed resource, for Istio's own singleton types
+ * @param subscriptionOnly the request without its nonce, or null when it changes no subscription
+ *     (for a Delta request answering a response that is not outstanding)
  */
 record StreamProtocol<Q, R>(
     boolean delta,
     Function<Q, Node> node,
     BiFunction<Q, Node, Q> withNode,
+    Function<Q, Q> withoutNonce,
     Function<Q, String> requestType,
     Function<Q, String> responseNonce,
     Function<Q, String> requestVersion,
@@ -40,7 +44,8 @@ record StreamProtocol<Q, R>(
     Function<R, String> version,
     Function<R, String> nonce,
     BiFunction<String, String, R> empty,
-    Single<R> single) {
+    Single<R> single,
+    Function<Q, Q> subscriptionOnly) {
 
   /** Builds a response carrying one unnamed resource. */
   interface Single<R> {
@@ -52,6 +57,7 @@ record StreamProtocol<Q, R>(
           false,
           q -> q.hasNode() ? q.getNode() : null,
           (q, n) -> q.toBuilder().setNode(n).build(),
+          q -> q.toBuilder().clearResponseNonce().build(),
           DiscoveryRequest::getTypeUrl,
           DiscoveryRequest::getResponseNonce,
           DiscoveryRequest::getVersionInfo,
@@ -66,13 +72,15 @@ record StreamProtocol<Q, R>(
                   .setVersionInfo(v)
                   .setNonce(n)
                   .addResources(r)
-                  .build());
+                  .build(),
+          q -> q.toBuilder().setResponseNonce("").clearErrorDetail().build());
 
   static final StreamProtocol<DeltaDiscoveryRequest, DeltaDiscoveryResponse> DELTA =
       new StreamProtocol<>(
           true,
           q -> q.hasNode() ? q.getNode() : null,
           (q, n) -> q.toBuilder().setNode(n).build(),
+          q -> q.toBuilder().clearResponseNonce().build(),
           DeltaDiscoveryRequest::getTypeUrl,
           DeltaDiscoveryRequest::getResponseNonce,
           q -> "",
@@ -87,5 +95,9 @@ record StreamProtocol<Q, R>(
                   .setSystemVersionInfo(v)
                   .setNonce(n)
                   .addResources(Resource.newBuilder().setVersion(v).setResource(r))
-                  .build());
+                  .build(),
+          q ->
+              q.getResourceNamesSubscribeCount() == 0 && q.getResourceNamesUnsubscribeCount() == 0
+                  ? null
+                  : q.toBuilder().setResponseNonce("").clearErrorDetail().build());
 }

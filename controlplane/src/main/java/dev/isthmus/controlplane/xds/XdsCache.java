@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -96,6 +97,18 @@ public final class XdsCache implements ConfigWatcher {
     /** Last SotW version sent per type URL, to recognise which version a NACK rejects. */
     final Map<String, String> lastSent = new HashMap<>();
 
+    /**
+     * Endpoint assignments this stream was last sent, by name, with their version (SotW): a push
+     * sends only those that changed, as the xDS protocol allows for EDS.
+     */
+    final Map<String, String> sentAssignments = new HashMap<>();
+
+    /**
+     * The version of each cluster when its endpoint assignment was last sent (Delta): after a
+     * cluster update, only the assignments of clusters that changed are sent again.
+     */
+    final Map<String, String> assignmentClusters = new HashMap<>();
+
     NodeState(ProxyNode proxy, String identity, ProxyResources resources) {
       this.proxy = proxy;
       this.identity = identity;
@@ -145,6 +158,29 @@ public final class XdsCache implements ConfigWatcher {
     nodes.remove(stream);
   }
 
+  /** Registered streams, and their open SotW and Delta watches and sent versions. */
+  Map<String, Integer> stateSizes() {
+    int watches = 0;
+    int deltaWatches = 0;
+    int lastSent = 0;
+    for (NodeState s : nodes.values()) {
+      synchronized (s) {
+        watches += s.watches.size();
+        deltaWatches += s.deltaWatches.size();
+        lastSent += s.lastSent.size();
+      }
+    }
+    return Map.of(
+        "cache.streams",
+        nodes.size(),
+        "cache.watches",
+        watches,
+        "cache.deltaWatches",
+        deltaWatches,
+        "cache.lastSent",
+        lastSent);
+  }
+
   /** Open streams and their proxies. */
   public List<Stream> streams() {
     List<Stream> out = new ArrayList<>();
@@ -188,7 +224,7 @@ public final class XdsCache implements ConfigWatcher {
           if (!version.equals(e.getValue())) {
             it.remove();
             s.lastSent.put(type, version);
-            Response r = sotwResponse(w.request(), resources, version);
+            Response r = sotwResponse(s, w.request(), resources, version, true);
             sends.add(() -> respond(w, r));
           }
         }
@@ -199,7 +235,7 @@ public final class XdsCache implements ConfigWatcher {
           if (!w.request().getTypeUrl().equals(type)) {
             continue;
           }
-          DeltaResponse r = deltaResponse(w, resources, false);
+          DeltaResponse r = deltaResponse(s, w, resources, false);
           if (r != null) {
             dit.remove();
             sends.add(() -> respond(w, r));
@@ -249,7 +285,7 @@ public final class XdsCache implements ConfigWatcher {
       }
       if (respond) {
         s.lastSent.put(type, version);
-        response = sotwResponse(request, res, version);
+        response = sotwResponse(s, request, res, version, false);
       } else {
         s.watches.put(watch, baseline);
         watch.setStop(
@@ -296,7 +332,7 @@ public final class XdsCache implements ConfigWatcher {
       if (!nackOfCurrent) {
         response =
             deltaResponse(
-                watch, res, hasClusterChanged && type.equals(Resources.V3.ENDPOINT_TYPE_URL));
+                s, watch, res, hasClusterChanged && type.equals(Resources.V3.ENDPOINT_TYPE_URL));
       }
       if (response == null) {
         s.deltaWatches.put(watch, requesterVersion);
@@ -314,25 +350,53 @@ public final class XdsCache implements ConfigWatcher {
     return watch;
   }
 
-  private static Response sotwResponse(XdsRequest request, ProxyResources res, String version) {
-    Map<String, VersionedResource<?>> all = res.resources(request.getTypeUrl());
+  /**
+   * A SotW response. Listeners and clusters are always the whole set; on a push ({@code
+   * changedOnly}) endpoint assignments are only those whose version differs from what the stream
+   * was last sent, since a SotW client keeps the assignments a response leaves out (the protocol's
+   * rule for every type but listeners and clusters). A request is answered in full.
+   */
+  private static Response sotwResponse(
+      NodeState s, XdsRequest request, ProxyResources res, String version, boolean changedOnly) {
+    String type = request.getTypeUrl();
+    Map<String, VersionedResource<?>> all = res.resources(type);
+    boolean eds = type.equals(Resources.V3.ENDPOINT_TYPE_URL);
     Collection<Message> out = new ArrayList<>();
-    if (request.getResourceNamesList().isEmpty()) {
-      all.values().forEach(v -> out.add(v.resource()));
-    } else {
-      for (String n : new java.util.TreeSet<>(request.getResourceNamesList())) {
-        VersionedResource<?> v = all.get(n);
-        if (v != null) {
-          out.add(v.resource());
+    Collection<String> names =
+        request.getResourceNamesList().isEmpty()
+            ? all.keySet()
+            : new TreeSet<>(request.getResourceNamesList());
+    for (String n : names) {
+      VersionedResource<?> v = all.get(n);
+      if (v == null) {
+        continue;
+      }
+      if (eds) {
+        String sent = s.sentAssignments.put(n, v.version());
+        if (changedOnly && v.version().equals(sent)) {
+          continue;
         }
       }
+      out.add(v.resource());
+    }
+    if (eds) {
+      s.sentAssignments.keySet().retainAll(names);
     }
     return Response.create(request, out, version);
   }
 
-  /** Changed and removed resources for a delta watch, or null when nothing changed. */
-  private static DeltaResponse deltaResponse(DeltaWatch w, ProxyResources res, boolean resendAll) {
+  /**
+   * Changed and removed resources for a delta watch, or null when nothing changed. After a cluster
+   * update ({@code clustersChanged}, endpoint watches only) Envoy warms each updated cluster again
+   * and waits for its assignment: as Istio does, the assignments of the clusters that changed since
+   * they were last sent go again, and no others.
+   */
+  private static DeltaResponse deltaResponse(
+      NodeState s, DeltaWatch w, ProxyResources res, boolean clustersChanged) {
     String type = w.request().getTypeUrl();
+    boolean eds = type.equals(Resources.V3.ENDPOINT_TYPE_URL);
+    Map<String, VersionedResource<?>> clusters =
+        eds ? res.resources(Resources.V3.CLUSTER_TYPE_URL) : Map.of();
     Map<String, VersionedResource<?>> current = res.resources(type);
     Map<String, VersionedResource<?>> changed = new HashMap<>();
     for (var e : current.entrySet()) {
@@ -342,12 +406,19 @@ public final class XdsCache implements ConfigWatcher {
       if (!subscribed) {
         continue;
       }
-      if (resendAll
+      if ((clustersChanged
+              && !clusterVersion(clusters, name).equals(s.assignmentClusters.get(name)))
           || w.pendingResources().contains(name)
           || tracked == null
           || !tracked.equals(e.getValue().version())) {
         changed.put(name, e.getValue());
       }
+    }
+    if (eds) {
+      for (String name : changed.keySet()) {
+        s.assignmentClusters.put(name, clusterVersion(clusters, name));
+      }
+      s.assignmentClusters.keySet().retainAll(current.keySet());
     }
     List<String> removed = new ArrayList<>();
     for (String name : w.trackedResources().keySet()) {
@@ -359,6 +430,12 @@ public final class XdsCache implements ConfigWatcher {
       return null;
     }
     return DeltaResponse.create(w.request(), changed, removed, res.version(type, List.of()));
+  }
+
+  /** An EDS assignment is named after its cluster (the cluster's {@code service_name}). */
+  private static String clusterVersion(Map<String, VersionedResource<?>> clusters, String name) {
+    VersionedResource<?> c = clusters.get(name);
+    return c == null ? "" : c.version();
   }
 
   private static void respond(Watch w, Response r) {

@@ -23,6 +23,7 @@ public final class XdsConnection {
     volatile String ackedVersion = "";
     volatile String lastNack = "";
     volatile long responses;
+    volatile boolean awaitingAnswer;
 
     /** As a JSON-friendly map. */
     public Map<String, Object> toMap() {
@@ -46,6 +47,8 @@ public final class XdsConnection {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Node streamNode;
   private volatile ProxyNode proxy;
+  private volatile String clusterId = "";
+  private volatile String istioVersion = "";
   private volatile String identity;
 
   XdsConnection(long id, boolean delta, String peer) {
@@ -88,6 +91,19 @@ public final class XdsConnection {
     this.proxy = proxy;
   }
 
+  /**
+   * What the proxy says about itself for {@code /debug/syncz} ({@code istioctl proxy-status}'s
+   * CLUSTER and VERSION): client-chosen, shown and never trusted, cut to a label's length.
+   */
+  void describe(String clusterId, String istioVersion) {
+    this.clusterId = shorten(clusterId);
+    this.istioVersion = shorten(istioVersion);
+  }
+
+  private static String shorten(String s) {
+    return s == null ? "" : s.length() > 63 ? s.substring(0, 63) : s;
+  }
+
   boolean markClosed() {
     return closed.compareAndSet(false, true);
   }
@@ -109,6 +125,19 @@ public final class XdsConnection {
     t.sentVersion = version;
     t.sentNonce = nonce;
     t.responses++;
+    t.awaitingAnswer = true;
+  }
+
+  /** Whether {@code nonce} is the type's last response and the proxy has not answered it yet. */
+  boolean awaits(String typeUrl, String nonce) {
+    TypeState t = types.get(XdsMetrics.typeLabel(typeUrl));
+    return t != null && t.awaitingAnswer && nonce.equals(t.sentNonce);
+  }
+
+  /** Whether any response of {@code typeUrl}'s type went out on this stream. */
+  boolean sentAny(String typeUrl) {
+    TypeState t = types.get(XdsMetrics.typeLabel(typeUrl));
+    return t != null && t.responses > 0;
   }
 
   /**
@@ -121,6 +150,7 @@ public final class XdsConnection {
     if (t == null || nonce.isEmpty() || !nonce.equals(t.sentNonce)) {
       return false;
     }
+    t.awaitingAnswer = false;
     if (error != null) {
       t.lastNack = error;
       LOG.warn(
@@ -145,6 +175,8 @@ public final class XdsConnection {
     m.put("peer", peer);
     m.put("identity", identity == null ? "" : identity);
     m.put("protocol", delta ? "delta" : "sotw");
+    m.put("clusterId", clusterId);
+    m.put("istioVersion", istioVersion);
     m.put("connectedAt", connectedAt.toString());
     Map<String, Object> t = new TreeMap<>();
     types.forEach((k, v) -> t.put(k, v.toMap()));

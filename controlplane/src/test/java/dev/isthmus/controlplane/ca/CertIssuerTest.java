@@ -9,6 +9,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -102,5 +103,38 @@ class CertIssuerTest {
             List.of(2, "istiod.istio-system.svc.cluster.local"));
     assertThat(leaf.getIssuerX500Principal()).isEqualTo(inter.getSubjectX500Principal());
     CaFixtures.verifyPkix(ca.chainFor(leaf), root.root());
+  }
+
+  @Test
+  void addressLiteralsBecomeIpSansAndEverythingElseDnsSans() throws Exception {
+    SigningAuthority ca = CaFixtures.selfSigned(KeyType.ECDSA_P256);
+    X509Certificate leaf =
+        CertIssuer.serving(
+            ca,
+            KeyType.ECDSA_P256.generate().getPublic(),
+            List.of("istiod.istio-system.svc", "localhost", "127.0.0.1", "::1", "1.2.3.4.nip.io"),
+            Duration.ofHours(2));
+    assertThat(leaf.getSubjectAlternativeNames())
+        .containsExactly(
+            List.of(2, "istiod.istio-system.svc"),
+            List.of(2, "localhost"),
+            List.of(7, "127.0.0.1"),
+            List.of(7, "0:0:0:0:0:0:0:1"),
+            List.of(2, "1.2.3.4.nip.io"));
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({
+    "127.0.0.1, true",
+    "10.0.0.255, true",
+    "256.0.0.1, false",
+    "1.2.3, false",
+    "::1, true",
+    "fd00::1, true",
+    "istiod, false",
+    "1.2.3.4.nip.io, false"
+  })
+  void ipLiterals(String s, boolean ip) {
+    assertThat(CertIssuer.ipLiteral(s)).isEqualTo(ip);
   }
 }

@@ -171,7 +171,7 @@ class AdmissionHandlerTest {
   void undecodableRequestsAreDeniedWithAMessage() throws Exception {
     JsonNode r = response(handler.validate("{not json".getBytes(StandardCharsets.UTF_8)));
     assertThat(r.path("allowed").asBoolean()).isFalse();
-    assertThat(r.path("status").path("message").asText()).startsWith("cannot decode request");
+    assertThat(r.path("status").path("message").asText()).startsWith("body: not valid JSON: ");
     JsonNode wrongKind =
         response(handler.inject("{\"kind\":\"Pod\"}".getBytes(StandardCharsets.UTF_8)));
     assertThat(wrongKind.path("status").path("message").asText())

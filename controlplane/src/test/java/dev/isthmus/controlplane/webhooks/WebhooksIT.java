@@ -552,7 +552,7 @@ class WebhooksIT {
     var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
     assertThat(body.path("response").path("allowed").asBoolean(true)).isFalse();
     assertThat(body.path("response").path("status").path("message").asText())
-        .startsWith("cannot decode request");
+        .startsWith("body: not valid JSON");
 
     var base = "https://127.0.0.1:" + webhooks.port();
     var unknownPath =

@@ -19,6 +19,7 @@ import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -185,6 +186,99 @@ class AdsProtocolTest {
         .map(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress())
         .sorted()
         .toList();
+  }
+
+  static final String PRODUCTPAGE = "outbound|9080||productpage.default.svc.cluster.local";
+  static final String RATINGS = "outbound|9080||ratings.default.svc.cluster.local";
+
+  /** A push after a new Service, ratings, was created. */
+  void addRatings() {
+    ClusterState s = Fixtures.reviews();
+    List<io.fabric8.kubernetes.api.model.Service> services = new ArrayList<>(s.services());
+    services.add(Fixtures.service("default", "ratings", "http", 9080, 9080));
+    mesh.set(Fixtures.build(s.withServices(services)));
+    for (XdsCache.Stream st : cache.streams()) {
+      cache.setResources(st.key(), ResourceGenerator.generate(mesh.get(), st.proxy()));
+    }
+  }
+
+  @Test
+  void deltaNewServiceSendsOnlyItsOwnAssignment() throws Exception {
+    Inbox<DeltaDiscoveryResponse> in = new Inbox<>();
+    StreamObserver<DeltaDiscoveryRequest> out =
+        openDelta(channel, in, SIDECAR, Resources.V3.CLUSTER_TYPE_URL);
+    DeltaDiscoveryResponse cds = in.next();
+    out.onNext(ack(Resources.V3.CLUSTER_TYPE_URL, cds.getNonce()));
+    out.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
+            .addResourceNamesSubscribe(REVIEWS)
+            .addResourceNamesSubscribe(PRODUCTPAGE)
+            .build());
+    DeltaDiscoveryResponse eds = in.next();
+    assertThat(eds.getResourcesList())
+        .extracting(Resource::getName)
+        .containsExactlyInAnyOrder(REVIEWS, PRODUCTPAGE);
+    out.onNext(ack(Resources.V3.ENDPOINT_TYPE_URL, eds.getNonce()));
+
+    addRatings();
+
+    DeltaDiscoveryResponse cdsPush = in.next();
+    assertThat(cdsPush.getTypeUrl()).isEqualTo(Resources.V3.CLUSTER_TYPE_URL);
+    assertThat(cdsPush.getResourcesList()).extracting(Resource::getName).contains(RATINGS);
+    // as Envoy: ACK the clusters, then subscribe to the new cluster's endpoints
+    out.onNext(ack(Resources.V3.CLUSTER_TYPE_URL, cdsPush.getNonce()));
+    out.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
+            .addResourceNamesSubscribe(RATINGS)
+            .build());
+    DeltaDiscoveryResponse edsPush = in.next();
+    assertThat(edsPush.getTypeUrl()).isEqualTo(Resources.V3.ENDPOINT_TYPE_URL);
+    assertThat(edsPush.getResourcesList())
+        .as("the unchanged clusters' assignments are not sent again")
+        .extracting(Resource::getName)
+        .containsExactly(RATINGS);
+    out.onCompleted();
+  }
+
+  @Test
+  void sotwEndpointChangeSendsOnlyTheChangedAssignment() throws Exception {
+    Inbox<DiscoveryResponse> in = new Inbox<>();
+    StreamObserver<DiscoveryRequest> out =
+        openSotw(channel, in, SIDECAR, Resources.V3.ENDPOINT_TYPE_URL, REVIEWS, PRODUCTPAGE);
+    DiscoveryResponse first = in.next();
+    assertThat(first.getResourcesCount()).as("a request is answered in full").isEqualTo(2);
+    out.onNext(
+        DiscoveryRequest.newBuilder()
+            .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
+            .addResourceNames(REVIEWS)
+            .addResourceNames(PRODUCTPAGE)
+            .setVersionInfo(first.getVersionInfo())
+            .setResponseNonce(first.getNonce())
+            .build());
+    // the push must find the ACK's watch open: a request arriving after it is answered in full
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (cache.stateSizes().get("cache.watches") == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(cache.stateSizes().get("cache.watches")).as("the ACK's watch").isEqualTo(1);
+
+    removeReviewsV2();
+
+    DiscoveryResponse push = in.next();
+    assertThat(push.getVersionInfo()).isNotEqualTo(first.getVersionInfo());
+    assertThat(push.getResourcesList())
+        .as("only reviews changed")
+        .extracting(Resources::getResourceName)
+        .containsExactly(REVIEWS);
+    assertThat(endpoints(Resource.newBuilder().setResource(push.getResources(0)).build()))
+        .containsExactly("10.1.0.1", "10.1.0.3");
+    out.onCompleted();
+  }
+
+  private static DeltaDiscoveryRequest ack(String type, String nonce) {
+    return DeltaDiscoveryRequest.newBuilder().setTypeUrl(type).setResponseNonce(nonce).build();
   }
 
   @Test

@@ -21,6 +21,7 @@ public class OperatorMain implements QuarkusApplication {
       Commands:
         operator            run the IstioOperator operator against the current kubeconfig
         controlplane        run the control plane (Pilot, Citadel, webhooks) of one revision
+        discovery           the same, with istiod's flags (the istiod Deployment's arguments)
         version             print the version
       """;
 
@@ -30,13 +31,15 @@ public class OperatorMain implements QuarkusApplication {
   }
 
   /**
-   * The long-running operator logs structured JSON (one object per line); the other commands keep
-   * plain text.
+   * The long-running operator logs structured JSON (one object per line), and so does {@code
+   * discovery} given istiod's {@code --log_as_json}; the other commands keep plain text.
    */
   public static void useJsonLogsFor(String... args) {
-    if (args.length > 0
-        && args[0].equals("operator")
-        && System.getProperty("quarkus.log.console.json.enabled") == null) {
+    boolean json =
+        args.length > 0
+            && (args[0].equals("operator")
+                || (args[0].equals("discovery") && Arrays.asList(args).contains("--log_as_json")));
+    if (json && System.getProperty("quarkus.log.console.json.enabled") == null) {
       System.setProperty("quarkus.log.console.json.enabled", "true");
     }
   }
@@ -67,6 +70,7 @@ public class OperatorMain implements QuarkusApplication {
     return switch (args[0]) {
       case "operator" -> OperatorCommand.run(rest, out, err);
       case "controlplane" -> ControlPlaneCommand.run(rest, out, err);
+      case "discovery" -> DiscoveryCommand.run(rest, out, err);
       case "version", "--version" -> {
         out.println("isthmus " + version());
         yield 0;

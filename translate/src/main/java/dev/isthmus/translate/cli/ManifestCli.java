@@ -37,6 +37,15 @@ public final class ManifestCli {
 
   private ManifestCli() {}
 
+  /**
+   * Runs {@code manifest} or {@code profile} as a plain Java program: {@code bin/isthmus} starts
+   * these verbs this way, without the application framework's boot, so that a render costs what the
+   * render costs.
+   */
+  public static void main(String... args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
   /** Runs one command; returns the process exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     try {

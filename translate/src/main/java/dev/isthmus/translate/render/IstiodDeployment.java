@@ -20,11 +20,23 @@ import java.util.Map;
 
 /**
  * {@code IstiodDeployment} builds the control plane Deployment. It runs the Isthmus control plane
- * image ({@code <hub>/isthmus-controlplane:<tag>} unless {@code values.pilot.image} says otherwise)
- * with istiod's name, ports, arguments, environment and volumes, so Istio tooling finds it where it
- * expects istiod.
+ * image ({@code isthmus/isthmus-controlplane:<release>} unless {@code values.pilot.*} say
+ * otherwise) with istiod's name, ports, arguments, environment and volumes, so Istio tooling finds
+ * it where it expects istiod.
  */
 public final class IstiodDeployment {
+  /**
+   * Isthmus's own image namespace. The control plane is not Istio's {@code pilot} image, so it
+   * never takes Istio's hub or tag ({@code spec.hub}/{@code spec.tag}, {@code values.global.*},
+   * which still name the stock {@code proxyv2}): {@code values.pilot.hub} and {@code
+   * values.pilot.tag} override these, and a {@code values.pilot.image} containing {@code /} is used
+   * as it is.
+   */
+  public static final String HUB = "isthmus";
+
+  /** The control plane image's tag: the Isthmus release. */
+  public static final String TAG = "0.1.0";
+
   /** Default control plane image name under the hub. */
   public static final String IMAGE = "isthmus-controlplane";
 
@@ -79,7 +91,7 @@ public final class IstiodDeployment {
     }
     return new ContainerBuilder()
         .withName("discovery")
-        .withImage(Pods.image(ctx, v.sub("pilot"), v.str("pilot.image", IMAGE), null))
+        .withImage(image(v))
         .withArgs(args)
         .withEnv(env(ctx))
         .withPorts(
@@ -200,5 +212,18 @@ public final class IstiodDeployment {
       out.addAll(extra);
     }
     return out;
+  }
+
+  /** The control plane's image: Isthmus's, never under Istio's hub (see {@link #HUB}). */
+  static String image(Vals v) {
+    return K8s.image(
+        nonEmpty(v.str("pilot.hub", ""), HUB),
+        nonEmpty(v.str("pilot.image", ""), IMAGE),
+        nonEmpty(v.str("pilot.tag", ""), TAG),
+        null);
+  }
+
+  private static String nonEmpty(String s, String def) {
+    return s == null || s.isEmpty() ? def : s;
   }
 }

@@ -87,6 +87,7 @@ public final class PilotRenderer {
       }
     }
     out.add(Webhooks.injector(ctx));
+    out.addAll(RevisionTags.render(ctx));
     boolean remoteValidation = !v.str("base.validationURL", "").isEmpty();
     if ((local || remoteValidation) && v.bool("global.configValidation", true)) {
       out.add(Webhooks.validator(ctx));

@@ -106,7 +106,7 @@ public final class Webhooks {
         sel(req("istio.io/rev", "DoesNotExist")));
   }
 
-  private static ObjectNode validator(
+  static ObjectNode validator(
       String name, String webhook, WebhookClientConfig cc, LabelSelector objectSelector) {
     return K8s.node(
         new ValidatingWebhookConfigurationBuilder()
@@ -129,7 +129,7 @@ public final class Webhooks {
             .build());
   }
 
-  private static MutatingWebhook inject(
+  static MutatingWebhook inject(
       String name, WebhookClientConfig cc, LabelSelector ns, LabelSelector obj) {
     return new MutatingWebhookBuilder()
         .withName(name)
@@ -153,7 +153,7 @@ public final class Webhooks {
         .build();
   }
 
-  private static RuleWithOperations validationRules() {
+  static RuleWithOperations validationRules() {
     return new RuleWithOperationsBuilder()
         .withApiGroups(VALIDATED_GROUPS)
         .withApiVersions("*")
@@ -178,11 +178,11 @@ public final class Webhooks {
         .build();
   }
 
-  private static LabelSelector sel(LabelSelectorRequirement... reqs) {
+  static LabelSelector sel(LabelSelectorRequirement... reqs) {
     return new LabelSelectorBuilder().withMatchExpressions(reqs).build();
   }
 
-  private static LabelSelectorRequirement req(String key, String op, String... values) {
+  static LabelSelectorRequirement req(String key, String op, String... values) {
     return new LabelSelectorRequirement(key, op, values.length == 0 ? null : List.of(values));
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isthmus.controlplane.webhooks.JsonNulls;
 import dev.isthmus.gotmpl.Template;
 import dev.isthmus.patch.PatchException;
 import dev.isthmus.patch.StrategicMerge;
@@ -89,6 +90,16 @@ public final class SidecarInjector {
 
   private InjectionResult inject(
       JsonNode podJson, String namespace, Workload workload, boolean manifest) {
+    var badNull =
+        JsonNulls.inList(podJson, "object")
+            .or(() -> JsonNulls.inMap(podJson.path("metadata").path("labels"), "metadata.labels"))
+            .or(
+                () ->
+                    JsonNulls.inMap(
+                        podJson.path("metadata").path("annotations"), "metadata.annotations"));
+    if (badNull.isPresent()) {
+      throw new IllegalArgumentException(badNull.get() + ": must not be null");
+    }
     Pod pod;
     try {
       pod = MAPPER.treeToValue(podJson, Pod.class);
@@ -102,6 +113,7 @@ public final class SidecarInjector {
         || pod.getSpec().getContainers() == null) {
       throw new IllegalArgumentException("object: a pod needs metadata and spec.containers");
     }
+    requireOwnerFields(pod);
     String ns =
         namespace == null || namespace.isEmpty()
             ? Objects.requireNonNullElse(pod.getMetadata().getNamespace(), "default")
@@ -177,6 +189,25 @@ public final class SidecarInjector {
     }
     ArrayNode patch = JsonPatches.diff(podJson, MAPPER.valueToTree(mutated));
     return new InjectionResult(true, decision.reason(), patch, mutated);
+  }
+
+  /**
+   * The API server validates owner references only after the mutating webhooks ran, so one without
+   * the fields the workload's name and kind are derived from can reach us.
+   */
+  private static void requireOwnerFields(Pod pod) {
+    var owners = pod.getMetadata().getOwnerReferences();
+    for (int i = 0; owners != null && i < owners.size(); i++) {
+      var o = owners.get(i);
+      String missing =
+          o.getApiVersion() == null
+              ? "apiVersion"
+              : o.getKind() == null ? "kind" : o.getName() == null ? "name" : null;
+      if (missing != null) {
+        throw new IllegalArgumentException(
+            "metadata.ownerReferences[" + i + "]." + missing + ": Required value");
+      }
+    }
   }
 
   private static ObjectNode overlay(String name, String rendered) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.isthmus.controlplane.webhooks.JsonNulls;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.Iterator;
@@ -124,6 +125,12 @@ public final class IstioConfigValidator {
 
   private <T extends HasMetadata> ValidationResult validate(JsonNode object, Kind<T> kind) {
     Problems p = new Problems();
+    var nullElement = JsonNulls.inList(object.path("spec"), "spec");
+    if (nullElement.isPresent()) {
+      return ValidationResult.deny(
+          java.util.List.of(nullElement.get() + ": a list element must not be null"),
+          java.util.List.of());
+    }
     T typed;
     try {
       typed = mapper.treeToValue(object, kind.type());

@@ -140,7 +140,9 @@ final class SecurityRules {
         if ("destination.port".equals(c.getKey())) {
           ports(p, cp + ".values", c.getValues());
         }
-        if (List.of("source.ip", "remote.ip", "destination.ip").contains(c.getKey())) {
+        // List.of(...).contains throws on null, and a missing key is reported above.
+        if (c.getKey() != null
+            && List.of("source.ip", "remote.ip", "destination.ip").contains(c.getKey())) {
           ipBlocks(p, cp + ".values", c.getValues());
         }
       }
