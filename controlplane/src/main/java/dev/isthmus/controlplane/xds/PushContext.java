@@ -41,6 +41,63 @@ final class PushContext {
   private final ConcurrentHashMap<String, Map<String, VersionedResource<?>>> maps =
       new ConcurrentHashMap<>();
 
+  /** Whole results by view: proxies with equal views share one, built once per push. */
+  private final ConcurrentHashMap<ProxyView, Lazy> generated = new ConcurrentHashMap<>();
+
+  /** EDS-only results by view and previous resources (by identity), built once per push. */
+  private final ConcurrentHashMap<List<Object>, Lazy> regenerated = new ConcurrentHashMap<>();
+
+  /**
+   * A result built by the first caller and waited for by the others, so that a long build holds no
+   * lock of the map.
+   */
+  private static final class Lazy {
+    private ProxyResources value;
+    private RuntimeException failure;
+
+    synchronized ProxyResources get(java.util.function.Supplier<ProxyResources> build) {
+      if (value == null && failure == null) {
+        try {
+          value = build.get();
+        } catch (RuntimeException e) {
+          failure = e;
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+      return value;
+    }
+  }
+
+  /** The resources of proxies with this view in this push, built by {@code build} once. */
+  ProxyResources generated(ProxyView view, java.util.function.Supplier<ProxyResources> build) {
+    return generated.computeIfAbsent(view, v -> new Lazy()).get(build);
+  }
+
+  /**
+   * The EDS-only update of {@code previous} for proxies with this view in this push, built once:
+   * proxies that shared their previous resources share the update too.
+   */
+  ProxyResources regenerated(
+      ProxyView view, ProxyResources previous, java.util.function.Supplier<ProxyResources> build) {
+    List<Object> key = List.of(view, new Identity(previous));
+    return regenerated.computeIfAbsent(key, k -> new Lazy()).get(build);
+  }
+
+  /** Equality by identity, for keys that must not compare large maps. */
+  private record Identity(Object o) {
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Identity i && i.o == o;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(o);
+    }
+  }
+
   /** Identities by host, computed once per push (they depend on every endpoint of the host). */
   private final ConcurrentHashMap<String, List<String>> serviceAccounts = new ConcurrentHashMap<>();
 
@@ -113,7 +170,10 @@ final class PushContext {
     // labels: proxies that share both (replicas of one workload in one zone) share it
     return dr.key()
         + (localityDependent(dr.spec())
-            ? '\u0000' + proxy.locality() + '\u0000' + new java.util.TreeMap<>(proxy.labels())
+            ? '\u0000'
+                + proxy.locality()
+                + '\u0000'
+                + new java.util.TreeMap<>(ProxyView.of(mesh, proxy).labels())
             : "");
   }
 

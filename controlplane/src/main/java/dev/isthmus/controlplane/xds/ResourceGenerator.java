@@ -25,7 +25,16 @@ public final class ResourceGenerator {
     return generate(new PushContext(mesh), proxy);
   }
 
+  /**
+   * Every type for the proxy, built once per push for all proxies of the same {@link ProxyView}:
+   * replicas of a workload, and sidecars without a known workload that claim the same labels, share
+   * one result.
+   */
   static ProxyResources generate(PushContext ctx, ProxyNode proxy) {
+    return ctx.generated(ProxyView.of(ctx.mesh(), proxy), () -> build(ctx, proxy));
+  }
+
+  private static ProxyResources build(PushContext ctx, ProxyNode proxy) {
     ConfigLookup lookup = new ConfigLookup(ctx.mesh());
     List<Cluster> clusters = new ClusterGenerator(lookup, ctx::serviceAccounts).generate(proxy);
     Map<String, VersionedResource<?>> endpoints = new TreeMap<>();
@@ -74,6 +83,14 @@ public final class ResourceGenerator {
    * {@code previous}.
    */
   static ProxyResources regenerateEndpoints(
+      PushContext ctx, ProxyNode proxy, ProxyResources previous, Set<String> hosts) {
+    return ctx.regenerated(
+        ProxyView.of(ctx.mesh(), proxy),
+        previous,
+        () -> rebuildEndpoints(ctx, proxy, previous, hosts));
+  }
+
+  private static ProxyResources rebuildEndpoints(
       PushContext ctx, ProxyNode proxy, ProxyResources previous, Set<String> hosts) {
     ConfigLookup lookup = new ConfigLookup(ctx.mesh());
     Map<String, VersionedResource<?>> endpoints =
