@@ -2,7 +2,7 @@
 # Side-by-side xDS benchmark: Isthmus's control plane against Istio's own pilot-discovery, each run out of
 # cluster against its own fresh kube-apiserver + etcd (the binaries scripts/kube-binaries.sh lays out), loaded
 # with N Services of M endpoints each, and served to P sidecar-like Delta ADS clients (tools/xds-load) on
-# the plaintext xDS port 127.0.0.1:15010. Prints one markdown table and writes it to target/bench-xds.md.
+# the plaintext xDS port (127.0.0.1:15010; both servers take pilot-discovery's address flags). Prints one markdown table and writes it to target/bench-xds.md.
 #
 #   scripts/bench-xds.sh                           # N=100 M=10 P=100, both servers
 #   N=1000 M=10 P=1000 scripts/bench-xds.sh
@@ -11,10 +11,15 @@
 # Settings (environment):
 #   N, M, P                       services, endpoints per service, proxies
 #   SERVERS                       "isthmus istiod" (default) or one of them
-#   BENCH_MEMORY                  memory the JVM sizes itself for (-XX:MaxRAM), istiod's Deployment request
-#                                 (2048Mi); the heap is 75% of it (-XX:MaxRAMPercentage=75)
+#   BENCH_MEMORY                  the servers' memory limit (default 2048m, istiod's Deployment request): each server
+#                                 runs in a memory cgroup with that limit when this machine lets one be made (as a
+#                                 container's limit: the JVM sizes its heap to 75% of it, -XX:MaxRAMPercentage=75 as
+#                                 in the image, and a server over the limit is killed), else the JVM is told it
+#                                 with -XX:MaxRAM and nothing enforces it
 #   PILOT_MAX_REQUESTS_PER_SECOND new xDS streams per second, the same for both servers (default 1000: the
 #                                 stock min(15 + 5 × cores, 100) would make the initial phase measure the limit)
+#   BENCH_PORT_OFFSET             added to every server port (default 0: Istio's 15010/15012/15014/15017/8080), so
+#                                 that the benchmark can run beside something that holds those
 #   BENCH_TIMEOUT                 longest wait of one phase (300s); a phase that times out is reported as failed
 #   BENCH_KEEP=1                  keep the work folder (logs, kubeconfigs) for a look afterwards
 #
@@ -57,7 +62,11 @@ fi
 if [[ " $SERVERS " == *" istiod "* && ! -x "$PILOT" ]]; then
   die "no $PILOT: scripts/istio-binaries.sh pilot-discovery"
 fi
-for port in 15010 15012 15014 15017 8080; do
+OFF="${BENCH_PORT_OFFSET:-0}"
+XDS=$((15010 + OFF)) SXDS=$((15012 + OFF)) MON=$((15014 + OFF)) HOOKS=$((15017 + OFF)) READY=$((8080 + OFF))
+SERVER_FLAGS=(--grpcAddr "127.0.0.1:$XDS" --secureGRPCAddr "127.0.0.1:$SXDS" --httpAddr "127.0.0.1:$READY"
+  --monitoringAddr "127.0.0.1:$MON" --httpsAddr "127.0.0.1:$HOOKS" --keepaliveMaxServerConnectionAge 30m)
+for port in $XDS $SXDS $MON $HOOKS $READY; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then die "port $port is taken: another control plane runs here"; fi
 done
 
@@ -79,11 +88,27 @@ cleanup() {
   # newest first: the client, the server, then the API server and etcd
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[$i]}"; done
   if [[ -z "${BENCH_KEEP:-}" ]]; then rm -rf "$WORK"; else log "kept $WORK"; fi
+  for i in "${CGROUPS[@]}"; do rmdir "$i" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 log "work folder $WORK; N=$N services × M=$M endpoints, P=$P proxies"
+
+# limit_memory PID: puts the process in a fresh memory cgroup limited to $MEMORY; prints how (the table says it)
+CGROUP_PARENT=""
+if [[ -w /sys/fs/cgroup/cgroup.subtree_control ]] || [[ -d /sys/fs/cgroup/memory ]]; then
+  own="$(awk -F: '$2 == "memory" {print $3}' /proc/self/cgroup)"
+  if [[ -n "$own" && -w "/sys/fs/cgroup/memory$own" ]]; then CGROUP_PARENT="/sys/fs/cgroup/memory$own"; fi
+fi
+memory_bytes() { numfmt --from=iec "$(tr 'a-z' 'A-Z' <<<"${MEMORY%[bB]}")"; }
+cgroup_for() { # cgroup_for NAME: makes the cgroup a server of that name runs in; prints its folder or nothing
+  [[ -n "$CGROUP_PARENT" ]] || return 0
+  local cg="$CGROUP_PARENT/bench-xds-$1-$$"
+  mkdir -p "$cg" && memory_bytes >"$cg/memory.limit_in_bytes" && echo "$cg"
+}
+CGROUPS=()
+enter_cgroup() { [[ -z "$1" ]] || echo "$BASHPID" >"$1/cgroup.procs"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -231,12 +256,14 @@ run_server() { # run_server isthmus|istiod
   log "[$name] starting a fresh kube-apiserver + etcd"
   start_cluster "$dir"
   populate "$dir"
-  local kc="$dir/kubeconfig" pid start
+  local kc="$dir/kubeconfig" pid start cg jvm_memory=()
+  cg="$(cgroup_for "$name")"
+  if [[ -n "$cg" ]]; then CGROUPS+=("$cg"); else jvm_memory=(-XX:MaxRAM="$MEMORY"); fi
   start=$(date +%s.%N)
   case $name in
     isthmus)
       (cd "$dir/cwd" && KUBECONFIG="$kc" PILOT_MAX_REQUESTS_PER_SECOND="$RPS" POD_NAMESPACE=istio-system \
-        exec java -XX:MaxRAM="$MEMORY" -XX:MaxRAMPercentage=75 -jar "$JAR" controlplane --namespace istio-system) \
+        enter_cgroup "$cg" && exec java "${jvm_memory[@]}" -XX:MaxRAMPercentage=75 -jar "$JAR" discovery "${SERVER_FLAGS[@]}") \
         >"$dir/server.log" 2>&1 &
       pid=$!
       ;;
@@ -245,9 +272,8 @@ run_server() { # run_server isthmus|istiod
         POD_NAME=istiod-bench REVISION=default CLUSTER_ID=Kubernetes JWT_POLICY=third-party-jwt \
         PILOT_CERT_PROVIDER=istiod ISTIOD_CUSTOM_HOST=localhost,127.0.0.1 \
         INJECTION_WEBHOOK_CONFIG_NAME="" VALIDATION_WEBHOOK_CONFIG_NAME="" \
-        exec "$PILOT" discovery --kubeconfig "$kc" --meshConfig "$WORK/mesh.yaml" --domain cluster.local \
-        --grpcAddr 127.0.0.1:15010 --secureGRPCAddr 127.0.0.1:15012 --httpAddr 127.0.0.1:8080 \
-        --monitoringAddr 127.0.0.1:15014 --httpsAddr 127.0.0.1:15017 --keepaliveMaxServerConnectionAge 30m) \
+        enter_cgroup "$cg" && exec "$PILOT" discovery --kubeconfig "$kc" --meshConfig "$WORK/mesh.yaml" --domain cluster.local \
+        "${SERVER_FLAGS[@]}") \
         >"$dir/server.log" 2>&1 &
       pid=$!
       ;;
@@ -255,7 +281,7 @@ run_server() { # run_server isthmus|istiod
   PIDS+=("$pid")
   local ready=""
   for _ in $(seq 1200); do
-    if curl -sf http://127.0.0.1:8080/ready >/dev/null 2>&1; then ready=1; break; fi
+    if curl -sf "http://127.0.0.1:$READY/ready" >/dev/null 2>&1; then ready=1; break; fi
     kill -0 "$pid" 2>/dev/null || die "[$name] exited: $(tail -20 "$dir/server.log")"
     sleep 0.1
   done
@@ -267,7 +293,7 @@ run_server() { # run_server isthmus|istiod
 
   local patch='[{"op":"replace","path":"/endpoints/0/addresses/0","value":"'"$CHANGE_IP"'"}]'
   local rc=0
-  "$LOAD" -addr 127.0.0.1:15010 -proxies "$P" -namespace "$NS" -server-pid "$pid" -timeout "$TIMEOUT" \
+  "$LOAD" -addr "127.0.0.1:$XDS" -proxies "$P" -namespace "$NS" -server-pid "$pid" -timeout "$TIMEOUT" \
     -add-cmd "'$KUBECTL' --kubeconfig '$kc' create -f '$WORK/new.yaml' >/dev/null" -add-host "$NEW_HOST" \
     -change-cmd "'$KUBECTL' --kubeconfig '$kc' -n $NS patch endpointslice svc-0-1 --type=json -p '$patch' >/dev/null" \
     -change-host "$CHANGE_HOST" -change-ip "$CHANGE_IP" \
@@ -305,8 +331,8 @@ row() { # row LABEL JQ_PATH SCALE FORMAT
 TABLE="$ROOT/target/bench-xds.md"
 mkdir -p "$ROOT/target"
 {
-  echo "xDS benchmark, N=$N services × M=$M endpoints, P=$P Delta ADS proxies on 127.0.0.1:15010," \
-    "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; PILOT_MAX_REQUESTS_PER_SECOND=$RPS; JVM -XX:MaxRAM=$MEMORY -XX:MaxRAMPercentage=75"
+  echo "xDS benchmark, N=$N services × M=$M endpoints, P=$P Delta ADS proxies on 127.0.0.1:$XDS," \
+    "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; PILOT_MAX_REQUESTS_PER_SECOND=$RPS; $(if [[ -n "$CGROUP_PARENT" ]]; then echo "each server in a memory cgroup limited to $MEMORY, JVM -XX:MaxRAMPercentage=75"; else echo "JVM -XX:MaxRAM=$MEMORY -XX:MaxRAMPercentage=75 (no memory cgroup here: not enforced)"; fi)"
   echo
   echo "| figure | Isthmus | istiod | Isthmus/istiod |"
   echo "|---|---:|---:|---:|"

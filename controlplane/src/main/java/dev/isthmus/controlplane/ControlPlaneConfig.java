@@ -106,6 +106,16 @@ public record ControlPlaneConfig(
     return with(c -> c.xdsPort = port);
   }
 
+  /** Same settings with another xDS and CA port over TLS (0: ephemeral). */
+  public ControlPlaneConfig withSecureXdsPort(int port) {
+    return with(c -> c.secureXdsPort = port);
+  }
+
+  /** Same settings with another readiness port ({@code /ready}; 0: ephemeral). */
+  public ControlPlaneConfig withReadinessPort(int port) {
+    return with(c -> c.readinessPort = port);
+  }
+
   /** Same settings with another debounce. */
   public ControlPlaneConfig withDebounce(Duration quiet, Duration max) {
     return with(

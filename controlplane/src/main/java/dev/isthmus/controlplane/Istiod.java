@@ -124,11 +124,19 @@ public final class Istiod implements AutoCloseable {
    * account) until the JVM stops; the webhooks listen on 15017.
    */
   public static void run(ControlPlaneConfig config) throws InterruptedException {
+    run(config, 15017);
+  }
+
+  /**
+   * Runs the control plane of {@code config} until the JVM stops, with the webhooks on {@code
+   * webhookPort}.
+   */
+  public static void run(ControlPlaneConfig config, int webhookPort) throws InterruptedException {
     String ns = config.namespace();
     String rev = config.revision();
     KubernetesClient client = new KubernetesClientBuilder().build();
     CountDownLatch stop = new CountDownLatch(1);
-    try (Istiod istiod = start(config, 15017, client)) {
+    try (Istiod istiod = start(config, webhookPort, client)) {
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "istiod-stop"));
       System.out.printf(
           "isthmus controlplane %s/%s: xDS :%d, xDS+CA (TLS) :%d, monitoring :%d, ready :%d, webhooks :%d%n",

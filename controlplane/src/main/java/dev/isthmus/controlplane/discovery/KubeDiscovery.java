@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
 public final class KubeDiscovery implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KubeDiscovery.class);
 
+  /** How long a kind that cannot be listed is retried before the start fails. */
+  static final java.time.Duration START_TIMEOUT = java.time.Duration.ofSeconds(60);
+
   private final KubernetesClient client;
   private final MeshIndex index;
   private final Consumer<Change> onChange;
@@ -123,13 +126,44 @@ public final class KubeDiscovery implements AutoCloseable {
             fire(delete.apply(obj));
           }
         };
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    for (int attempt = 1; ; attempt++) {
+      SharedIndexInformer<T> inf = client.resources(type).inAnyNamespace().runnableInformer(0);
+      inf.addEventHandler(handler);
+      try {
+        inf.run();
+        informers.add(inf);
+        return inf;
+      } catch (RuntimeException e) {
+        inf.close();
+        // Serving without one kind would silently drop its configuration (a policy kind: its
+        // policies), so a kind that cannot be listed is retried, and in the end stops the start.
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "cannot list and watch "
+                  + type.getSimpleName()
+                  + " after "
+                  + attempt
+                  + " attempts: "
+                  + e.getMessage(),
+              e);
+        }
+        LOG.warn(
+            "cannot list and watch {} yet (attempt {}): {}; retrying",
+            type.getSimpleName(),
+            attempt,
+            e.getMessage());
+        sleep(Math.min(5_000, 250L << Math.min(attempt, 5)));
+      }
+    }
+  }
+
+  private static void sleep(long millis) {
     try {
-      SharedIndexInformer<T> inf = client.resources(type).inAnyNamespace().inform(handler, 0);
-      informers.add(inf);
-      return inf;
-    } catch (RuntimeException e) {
-      LOG.warn("cannot watch {} ({}); continuing without it", type.getSimpleName(), e.getMessage());
-      return null;
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting discovery", e);
     }
   }
 

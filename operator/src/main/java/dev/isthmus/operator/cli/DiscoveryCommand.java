@@ -34,6 +34,30 @@ public final class DiscoveryCommand implements Callable<Integer> {
       description = "the monitoring endpoint (/metrics, /debug/*): only the port is used")
   String monitoringAddr = ":15014";
 
+  @Option(
+      names = "--grpcAddr",
+      paramLabel = "[HOST]:PORT",
+      description = "plaintext xDS: only the port is used")
+  String grpcAddr = ":15010";
+
+  @Option(
+      names = "--secureGRPCAddr",
+      paramLabel = "[HOST]:PORT",
+      description = "xDS and the CA over TLS: only the port is used")
+  String secureGrpcAddr = ":15012";
+
+  @Option(
+      names = "--httpAddr",
+      paramLabel = "[HOST]:PORT",
+      description = "the readiness endpoint (/ready): only the port is used")
+  String httpAddr = ":8080";
+
+  @Option(
+      names = "--httpsAddr",
+      paramLabel = "[HOST]:PORT",
+      description = "the injection and validation webhooks: only the port is used")
+  String httpsAddr = ":15017";
+
   @Option(names = "--domain", paramLabel = "DOMAIN", description = "the cluster's DNS domain")
   String domain = ControlPlaneConfig.defaults().clusterDomain();
 
@@ -74,13 +98,16 @@ public final class DiscoveryCommand implements Callable<Integer> {
           "--keepaliveMaxServerConnectionAge: must be positive, got " + maxConnectionAge);
     }
     return base.config()
-        .withMonitoringPort(port(monitoringAddr))
+        .withXdsPort(port("--grpcAddr", grpcAddr))
+        .withSecureXdsPort(port("--secureGRPCAddr", secureGrpcAddr))
+        .withReadinessPort(port("--httpAddr", httpAddr))
+        .withMonitoringPort(port("--monitoringAddr", monitoringAddr))
         .withClusterDomain(domain)
         .withMaxConnectionAge(maxConnectionAge);
   }
 
-  /** The port of {@code [HOST]:PORT}. */
-  static int port(String address) {
+  /** The port of {@code [HOST]:PORT}, the value of {@code flag}. */
+  static int port(String flag, String address) {
     int colon = address.lastIndexOf(':');
     try {
       if (colon < 0) {
@@ -94,7 +121,7 @@ public final class DiscoveryCommand implements Callable<Integer> {
       // reported below
     }
     throw new IllegalArgumentException(
-        "--monitoringAddr: expected [HOST]:PORT with a port 0-65535, got '" + address + "'");
+        flag + ": expected [HOST]:PORT with a port 0-65535, got '" + address + "'");
   }
 
   /**
@@ -139,7 +166,7 @@ public final class DiscoveryCommand implements Callable<Integer> {
     Logger.getLogger("dev.isthmus").setLevel(level);
     Logger log = Logger.getLogger(DiscoveryCommand.class.getName());
     notes.forEach(log::warning);
-    Istiod.run(config);
+    Istiod.run(config, port("--httpsAddr", httpsAddr));
     return 0;
   }
 }

@@ -49,6 +49,27 @@ class DiscoveryCommandTest {
     assertThat(config.monitoringPort()).isEqualTo(15014);
     assertThat(config.clusterDomain()).isEqualTo("cluster.local");
     assertThat(config.maxConnectionAge()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(config.xdsPort()).isEqualTo(15010);
+    assertThat(config.secureXdsPort()).isEqualTo(15012);
+    assertThat(config.readinessPort()).isEqualTo(8080);
+  }
+
+  @Test
+  void istiodsAddressFlagsMoveEachPort() {
+    var config =
+        parse(
+                Map.of(),
+                List.of(
+                    "--grpcAddr=127.0.0.1:25010",
+                    "--secureGRPCAddr",
+                    ":25012",
+                    "--httpAddr=:28080",
+                    "--monitoringAddr=:25014"))
+            .config();
+    assertThat(config.xdsPort()).isEqualTo(25010);
+    assertThat(config.secureXdsPort()).isEqualTo(25012);
+    assertThat(config.readinessPort()).isEqualTo(28080);
+    assertThat(config.monitoringPort()).isEqualTo(25014);
   }
 
   @Test
@@ -56,19 +77,19 @@ class DiscoveryCommandTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code =
         DiscoveryCommand.run(
-            new String[] {"--monitoringAddr=:15014", "--grpcAddr=:15010"},
+            new String[] {"--monitoringAddr=:15014", "--networksConfig=/etc/istio/networks"},
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(code).isEqualTo(1);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--grpcAddr");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--networksConfig");
   }
 
   @Test
   void badValuesNameTheirFlag() {
-    assertThatThrownBy(() -> DiscoveryCommand.port("15014"))
+    assertThatThrownBy(() -> DiscoveryCommand.port("--monitoringAddr", "15014"))
         .hasMessageContaining("--monitoringAddr");
-    assertThatThrownBy(() -> DiscoveryCommand.port(":99999"))
-        .hasMessageContaining("--monitoringAddr");
+    assertThatThrownBy(() -> DiscoveryCommand.port("--grpcAddr", ":99999"))
+        .hasMessageContaining("--grpcAddr");
     assertThatThrownBy(() -> DiscoveryCommand.level("default:loud", new ArrayList<>()))
         .hasMessageContaining("--log_output_level")
         .hasMessageContaining("loud");
