@@ -262,17 +262,17 @@ run_server() { # run_server isthmus|istiod
   start=$(date +%s.%N)
   case $name in
     isthmus)
-      (cd "$dir/cwd" && KUBECONFIG="$kc" PILOT_MAX_REQUESTS_PER_SECOND="$RPS" POD_NAMESPACE=istio-system \
-        enter_cgroup "$cg" && exec java "${jvm_memory[@]}" -XX:MaxRAMPercentage=75 -jar "$JAR" discovery "${SERVER_FLAGS[@]}") \
+      (cd "$dir/cwd" && enter_cgroup "$cg" && KUBECONFIG="$kc" PILOT_MAX_REQUESTS_PER_SECOND="$RPS" \
+        POD_NAMESPACE=istio-system exec java "${jvm_memory[@]}" -XX:MaxRAMPercentage=75 -jar "$JAR" discovery "${SERVER_FLAGS[@]}") \
         >"$dir/server.log" 2>&1 &
       pid=$!
       ;;
     istiod)
-      (cd "$dir/cwd" && KUBECONFIG="$kc" PILOT_MAX_REQUESTS_PER_SECOND="$RPS" POD_NAMESPACE=istio-system \
-        POD_NAME=istiod-bench REVISION=default CLUSTER_ID=Kubernetes JWT_POLICY=third-party-jwt \
+      (cd "$dir/cwd" && enter_cgroup "$cg" && KUBECONFIG="$kc" PILOT_MAX_REQUESTS_PER_SECOND="$RPS" \
+        POD_NAMESPACE=istio-system POD_NAME=istiod-bench REVISION=default CLUSTER_ID=Kubernetes JWT_POLICY=third-party-jwt \
         PILOT_CERT_PROVIDER=istiod ISTIOD_CUSTOM_HOST=localhost,127.0.0.1 \
         INJECTION_WEBHOOK_CONFIG_NAME="" VALIDATION_WEBHOOK_CONFIG_NAME="" \
-        enter_cgroup "$cg" && exec "$PILOT" discovery --kubeconfig "$kc" --meshConfig "$WORK/mesh.yaml" --domain cluster.local \
+        exec "$PILOT" discovery --kubeconfig "$kc" --meshConfig "$WORK/mesh.yaml" --domain cluster.local \
         "${SERVER_FLAGS[@]}") \
         >"$dir/server.log" 2>&1 &
       pid=$!

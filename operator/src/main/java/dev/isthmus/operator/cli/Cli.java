@@ -26,7 +26,14 @@ public final class Cli {
         });
     cl.setExecutionExceptionHandler(
         (e, c, parsed) -> {
-          err.println("isthmus " + verb + ": " + e.getMessage());
+          StringBuilder m = new StringBuilder("isthmus " + verb + ": " + e.getMessage());
+          // the causes say why (an API server that refused a connection, a certificate), once each
+          for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t.getMessage() != null && !m.toString().contains(t.getMessage())) {
+              m.append(": ").append(t.getMessage());
+            }
+          }
+          err.println(m);
           return 1;
         });
     return cl.execute(args);
