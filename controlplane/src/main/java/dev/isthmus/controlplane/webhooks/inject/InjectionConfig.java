@@ -192,6 +192,22 @@ public record InjectionConfig(
     return n.isMissingNode() || n.isNull() ? def : n.asBoolean(def);
   }
 
+  /**
+   * An image as Istio's injector names it: {@code override} (an annotation) or the value at {@code
+   * valuesKey} when either contains a {@code /}, else {@code <global.hub>/<name>:<global.tag>} with
+   * {@code -<global.variant>} when set.
+   */
+  public String image(String valuesKey, String override) {
+    String image = override != null ? override : text(valuesKey, "proxyv2");
+    if (image.contains("/")) {
+      return image;
+    }
+    String hub = text("global.hub", "docker.io/istio");
+    String tag = text("global.tag", "latest");
+    String variant = text("global.variant", "");
+    return hub + "/" + image + ":" + tag + (variant.isEmpty() ? "" : "-" + variant);
+  }
+
   /** The revision this injector serves; {@code default} when the values leave it empty. */
   public String revision() {
     return text("revision", "default");

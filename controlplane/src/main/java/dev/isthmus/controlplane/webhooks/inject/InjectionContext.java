@@ -114,14 +114,7 @@ final class InjectionContext {
    * registry.
    */
   String image(String valuesKey, String annotationKey) {
-    String image = annotation(annotationKey, config.text(valuesKey, "proxyv2"));
-    if (image.contains("/")) {
-      return image;
-    }
-    String hub = config.text("global.hub", "docker.io/istio");
-    String tag = config.text("global.tag", "latest");
-    String variant = config.text("global.variant", "");
-    return hub + "/" + image + ":" + tag + (variant.isEmpty() ? "" : "-" + variant);
+    return config.image(valuesKey, annotations.get(annotationKey));
   }
 
   String proxyImage() {
