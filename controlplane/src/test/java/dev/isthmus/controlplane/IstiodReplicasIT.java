@@ -87,7 +87,9 @@ class IstiodReplicasIT {
       assertThat(a.citadel().rootPem()).as("one root").isEqualTo(b.citadel().rootPem());
       String root = a.citadel().rootPem();
       assertThat(rootWrites).as("istio-ca-secret written once").hasSize(1);
+      // every namespace gets it, the control plane's own included, in no particular order
       await("istio-ca-root-cert in " + app, () -> root.equals(rootCert(client, app)));
+      await("istio-ca-root-cert in " + ns, () -> root.equals(rootCert(client, ns)));
       await("caBundle of " + webhook, () -> root.equals(caBundle(client, webhook)));
       await(
           "one holder of each Lease",
