@@ -2,10 +2,12 @@ package dev.isthmus.controlplane;
 
 import dev.isthmus.controlplane.ca.CaConfig;
 import dev.isthmus.controlplane.ca.Citadel;
+import dev.isthmus.controlplane.gateway.deploy.GatewayDeploymentController;
 import dev.isthmus.controlplane.server.IstioPrometheusRegistry;
 import dev.isthmus.controlplane.webhooks.CaRootSource;
 import dev.isthmus.controlplane.webhooks.ServingTls;
 import dev.isthmus.controlplane.webhooks.Webhooks;
+import dev.isthmus.controlplane.webhooks.inject.GatewayDeployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.concurrent.CountDownLatch;
@@ -20,11 +22,17 @@ public final class Istiod implements AutoCloseable {
   private final Citadel citadel;
   private final ControlPlane pilot;
   private final Webhooks webhooks;
+  private final GatewayDeploymentController gatewayDeployments;
 
-  private Istiod(Citadel citadel, ControlPlane pilot, Webhooks webhooks) {
+  private Istiod(
+      Citadel citadel,
+      ControlPlane pilot,
+      Webhooks webhooks,
+      GatewayDeploymentController gatewayDeployments) {
     this.citadel = citadel;
     this.pilot = pilot;
     this.webhooks = webhooks;
+    this.gatewayDeployments = gatewayDeployments;
   }
 
   /**
@@ -79,7 +87,22 @@ public final class Istiod implements AutoCloseable {
               tls,
               root,
               leaseDuration);
-      return new Istiod(citadel, pilot, webhooks);
+      GatewayDeploymentController gateways;
+      try {
+        gateways =
+            GatewayDeploymentController.start(
+                client,
+                webhooks::injectionConfig,
+                new GatewayDeployment.Settings(
+                    System.getenv().getOrDefault("CLUSTER_ID", "Kubernetes"),
+                    config.revision(),
+                    kubeVersion(client)),
+                config.namespace());
+      } catch (RuntimeException e) {
+        webhooks.close();
+        throw e;
+      }
+      return new Istiod(citadel, pilot, webhooks, gateways);
     } catch (RuntimeException e) {
       if (pilot != null) {
         pilot.close();
@@ -106,9 +129,21 @@ public final class Istiod implements AutoCloseable {
     return pilot.ready();
   }
 
+  /** The API server's version as {@code major*100+minor}, e.g. 134 for 1.34. */
+  static int kubeVersion(KubernetesClient client) {
+    try {
+      var v = client.getKubernetesVersion();
+      return Integer.parseInt(v.getMajor().replaceAll("\\D", "")) * 100
+          + Integer.parseInt(v.getMinor().replaceAll("\\D", ""));
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
   @Override
   public void close() {
     try {
+      gatewayDeployments.close();
       webhooks.close();
     } finally {
       try {

@@ -1,18 +1,13 @@
 package dev.isthmus.controlplane.webhooks.inject;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,38 +18,11 @@ import org.junit.jupiter.api.Test;
  * profile), against a sample pod: the engine must support every construct and function they use.
  */
 class IstioTemplatesTest {
-  private static final Path GOLDEN =
-      Path.of("../../shared/conformance/istio-manifest-generate/output/pilot_default.golden.yaml");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<String, String> ENABLED = Map.of("istio-injection", "enabled");
 
   static InjectionConfig istioConfig() throws Exception {
-    if (!Files.exists(GOLDEN)) {
-      org.junit.jupiter.api.Assertions.assertFalse(
-          "true".equals(System.getenv("CI")),
-          "conformance corpus missing under CI=true: " + GOLDEN);
-      assumeTrue(false, GOLDEN + " is absent");
-    }
-    Map<String, String> injector = null;
-    String mesh = null;
-    for (String doc : Files.readString(GOLDEN).split("(?m)^---\\s*$")) {
-      Object o = Serialization.unmarshal(doc, Object.class);
-      if (o == null) {
-        continue;
-      }
-      JsonNode n = JSON.valueToTree(o);
-      if (!"ConfigMap".equals(n.path("kind").asText())) {
-        continue;
-      }
-      String name = n.path("metadata").path("name").asText();
-      if (name.equals("istio-sidecar-injector")) {
-        injector = JSON.convertValue(n.path("data"), Map.class);
-      } else if (name.equals("istio")) {
-        mesh = n.path("data").path("mesh").asText();
-      }
-    }
-    assertThat(injector).as("istio-sidecar-injector ConfigMap in " + GOLDEN).isNotNull();
-    return InjectionConfig.parse(injector, mesh);
+    return IstioInjectorCorpus.read().config();
   }
 
   private static Map<String, EnvVar> env(Container c) {

@@ -1,0 +1,256 @@
+package dev.isthmus.controlplane.gateway.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.isthmus.controlplane.ControlPlaneConfig;
+import dev.isthmus.controlplane.Istiod;
+import dev.isthmus.controlplane.webhooks.inject.IstioInjectorCorpus;
+import dev.isthmus.testing.WithKubeApiServer;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A Gateway of class {@code istio} on a real API server with the Gateway API CRDs installed (from
+ * {@code scripts/gateway-api.sh}): the control plane creates the GatewayClass, deploys the Gateway
+ * (ServiceAccount, Deployment, Service owned by it), leaves a user's own object alone, writes
+ * nothing more once applied, and removes what it created when the Gateway goes. There is no
+ * kubelet: nothing here runs the gateway's pods.
+ */
+@WithKubeApiServer
+class GatewayDeploymentIT {
+  static final Duration WAIT = Duration.ofSeconds(60);
+
+  static Path crds() {
+    Path dir =
+        Path.of(
+            System.getProperty(
+                "gatewayapi.crds.dir",
+                System.getProperty("user.home") + "/.isthmus/gateway-api/v1.6.0/standard"));
+    if (!Files.isDirectory(dir)) {
+      org.junit.jupiter.api.Assertions.assertFalse(
+          "true".equals(System.getenv("CI")),
+          "Gateway API CRDs missing under CI=true: " + dir + " (scripts/gateway-api.sh)");
+      assumeTrue(false, dir + " is absent: run scripts/gateway-api.sh");
+    }
+    return dir;
+  }
+
+  /** Installs the standard channel's CRDs and waits until each is Established. */
+  static void installCrds(KubernetesClient client) throws Exception {
+    try (Stream<Path> files = Files.list(crds())) {
+      for (Path f : files.sorted().toList()) {
+        CustomResourceDefinition crd =
+            Serialization.unmarshal(Files.readString(f), CustomResourceDefinition.class);
+        client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+        await(
+            "CRD " + crd.getMetadata().getName() + " Established",
+            () -> {
+              var live =
+                  client
+                      .apiextensions()
+                      .v1()
+                      .customResourceDefinitions()
+                      .withName(crd.getMetadata().getName())
+                      .get();
+              return live.getStatus() != null
+                  && live.getStatus().getConditions() != null
+                  && live.getStatus().getConditions().stream()
+                      .anyMatch(
+                          c -> c.getType().equals("Established") && c.getStatus().equals("True"));
+            });
+      }
+    }
+  }
+
+  static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  static GenericKubernetesResource gateway(KubernetesClient client, String ns, String name) {
+    return client
+        .genericKubernetesResources(GatewayDeploymentController.GATEWAYS)
+        .inNamespace(ns)
+        .withName(name)
+        .get();
+  }
+
+  static Map<String, String> versions(KubernetesClient client, String ns, String name) {
+    Map<String, String> out = new TreeMap<>();
+    for (HasMetadata o :
+        List.<HasMetadata>of(
+            client.serviceAccounts().inNamespace(ns).withName(name).get(),
+            client.apps().deployments().inNamespace(ns).withName(name).get(),
+            client.services().inNamespace(ns).withName(name).get())) {
+      out.put(o.getKind(), o.getMetadata().getResourceVersion());
+    }
+    return out;
+  }
+
+  @Test
+  void aGatewayIsDeployedOwnedAndRemovedWithIt(KubernetesClient client) throws Exception {
+    installCrds(client);
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    String system = "gw-system-" + run;
+    String app = "gw-app-" + run;
+    for (String ns : List.of(system, app)) {
+      client
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+          .create();
+    }
+    IstioInjectorCorpus istio = IstioInjectorCorpus.read();
+    client
+        .configMaps()
+        .inNamespace(system)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("istio-sidecar-injector")
+                .endMetadata()
+                .withData(istio.injector())
+                .build())
+        .create();
+    client
+        .configMaps()
+        .inNamespace(system)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("istio")
+                .endMetadata()
+                .withData(Map.of("mesh", istio.mesh()))
+                .build())
+        .create();
+    // a user's own Service with the name the controller would use for Gateway "mine"
+    client
+        .services()
+        .inNamespace(app)
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("mine-istio")
+                .endMetadata()
+                .withNewSpec()
+                .addNewPort()
+                .withPort(80)
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
+
+    try (Istiod istiod =
+        Istiod.start(
+            ControlPlaneConfig.defaults().withEphemeralPorts().withNamespace(system), 0, client)) {
+      await(
+          "GatewayClass istio",
+          () ->
+              client
+                      .genericKubernetesResources(GatewayDeploymentController.CLASSES)
+                      .withName("istio")
+                      .get()
+                  != null);
+      await(
+          "the injector configuration",
+          () -> istiod.webhooks().injectionConfig().templates().containsKey("kube-gateway"));
+      for (String name : List.of("web", "mine")) {
+        client
+            .genericKubernetesResources(GatewayDeploymentController.GATEWAYS)
+            .inNamespace(app)
+            .resource(
+                Serialization.unmarshal(
+                    """
+                    apiVersion: gateway.networking.k8s.io/v1
+                    kind: Gateway
+                    metadata: {name: %s}
+                    spec:
+                      gatewayClassName: istio
+                      listeners:
+                      - {name: http, port: 80, protocol: HTTP}
+                      - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: cert}]}}
+                    """
+                        .formatted(name),
+                    GenericKubernetesResource.class))
+            .create();
+      }
+      String uid = gateway(client, app, "web").getMetadata().getUid();
+      await(
+          "web-istio Deployment, Service and ServiceAccount",
+          () ->
+              client.apps().deployments().inNamespace(app).withName("web-istio").get() != null
+                  && client.services().inNamespace(app).withName("web-istio").get() != null
+                  && client.serviceAccounts().inNamespace(app).withName("web-istio").get() != null);
+      var deployment = client.apps().deployments().inNamespace(app).withName("web-istio").get();
+      assertThat(deployment.getMetadata().getOwnerReferences())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getKind()).isEqualTo("Gateway");
+                assertThat(r.getUid()).isEqualTo(uid);
+              });
+      assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getName())
+          .isEqualTo("istio-proxy");
+      assertThat(
+              client.services().inNamespace(app).withName("web-istio").get().getSpec().getPorts())
+          .extracting(p -> p.getName() + ":" + p.getPort())
+          .containsExactly("status-port:15021", "http:80", "https:443");
+      await(
+          "the Gateway annotated with the controller version",
+          () ->
+              "5"
+                  .equals(
+                      gateway(client, app, "web")
+                          .getMetadata()
+                          .getAnnotations()
+                          .get("gateway.istio.io/controller-version")));
+
+      // the user's Service stays theirs; the rest of "mine" is deployed
+      await(
+          "mine-istio Deployment",
+          () -> client.apps().deployments().inNamespace(app).withName("mine-istio").get() != null);
+      var mine = client.services().inNamespace(app).withName("mine-istio").get();
+      assertThat(mine.getMetadata().getLabels()).isNullOrEmpty();
+      assertThat(mine.getSpec().getPorts()).hasSize(1);
+
+      // applied once: nothing is written again while nothing changes
+      Map<String, String> settled = versions(client, app, "web-istio");
+      Thread.sleep(2_000);
+      assertThat(versions(client, app, "web-istio")).isEqualTo(settled);
+
+      client
+          .genericKubernetesResources(GatewayDeploymentController.GATEWAYS)
+          .inNamespace(app)
+          .withName("web")
+          .delete();
+      await(
+          "web-istio removed with its Gateway",
+          () ->
+              client.apps().deployments().inNamespace(app).withName("web-istio").get() == null
+                  && client.services().inNamespace(app).withName("web-istio").get() == null
+                  && client.serviceAccounts().inNamespace(app).withName("web-istio").get() == null);
+      assertThat(client.services().inNamespace(app).withName("mine-istio").get()).isNotNull();
+    }
+  }
+}
