@@ -21,6 +21,7 @@
 #   BENCH_PORT_OFFSET             added to every server port (default 0: Istio's 15010/15012/15014/15017/8080), so
 #                                 that the benchmark can run beside something that holds those
 #   BENCH_TIMEOUT                 longest wait of one phase (300s); a phase that times out is reported as failed
+#   BENCH_JAVA_OPTS               more JVM options for Isthmus (a profile: -XX:StartFlightRecording=filename=…)
 #   BENCH_KEEP=1                  keep the work folder (logs, kubeconfigs) for a look afterwards
 #
 # Needs: the operator runner jar (./mvnw -o -B -q -pl operator -am package -DskipTests), Go (builds
@@ -263,7 +264,7 @@ run_server() { # run_server isthmus|istiod
   case $name in
     isthmus)
       (cd "$dir/cwd" && enter_cgroup "$cg" && KUBECONFIG="$kc" PILOT_MAX_REQUESTS_PER_SECOND="$RPS" \
-        POD_NAMESPACE=istio-system exec java "${jvm_memory[@]}" -XX:MaxRAMPercentage=75 -jar "$JAR" discovery "${SERVER_FLAGS[@]}") \
+        POD_NAMESPACE=istio-system exec java "${jvm_memory[@]}" -XX:MaxRAMPercentage=75 ${BENCH_JAVA_OPTS:-} -jar "$JAR" discovery "${SERVER_FLAGS[@]}") \
         >"$dir/server.log" 2>&1 &
       pid=$!
       ;;
