@@ -171,10 +171,17 @@ final class Backends {
 
     /** The name of the service shadowing an InferencePool. */
     static String serviceName(String pool) {
-      String base = pool.length() > 40 ? pool.substring(0, 40) : pool;
-      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-      crc.update(pool.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return base + "-ip-" + String.format("%08x", crc.getValue());
+      String hash;
+      try {
+        byte[] d =
+            java.security.MessageDigest.getInstance("SHA-256")
+                .digest(pool.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        hash = java.util.HexFormat.of().formatHex(d).substring(0, 8);
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+      String base = pool.length() + 12 > 63 ? pool.substring(0, 51) : pool;
+      return base + "-ip-" + hash;
     }
   }
 }
