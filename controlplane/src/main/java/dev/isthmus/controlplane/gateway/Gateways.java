@@ -226,7 +226,9 @@ final class Gateways {
       servers.add(o.server());
       Built b = built(gw, gw, info, svcs.hostnames(), l, o, key);
       if (b != null) {
-        configs.add(b.config());
+        if (o.ok()) {
+          configs.add(b.config());
+        }
         parents.computeIfAbsent(key, k -> new ArrayList<>()).add(b.parent());
       }
     }

@@ -136,7 +136,10 @@ final class ListenerTls {
         }
       }
     } else if (mode.equals("Passthrough")) {
-      out.put("mode", autoPassthrough ? "AUTO_PASSTHROUGH" : "PASSTHROUGH");
+      // PASSTHROUGH is the default mode, left out as Istio leaves it out.
+      if (autoPassthrough) {
+        out.put("mode", "AUTO_PASSTHROUGH");
+      }
     }
     return new Result(out, null);
   }
