@@ -49,6 +49,8 @@ public final class GatewayApiConverter {
     RouteBinding binding = new RouteBinding(in, gateways.parents, classes);
     Routes routes = new Routes(in, binding, new Backends(in, grants), status);
     routes.run();
+    BackendPolicies backends = new BackendPolicies(in, status);
+    backends.run();
     for (Map.Entry<JsonNode, ObjectNode> e : gateways.pending.entrySet()) {
       JsonNode obj = e.getKey();
       ObjectNode st = e.getValue();
@@ -60,7 +62,8 @@ public final class GatewayApiConverter {
     }
     List<ObjectNode> gws = sorted(gateways.configs);
     List<ObjectNode> vss = sorted(routes.virtualServices);
-    return new GatewayApiResult(gws, vss, status.updates);
+    List<ObjectNode> drs = DestinationRules.build(in, backends.policies);
+    return new GatewayApiResult(gws, vss, drs, status.updates);
   }
 
   private static List<ObjectNode> sorted(List<ObjectNode> in) {

@@ -2,6 +2,7 @@ package dev.isthmus.controlplane.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -14,15 +15,21 @@ import java.util.List;
  *
  * @param gateways the derived Istio Gateways
  * @param virtualServices the derived Istio VirtualServices
+ * @param destinationRules the DestinationRules backend policies (BackendTLSPolicy,
+ *     XBackendTrafficPolicy, XBackend TLS) stand for
  * @param statuses the status of each Gateway API object the conversion is responsible for
  */
 public record GatewayApiResult(
-    List<ObjectNode> gateways, List<ObjectNode> virtualServices, List<StatusUpdate> statuses) {
+    List<ObjectNode> gateways,
+    List<ObjectNode> virtualServices,
+    List<ObjectNode> destinationRules,
+    List<StatusUpdate> statuses) {
 
   /** Copies the lists. */
   public GatewayApiResult {
     gateways = List.copyOf(gateways);
     virtualServices = List.copyOf(virtualServices);
+    destinationRules = List.copyOf(destinationRules);
     statuses = List.copyOf(statuses);
   }
 
@@ -37,6 +44,13 @@ public record GatewayApiResult(
   public List<VirtualService> istioVirtualServices() {
     return virtualServices.stream()
         .map(v -> Serialization.jsonMapper().convertValue(v, VirtualService.class))
+        .toList();
+  }
+
+  /** The derived DestinationRules as fabric8 istio-model objects. */
+  public List<DestinationRule> istioDestinationRules() {
+    return destinationRules.stream()
+        .map(d -> Serialization.jsonMapper().convertValue(d, DestinationRule.class))
         .toList();
   }
 

@@ -27,8 +27,10 @@ final class Inputs {
   final Map<String, Map<String, String>> namespaces = new TreeMap<>();
   final Map<String, JsonNode> services = new HashMap<>();
   final Map<String, JsonNode> serviceEntries = new HashMap<>();
-  final Map<String, JsonNode> backends = new HashMap<>();
+  final Map<String, JsonNode> backends = new LinkedHashMap<>();
   final Map<String, JsonNode> inferencePools = new HashMap<>();
+  final Map<String, JsonNode> tlsPolicies = new LinkedHashMap<>();
+  final Map<String, JsonNode> trafficPolicies = new LinkedHashMap<>();
   final Map<String, Map<String, RegistryService>> registry = new HashMap<>();
 
   Inputs(GatewayApiSnapshot snapshot) {
@@ -57,6 +59,8 @@ final class Inputs {
         case "HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute" -> routes.get(kind).put(key, o);
         case "ReferenceGrant" -> referenceGrants.add(o);
         case "XBackend", "Backend" -> backends.put(key, o);
+        case "BackendTLSPolicy" -> tlsPolicies.put(key, o);
+        case "XBackendTrafficPolicy", "BackendTrafficPolicy" -> trafficPolicies.put(key, o);
         default -> {}
       }
       return;

@@ -1,0 +1,500 @@
+package dev.isthmus.controlplane.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isthmus.controlplane.gateway.Conditions.Problem;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * Backend policies: BackendTLSPolicy, XBackendTrafficPolicy and the TLS of XBackends become
+ * DestinationRule settings per backend host (the oldest policy wins), and each policy gets an
+ * ancestor status for the mesh and for the Gateways whose routes reach its backend.
+ */
+final class BackendPolicies {
+  static final String IGNORE = "istio.io/ignore-policy-attachment";
+  static final String MESH = GatewayClasses.MESH_CONTROLLER;
+
+  /** One policy's settings for one backend host. */
+  record Policy(
+      String sourceKind,
+      JsonNode source,
+      String targetKind,
+      String targetName,
+      String host,
+      String sectionName,
+      Integer port,
+      ObjectNode tls,
+      ObjectNode loadBalancer,
+      ObjectNode retryBudget) {}
+
+  final List<Policy> policies = new ArrayList<>();
+  private final Inputs in;
+  private final Status status;
+  private final RouteAncestors ancestors;
+
+  BackendPolicies(Inputs in, Status status) {
+    this.in = in;
+    this.status = status;
+    this.ancestors = new RouteAncestors(in);
+  }
+
+  void run() {
+    in.trafficPolicies.values().forEach(this::traffic);
+    in.tlsPolicies.values().forEach(this::tls);
+    in.backends.values().forEach(this::backend);
+  }
+
+  private static boolean ignored(JsonNode p) {
+    return "true".equalsIgnoreCase(Nodes.strings(p, "metadata", "annotations").get(IGNORE));
+  }
+
+  private void ignoredStatus(JsonNode p, boolean withSection) {
+    Conditions c = new Conditions();
+    c.put("Accepted", "Accepted", "Configuration is valid").error =
+        new Problem("IgnoredByIstio", "Ignored by Istio due to annotation " + IGNORE + "=true");
+    ObjectNode st = GatewayClasses.existing(p);
+    List<ObjectNode> incoming = new ArrayList<>();
+    for (JsonNode t : Nodes.list(p, "spec", "targetRefs")) {
+      incoming.add(ancestor(targetRef(t, withSection), st, p, c, MESH));
+    }
+    st.set("ancestors", merge(st.get("ancestors"), incoming, 16));
+    status.put(p, st);
+  }
+
+  private void traffic(JsonNode p) {
+    if (ignored(p)) {
+      ignoredStatus(p, false);
+      return;
+    }
+    ObjectNode st = GatewayClasses.existing(p);
+    Conditions c = new Conditions();
+    c.put("Accepted", "Accepted", "Configuration is valid");
+    if (Nodes.has(p, "spec", "sessionPersistence")) {
+      c.get("Accepted").message =
+          "Configuration is valid, but Istio does not support the following fields:"
+              + " sessionPersistence";
+    }
+    ObjectNode budget = null;
+    JsonNode rc = Nodes.at(p, "spec", "retryConstraint");
+    if (!rc.isMissingNode() && !rc.isNull()) {
+      budget = Nodes.object();
+      if (Nodes.has(rc, "budget", "percent")) {
+        budget.put("percent", Nodes.at(rc, "budget", "percent").asDouble());
+      }
+      String interval = Durations.canonical(Nodes.text(rc, "budget", "interval"));
+      budget.put("budgetInterval", interval == null ? "10s" : interval);
+      budget.put(
+          "minRetryConcurrency",
+          Nodes.has(rc, "minRetryRate") ? Nodes.at(rc, "minRetryRate", "count").asInt() : 10);
+    }
+    List<ObjectNode> incoming = new ArrayList<>();
+    for (JsonNode t : Nodes.list(p, "spec", "targetRefs")) {
+      String name = Nodes.textOr(t, "", "name");
+      RouteKind k =
+          RouteKind.normalize(Nodes.text(t, "group"), Nodes.text(t, "kind"), new RouteKind("", ""));
+      Problem err = lookup(k, Nodes.namespace(p), name, Nodes.text(t, "kind"));
+      if (err == null && !k.equals(RouteKind.SERVICE)) {
+        err = new Problem("TargetNotFound", "unsupported reference kind: " + Nodes.text(t, "kind"));
+      }
+      if (err != null) {
+        c.fail("Accepted", "TargetNotFound", "targetRefs invalid: " + err.message());
+      } else {
+        policies.add(
+            new Policy(
+                "XBackendTrafficPolicy",
+                p,
+                "Service",
+                name,
+                name + "." + Nodes.namespace(p) + ".svc." + in.domainSuffix,
+                null,
+                null,
+                null,
+                Nodes.object(),
+                budget));
+      }
+      incoming.add(ancestor(targetRef(t, false), st, p, c, MESH));
+    }
+    st.set("ancestors", merge(st.get("ancestors"), incoming, 16));
+    status.put(p, st);
+  }
+
+  /** Null when the reference resolves, else Istio's "not found" or "unsupported kind". */
+  private Problem lookup(RouteKind k, String ns, String name, String kind) {
+    String key = ns + "/" + name;
+    boolean found;
+    if (k.equals(RouteKind.SERVICE)) {
+      found = in.services.containsKey(key);
+    } else if (k.equals(RouteKind.SERVICE_ENTRY)) {
+      found = in.serviceEntries.containsKey(key);
+    } else if (k.equals(RouteKind.CONFIG_MAP)) {
+      found = in.configMaps.containsKey(key);
+    } else if (k.equals(RouteKind.SECRET)) {
+      found = in.secrets.containsKey(key);
+    } else {
+      return new Problem("InvalidKind", "unsupported kind " + kind);
+    }
+    return found
+        ? null
+        : new Problem(
+            "NotFound", String.format("reference %s/%s (of kind %s) not found", ns, name, kind));
+  }
+
+  private void tls(JsonNode p) {
+    if (ignored(p)) {
+      ignoredStatus(p, true);
+      return;
+    }
+    ObjectNode st = GatewayClasses.existing(p);
+    Conditions c = new Conditions();
+    c.put("Accepted", "Accepted", "Configuration is valid");
+    c.put("ResolvedRefs", "ResolvedRefs", "Configuration is valid");
+    JsonNode validation = Nodes.at(p, "spec", "validation");
+    ObjectNode tls = clientTls(validation, null, Nodes.namespace(p), c);
+    List<ObjectNode> incoming = new ArrayList<>();
+    TreeSet<String> gateways = new TreeSet<>();
+    for (JsonNode t : Nodes.list(p, "spec", "targetRefs")) {
+      String name = Nodes.textOr(t, "", "name");
+      String section = Nodes.text(t, "sectionName");
+      RouteKind k =
+          RouteKind.normalize(Nodes.text(t, "group"), Nodes.text(t, "kind"), new RouteKind("", ""));
+      Problem err = lookup(k, Nodes.namespace(p), name, Nodes.text(t, "kind"));
+      JsonNode target = null;
+      if (err == null) {
+        String key = Nodes.namespace(p) + "/" + name;
+        if (k.equals(RouteKind.SERVICE) || k.equals(RouteKind.SERVICE_ENTRY)) {
+          target = k.equals(RouteKind.SERVICE) ? in.services.get(key) : in.serviceEntries.get(key);
+          if (section != null && !section.isEmpty() && !hasPort(target, section)) {
+            err =
+                new Problem(
+                    "TargetNotFound",
+                    String.format(
+                        "sectionName \"%s\" does not exist in %s %s", section, k.kind(), key));
+          }
+        } else {
+          err =
+              new Problem("TargetNotFound", "unsupported reference kind: " + Nodes.text(t, "kind"));
+        }
+      }
+      if (err != null) {
+        c.fail("Accepted", "TargetNotFound", "targetRefs invalid: " + err.message());
+      } else {
+        List<String> hosts = new ArrayList<>();
+        if (k.equals(RouteKind.SERVICE)) {
+          hosts.add(name + "." + Nodes.namespace(p) + ".svc." + in.domainSuffix);
+        } else {
+          Nodes.list(target, "spec", "hosts").forEach(h -> hosts.add(h.asText()));
+        }
+        String winner = conflict(p, t);
+        if (winner != null) {
+          c.fail(
+              "Accepted",
+              "Conflicted",
+              String.format(
+                  "Conflicts with BackendTLSPolicy \"%s\" targeting the same backend", winner));
+        } else {
+          for (String h : hosts) {
+            policies.add(
+                new Policy(
+                    "BackendTLSPolicy",
+                    p,
+                    k.kind(),
+                    name,
+                    h,
+                    section == null || section.isEmpty() ? null : section,
+                    null,
+                    tls,
+                    null,
+                    null));
+          }
+        }
+        gateways.addAll(ancestors.gatewaysOf(k.kind() + "/" + Nodes.namespace(p) + "/" + name));
+      }
+      incoming.add(ancestor(targetRef(t, true), st, p, c, MESH));
+    }
+    for (String g : gateways) {
+      ObjectNode ref = Nodes.object();
+      ref.put("group", Inputs.GW_GROUP);
+      ref.put("kind", "Gateway");
+      ref.put("name", g.substring(g.indexOf('/') + 1));
+      incoming.add(ancestor(ref, st, p, c, GatewayClasses.GATEWAY_CONTROLLER));
+    }
+    st.set("ancestors", merge(st.get("ancestors"), incoming, 16));
+    status.put(p, st);
+  }
+
+  private static boolean hasPort(JsonNode target, String name) {
+    for (JsonNode port : Nodes.list(target, "spec", "ports")) {
+      if (name.equals(Nodes.text(port, "name"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The older (then alphabetically first) other policy with the same target, if any. */
+  private String conflict(JsonNode p, JsonNode target) {
+    String winner = null;
+    for (JsonNode other : in.tlsPolicies.values()) {
+      if (other == p || ignored(other) || !Nodes.namespace(other).equals(Nodes.namespace(p))) {
+        continue;
+      }
+      boolean same = false;
+      for (JsonNode t : Nodes.list(other, "spec", "targetRefs")) {
+        same |=
+            Nodes.textOr(t, "", "group").equals(Nodes.textOr(target, "", "group"))
+                && Nodes.textOr(t, "", "kind").equals(Nodes.textOr(target, "", "kind"))
+                && Nodes.textOr(t, "", "name").equals(Nodes.textOr(target, "", "name"))
+                && Objects.equals(Nodes.text(t, "sectionName"), Nodes.text(target, "sectionName"));
+      }
+      if (!same) {
+        continue;
+      }
+      int ts = created(other).compareTo(created(p));
+      if (ts < 0 || (ts == 0 && Nodes.name(other).compareTo(Nodes.name(p)) < 0)) {
+        return Nodes.name(other);
+      }
+    }
+    return winner;
+  }
+
+  static String created(JsonNode o) {
+    return Nodes.textOr(o, "", "metadata", "creationTimestamp");
+  }
+
+  private void backend(JsonNode b) {
+    ObjectNode st = GatewayClasses.existing(b);
+    Conditions c = new Conditions();
+    c.put("Accepted", "Accepted", "Configuration is valid");
+    c.put("ResolvedRefs", "ResolvedRefs", "Configuration is valid");
+    String type = Nodes.textOr(b, "", "spec", "type");
+    if (!type.equals("ExternalHostname") || !Nodes.has(b, "spec", "externalHostname")) {
+      c.fail("Accepted", "Invalid", "unsupported backend type: " + type);
+    } else if (Nodes.has(b, "spec", "tls")) {
+      String mode = Nodes.textOr(b, "", "spec", "tls", "mode");
+      String host = Nodes.textOr(b, "", "spec", "externalHostname", "hostname");
+      switch (mode) {
+        case "ClientAndServer" ->
+            c.fail(
+                "Accepted",
+                "Invalid",
+                "unsupported ClientAndServer TLS mode: Istio does not support client certificates on"
+                    + " backend");
+        case "ServerOnly" -> {
+          ObjectNode tls =
+              clientTls(Nodes.at(b, "spec", "tls", "validation"), host, Nodes.namespace(b), c);
+          policies.add(
+              new Policy(
+                  "XBackend",
+                  b,
+                  "XBackend",
+                  Nodes.name(b),
+                  host,
+                  null,
+                  Nodes.at(b, "spec", "port", "port").asInt(),
+                  tls,
+                  null,
+                  null));
+        }
+        case "None" -> {}
+        default ->
+            c.fail("Accepted", "Invalid", String.format("unsupported TLS mode: \"%s\"", mode));
+      }
+    }
+    List<ObjectNode> incoming = new ArrayList<>();
+    ObjectNode mesh = Nodes.object();
+    mesh.put("group", Inputs.GWX_GROUP);
+    mesh.put("kind", "XBackend");
+    mesh.put("name", Nodes.name(b));
+    incoming.add(ancestor(mesh, st, b, c, MESH));
+    for (String g : ancestors.gatewaysOf("XBackend/" + Nodes.key(b))) {
+      ObjectNode ref = Nodes.object();
+      ref.put("group", Inputs.GW_GROUP);
+      ref.put("kind", "Gateway");
+      ref.put("namespace", g.substring(0, g.indexOf('/')));
+      ref.put("name", g.substring(g.indexOf('/') + 1));
+      incoming.add(ancestor(ref, st, b, c, GatewayClasses.GATEWAY_CONTROLLER));
+    }
+    st.set("ancestors", merge(st.get("ancestors"), incoming, 32));
+    status.put(b, st);
+  }
+
+  /** Client TLS settings from a validation stanza; problems go on the conditions. */
+  private ObjectNode clientTls(JsonNode v, String defaultSni, String ns, Conditions c) {
+    ObjectNode tls = Nodes.object();
+    tls.put("mode", "SIMPLE");
+    String sni = Nodes.text(v, "hostname");
+    if (sni == null || sni.isEmpty()) {
+      sni = defaultSni;
+    }
+    if (sni != null) {
+      tls.put("sni", sni);
+    }
+    ArrayNode sans = Nodes.array();
+    for (JsonNode s : Nodes.list(v, "subjectAltNames")) {
+      String t = Nodes.textOr(s, "", "type");
+      if (t.equals("Hostname")) {
+        sans.add(Nodes.textOr(s, "", "hostname"));
+      } else if (t.equals("URI")) {
+        sans.add(Nodes.textOr(s, "", "uri"));
+      }
+    }
+    if (!sans.isEmpty()) {
+      tls.set("subjectAltNames", sans);
+    }
+    String cred = credential(v, ns, c);
+    if (!cred.isEmpty()) {
+      tls.put("credentialName", cred);
+    }
+    return tls;
+  }
+
+  private String credential(JsonNode v, String ns, Conditions c) {
+    String wk = Nodes.text(v, "wellKnownCACertificates");
+    if (wk != null) {
+      if (!wk.equals("System")) {
+        c.fail("Accepted", "Invalid", "Unknown wellKnownCACertificates: " + wk);
+      }
+      return "";
+    }
+    List<JsonNode> refs = Nodes.list(v, "caCertificateRefs");
+    if (refs.isEmpty()) {
+      return "";
+    }
+    JsonNode ref = refs.get(0);
+    if (refs.size() > 1) {
+      c.get("Accepted").message += "; warning: only the first caCertificateRefs will be used";
+    }
+    String name = Nodes.textOr(ref, "", "name");
+    String kind = Nodes.textOr(ref, "", "kind");
+    RouteKind k = RouteKind.normalize(Nodes.text(ref, "group"), kind, new RouteKind("", ""));
+    Problem err = lookup(k, ns, name, kind);
+    String message;
+    if (err == null) {
+      if (k.equals(RouteKind.CONFIG_MAP)) {
+        try {
+          Certs.root(in.configMaps.get(ns + "/" + name));
+          return "configmap://" + ns + "/" + name;
+        } catch (IllegalArgumentException e) {
+          message = e.getMessage();
+          c.fail("ResolvedRefs", "InvalidCACertificateRef", "Certificate invalid: " + message);
+        }
+      } else {
+        message = "unsupported reference kind: " + kind;
+        c.fail("ResolvedRefs", "InvalidKind", "Certificate reference invalid: " + message);
+      }
+    } else if (err.reason().equals("InvalidKind")) {
+      message = err.message();
+      c.fail("ResolvedRefs", "InvalidKind", "Certificate reference not supported: " + message);
+    } else {
+      message = err.message();
+      c.fail(
+          "ResolvedRefs", "InvalidCACertificateRef", "Certificate reference not found: " + message);
+    }
+    c.fail("Accepted", "NoValidCACertificate", "Certificate reference invalid: " + message);
+    return "invalid://";
+  }
+
+  private static ObjectNode targetRef(JsonNode t, boolean withSection) {
+    ObjectNode r = Nodes.object();
+    r.put("group", Nodes.textOr(t, "", "group"));
+    r.put("kind", Nodes.textOr(t, "", "kind"));
+    r.put("name", Nodes.textOr(t, "", "name"));
+    if (withSection && Nodes.has(t, "sectionName")) {
+      r.put("sectionName", Nodes.text(t, "sectionName"));
+    }
+    return r;
+  }
+
+  private ObjectNode ancestor(
+      ObjectNode ref, ObjectNode st, JsonNode p, Conditions c, String controller) {
+    JsonNode existing = null;
+    for (JsonNode a : Nodes.list(st, "ancestors")) {
+      if (ref.equals(a.get("ancestorRef"))) {
+        existing = a.get("conditions");
+        break;
+      }
+    }
+    ObjectNode a = Nodes.object();
+    a.set("ancestorRef", ref);
+    a.put("controllerName", controller);
+    a.set("conditions", c.apply(existing, Nodes.generation(p), status.now));
+    return a;
+  }
+
+  /** Keeps others' entries, replaces ours in place, drops our stale ones, appends new ones. */
+  private static ArrayNode merge(JsonNode existing, List<ObjectNode> incoming, int max) {
+    List<ObjectNode> todo = new ArrayList<>(incoming);
+    ArrayNode out = Nodes.array();
+    if (existing != null) {
+      for (JsonNode x : existing) {
+        String ctl = Nodes.textOr(x, "", "controllerName");
+        if (!ctl.equals(MESH) && !ctl.equals(GatewayClasses.GATEWAY_CONTROLLER)) {
+          out.add(x);
+          continue;
+        }
+        for (int i = 0; i < todo.size(); i++) {
+          if (todo.get(i).get("ancestorRef").equals(x.get("ancestorRef"))) {
+            out.add(todo.remove(i));
+            break;
+          }
+        }
+      }
+    }
+    todo.forEach(out::add);
+    while (out.size() > max) {
+      out.remove(out.size() - 1);
+    }
+    return out;
+  }
+
+  /** Gateways whose routes reach a backend, by {@code Kind/namespace/name} of the backend. */
+  static final class RouteAncestors {
+    private final Map<String, TreeSet<String>> byBackend = new java.util.HashMap<>();
+
+    RouteAncestors(Inputs in) {
+      for (Map<String, JsonNode> routes : in.routes.values()) {
+        for (JsonNode r : routes.values()) {
+          String ns = Nodes.namespace(r);
+          List<String> gws = new ArrayList<>();
+          for (JsonNode ref : Nodes.list(r, "spec", "parentRefs")) {
+            if (RouteKind.normalize(
+                    Nodes.text(ref, "group"), Nodes.text(ref, "kind"), RouteKind.GATEWAY)
+                .equals(RouteKind.GATEWAY)) {
+              gws.add(Nodes.textOr(ref, ns, "namespace") + "/" + Nodes.textOr(ref, "", "name"));
+            }
+          }
+          for (JsonNode rule : Nodes.list(r, "spec", "rules")) {
+            for (JsonNode b : Nodes.list(rule, "backendRefs")) {
+              RouteKind k =
+                  RouteKind.normalize(
+                      Nodes.text(b, "group"), Nodes.text(b, "kind"), RouteKind.SERVICE);
+              String kind =
+                  switch (k.group() + "/" + k.kind()) {
+                    case "/Service" -> "Service";
+                    case "networking.istio.io/ServiceEntry" -> "ServiceEntry";
+                    case Inputs.GWX_GROUP + "/XBackend" -> "XBackend";
+                    case "inference.networking.k8s.io/InferencePool" -> "InferencePool";
+                    default -> null;
+                  };
+              if (kind == null) {
+                continue;
+              }
+              String key =
+                  kind + "/" + Nodes.textOr(b, ns, "namespace") + "/" + Nodes.textOr(b, "", "name");
+              byBackend.computeIfAbsent(key, x -> new TreeSet<>()).addAll(gws);
+            }
+          }
+        }
+      }
+    }
+
+    TreeSet<String> gatewaysOf(String backend) {
+      return byBackend.getOrDefault(backend, new TreeSet<>());
+    }
+  }
+}
