@@ -84,7 +84,7 @@ final class BackendPolicies {
     if (!rc.isMissingNode() && !rc.isNull()) {
       budget = Nodes.object();
       if (Nodes.has(rc, "budget", "percent")) {
-        budget.put("percent", Nodes.at(rc, "budget", "percent").asDouble());
+        budget.set("percent", Nodes.at(rc, "budget", "percent").deepCopy());
       }
       String interval = Durations.canonical(Nodes.text(rc, "budget", "interval"));
       budget.put("budgetInterval", interval == null ? "10s" : interval);
@@ -240,7 +240,11 @@ final class BackendPolicies {
   private String conflict(JsonNode p, JsonNode target) {
     String winner = null;
     for (JsonNode other : in.tlsPolicies.values()) {
-      if (other == p || ignored(other) || !Nodes.namespace(other).equals(Nodes.namespace(p))) {
+      // Policies are told apart by uid, as the API server assigns it (objects without one are
+      // indistinguishable and never conflict).
+      boolean self =
+          Nodes.textOr(other, "", "metadata", "uid").equals(Nodes.textOr(p, "", "metadata", "uid"));
+      if (self || ignored(other) || !Nodes.namespace(other).equals(Nodes.namespace(p))) {
         continue;
       }
       boolean same = false;
@@ -310,17 +314,26 @@ final class BackendPolicies {
     mesh.put("group", Inputs.GWX_GROUP);
     mesh.put("kind", "XBackend");
     mesh.put("name", Nodes.name(b));
-    incoming.add(ancestor(mesh, st, b, c, MESH));
+    incoming.add(backendParent(ancestor(mesh, st, b, c, MESH)));
     for (String g : ancestors.gatewaysOf("XBackend/" + Nodes.key(b))) {
       ObjectNode ref = Nodes.object();
       ref.put("group", Inputs.GW_GROUP);
       ref.put("kind", "Gateway");
       ref.put("namespace", g.substring(0, g.indexOf('/')));
       ref.put("name", g.substring(g.indexOf('/') + 1));
-      incoming.add(ancestor(ref, st, b, c, GatewayClasses.GATEWAY_CONTROLLER));
+      incoming.add(backendParent(ancestor(ref, st, b, c, GatewayClasses.GATEWAY_CONTROLLER)));
     }
-    st.set("ancestors", merge(st.get("ancestors"), incoming, 32));
+    st.set("parents", merge(st.get("parents"), incoming, 32));
     status.put(b, st);
+  }
+
+  /** A Backend's status names its ancestors {@code parents}, each by {@code parentRef}. */
+  private static ObjectNode backendParent(ObjectNode ancestor) {
+    ObjectNode p = Nodes.object();
+    p.set("parentRef", ancestor.get("ancestorRef"));
+    p.set("controllerName", ancestor.get("controllerName"));
+    p.set("conditions", ancestor.get("conditions"));
+    return p;
   }
 
   /** Client TLS settings from a validation stanza; problems go on the conditions. */
@@ -413,8 +426,10 @@ final class BackendPolicies {
   private ObjectNode ancestor(
       ObjectNode ref, ObjectNode st, JsonNode p, Conditions c, String controller) {
     JsonNode existing = null;
-    for (JsonNode a : Nodes.list(st, "ancestors")) {
-      if (ref.equals(a.get("ancestorRef"))) {
+    List<JsonNode> current = Nodes.list(st, "ancestors");
+    current.addAll(Nodes.list(st, "parents"));
+    for (JsonNode a : current) {
+      if (ref.equals(refOf(a))) {
         existing = a.get("conditions");
         break;
       }
@@ -424,6 +439,10 @@ final class BackendPolicies {
     a.put("controllerName", controller);
     a.set("conditions", c.apply(existing, Nodes.generation(p), status.now));
     return a;
+  }
+
+  private static JsonNode refOf(JsonNode entry) {
+    return entry.has("ancestorRef") ? entry.get("ancestorRef") : entry.path("parentRef");
   }
 
   /** Keeps others' entries, replaces ours in place, drops our stale ones, appends new ones. */
@@ -438,7 +457,7 @@ final class BackendPolicies {
           continue;
         }
         for (int i = 0; i < todo.size(); i++) {
-          if (todo.get(i).get("ancestorRef").equals(x.get("ancestorRef"))) {
+          if (refOf(todo.get(i)).equals(refOf(x))) {
             out.add(todo.remove(i));
             break;
           }

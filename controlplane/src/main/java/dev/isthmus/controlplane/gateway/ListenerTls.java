@@ -6,11 +6,40 @@ import dev.isthmus.controlplane.gateway.Conditions.Problem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The TLS settings of a listener's Istio server: certificates, CA validation, mode. */
 final class ListenerTls {
   static final String TERMINATE_MODE = "gateway.istio.io/tls-terminate-mode";
   static final String LISTENER_MODE = "gateway.istio.io/listener-protocol";
+  static final String CIPHER_SUITES = "gateway.istio.io/tls-cipher-suites";
+
+  /** The cipher suites the proxy's TLS library accepts (pre-shared key suites aside). */
+  private static final Set<String> CIPHERS =
+      Set.of(
+          "ECDHE-ECDSA-AES128-GCM-SHA256",
+          "ECDHE-RSA-AES128-GCM-SHA256",
+          "ECDHE-ECDSA-AES256-GCM-SHA384",
+          "ECDHE-RSA-AES256-GCM-SHA384",
+          "ECDHE-ECDSA-CHACHA20-POLY1305",
+          "ECDHE-RSA-CHACHA20-POLY1305",
+          "ECDHE-ECDSA-AES128-SHA",
+          "ECDHE-RSA-AES128-SHA",
+          "ECDHE-ECDSA-AES256-SHA",
+          "ECDHE-RSA-AES256-SHA",
+          "AES128-GCM-SHA256",
+          "AES256-GCM-SHA384",
+          "AES128-SHA",
+          "AES256-SHA",
+          "DES-CBC3-SHA");
+
+  /** Unknown names would be rejected by the proxy; operator expressions ({@code -X}) pass. */
+  static boolean validCipher(String c) {
+    if (c.isEmpty() || c.equals("ALL")) {
+      return true;
+    }
+    return !Character.isLetterOrDigit(c.charAt(0)) || CIPHERS.contains(c);
+  }
 
   /** Server TLS settings (null when the listener has no TLS) and the first problem found. */
   record Result(ObjectNode tls, Problem problem) {}
@@ -139,6 +168,19 @@ final class ListenerTls {
       // PASSTHROUGH is the default mode, left out as Istio leaves it out.
       if (autoPassthrough) {
         out.put("mode", "AUTO_PASSTHROUGH");
+      }
+    }
+    String ciphers = options.getOrDefault(CIPHER_SUITES, "");
+    if (!ciphers.isEmpty()) {
+      List<String> kept = new ArrayList<>();
+      for (String c : ciphers.split(",")) {
+        String t = c.trim();
+        if (validCipher(t) && !kept.contains(t)) {
+          kept.add(t);
+        }
+      }
+      if (!kept.isEmpty()) {
+        out.set("cipherSuites", Nodes.array(kept));
       }
     }
     return new Result(out, null);
