@@ -17,7 +17,7 @@ final class Conditions {
   static final class Cond {
     String reason;
     String message;
-    boolean status = true;
+    String status = "True";
     Problem error;
 
     Cond(String reason, String message) {
@@ -26,7 +26,12 @@ final class Conditions {
     }
 
     Cond negative() {
-      status = false;
+      status = "False";
+      return this;
+    }
+
+    Cond unknown() {
+      status = "Unknown";
       return this;
     }
   }
@@ -63,9 +68,12 @@ final class Conditions {
     for (Map.Entry<String, Cond> e : byType.entrySet()) {
       Cond c = e.getValue();
       ObjectNode n = Nodes.object();
-      boolean status = c.error != null ? !c.status : c.status;
+      String status = c.status;
+      if (c.error != null) {
+        status = status.equals("True") ? "False" : status.equals("False") ? "True" : status;
+      }
       n.put("type", e.getKey());
-      n.put("status", status ? "True" : "False");
+      n.put("status", status);
       if (generation != 0) {
         n.put("observedGeneration", generation);
       }

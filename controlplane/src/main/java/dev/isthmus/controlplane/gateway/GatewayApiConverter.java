@@ -51,6 +51,7 @@ public final class GatewayApiConverter {
     routes.run();
     BackendPolicies backends = new BackendPolicies(in, status);
     backends.run();
+    InferencePoolStatus.run(in, status);
     for (Map.Entry<JsonNode, ObjectNode> e : gateways.pending.entrySet()) {
       JsonNode obj = e.getKey();
       ObjectNode st = e.getValue();

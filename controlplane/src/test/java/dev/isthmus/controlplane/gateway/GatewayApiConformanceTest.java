@@ -113,6 +113,7 @@ class GatewayApiConformanceTest {
     configFailures.forEach(f -> System.out.println("  config differs " + f));
     assertThat(cases).isNotEmpty();
     assertThat(statusOk).as("cases with identical status").isGreaterThanOrEqualTo(STATUS_FLOOR);
+    assertThat(configOk).as("cases with identical config").isGreaterThanOrEqualTo(CONFIG_FLOOR);
   }
 
   static String compareStatus(List<StatusUpdate> got, List<JsonNode> want) {
