@@ -1,12 +1,10 @@
 package dev.isthmus.controlplane.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isthmus.controlplane.gateway.Conditions.Problem;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 
@@ -35,12 +33,14 @@ final class BackendPolicies {
   final List<Policy> policies = new ArrayList<>();
   private final Inputs in;
   private final Status status;
-  private final RouteAncestors ancestors;
+  private final PolicyAncestors.RouteAncestors ancestors;
+  private final BackendTls tlsRefs;
 
   BackendPolicies(Inputs in, Status status) {
     this.in = in;
     this.status = status;
-    this.ancestors = new RouteAncestors(in);
+    this.ancestors = new PolicyAncestors.RouteAncestors(in);
+    this.tlsRefs = new BackendTls(in);
   }
 
   void run() {
@@ -60,9 +60,11 @@ final class BackendPolicies {
     ObjectNode st = GatewayClasses.existing(p);
     List<ObjectNode> incoming = new ArrayList<>();
     for (JsonNode t : Nodes.list(p, "spec", "targetRefs")) {
-      incoming.add(ancestor(targetRef(t, withSection), st, p, c, MESH));
+      incoming.add(
+          PolicyAncestors.ancestor(
+              PolicyAncestors.targetRef(t, withSection), st, p, c, MESH, status.now));
     }
-    st.set("ancestors", merge(st.get("ancestors"), incoming, 16));
+    st.set("ancestors", PolicyAncestors.merge(st.get("ancestors"), incoming, 16));
     status.put(p, st);
   }
 
@@ -97,7 +99,7 @@ final class BackendPolicies {
       String name = Nodes.textOr(t, "", "name");
       RouteKind k =
           RouteKind.normalize(Nodes.text(t, "group"), Nodes.text(t, "kind"), new RouteKind("", ""));
-      Problem err = lookup(k, Nodes.namespace(p), name, Nodes.text(t, "kind"));
+      Problem err = tlsRefs.lookup(k, Nodes.namespace(p), name, Nodes.text(t, "kind"));
       if (err == null && !k.equals(RouteKind.SERVICE)) {
         err = new Problem("TargetNotFound", "unsupported reference kind: " + Nodes.text(t, "kind"));
       }
@@ -117,31 +119,12 @@ final class BackendPolicies {
                 Nodes.object(),
                 budget));
       }
-      incoming.add(ancestor(targetRef(t, false), st, p, c, MESH));
+      incoming.add(
+          PolicyAncestors.ancestor(
+              PolicyAncestors.targetRef(t, false), st, p, c, MESH, status.now));
     }
-    st.set("ancestors", merge(st.get("ancestors"), incoming, 16));
+    st.set("ancestors", PolicyAncestors.merge(st.get("ancestors"), incoming, 16));
     status.put(p, st);
-  }
-
-  /** Null when the reference resolves, else Istio's "not found" or "unsupported kind". */
-  private Problem lookup(RouteKind k, String ns, String name, String kind) {
-    String key = ns + "/" + name;
-    boolean found;
-    if (k.equals(RouteKind.SERVICE)) {
-      found = in.services.containsKey(key);
-    } else if (k.equals(RouteKind.SERVICE_ENTRY)) {
-      found = in.serviceEntries.containsKey(key);
-    } else if (k.equals(RouteKind.CONFIG_MAP)) {
-      found = in.configMaps.containsKey(key);
-    } else if (k.equals(RouteKind.SECRET)) {
-      found = in.secrets.containsKey(key);
-    } else {
-      return new Problem("InvalidKind", "unsupported kind " + kind);
-    }
-    return found
-        ? null
-        : new Problem(
-            "NotFound", String.format("reference %s/%s (of kind %s) not found", ns, name, kind));
   }
 
   private void tls(JsonNode p) {
@@ -154,7 +137,7 @@ final class BackendPolicies {
     c.put("Accepted", "Accepted", "Configuration is valid");
     c.put("ResolvedRefs", "ResolvedRefs", "Configuration is valid");
     JsonNode validation = Nodes.at(p, "spec", "validation");
-    ObjectNode tls = clientTls(validation, null, Nodes.namespace(p), c);
+    ObjectNode tls = tlsRefs.clientTls(validation, null, Nodes.namespace(p), c);
     List<ObjectNode> incoming = new ArrayList<>();
     TreeSet<String> gateways = new TreeSet<>();
     for (JsonNode t : Nodes.list(p, "spec", "targetRefs")) {
@@ -162,7 +145,7 @@ final class BackendPolicies {
       String section = Nodes.text(t, "sectionName");
       RouteKind k =
           RouteKind.normalize(Nodes.text(t, "group"), Nodes.text(t, "kind"), new RouteKind("", ""));
-      Problem err = lookup(k, Nodes.namespace(p), name, Nodes.text(t, "kind"));
+      Problem err = tlsRefs.lookup(k, Nodes.namespace(p), name, Nodes.text(t, "kind"));
       JsonNode target = null;
       if (err == null) {
         String key = Nodes.namespace(p) + "/" + name;
@@ -214,16 +197,18 @@ final class BackendPolicies {
         }
         gateways.addAll(ancestors.gatewaysOf(k.kind() + "/" + Nodes.namespace(p) + "/" + name));
       }
-      incoming.add(ancestor(targetRef(t, true), st, p, c, MESH));
+      incoming.add(
+          PolicyAncestors.ancestor(PolicyAncestors.targetRef(t, true), st, p, c, MESH, status.now));
     }
     for (String g : gateways) {
       ObjectNode ref = Nodes.object();
       ref.put("group", Inputs.GW_GROUP);
       ref.put("kind", "Gateway");
       ref.put("name", g.substring(g.indexOf('/') + 1));
-      incoming.add(ancestor(ref, st, p, c, GatewayClasses.GATEWAY_CONTROLLER));
+      incoming.add(
+          PolicyAncestors.ancestor(ref, st, p, c, GatewayClasses.GATEWAY_CONTROLLER, status.now));
     }
-    st.set("ancestors", merge(st.get("ancestors"), incoming, 16));
+    st.set("ancestors", PolicyAncestors.merge(st.get("ancestors"), incoming, 16));
     status.put(p, st);
   }
 
@@ -290,7 +275,8 @@ final class BackendPolicies {
                     + " backend");
         case "ServerOnly" -> {
           ObjectNode tls =
-              clientTls(Nodes.at(b, "spec", "tls", "validation"), host, Nodes.namespace(b), c);
+              tlsRefs.clientTls(
+                  Nodes.at(b, "spec", "tls", "validation"), host, Nodes.namespace(b), c);
           policies.add(
               new Policy(
                   "XBackend",
@@ -314,206 +300,20 @@ final class BackendPolicies {
     mesh.put("group", Inputs.GWX_GROUP);
     mesh.put("kind", "XBackend");
     mesh.put("name", Nodes.name(b));
-    incoming.add(backendParent(ancestor(mesh, st, b, c, MESH)));
+    incoming.add(
+        PolicyAncestors.backendParent(PolicyAncestors.ancestor(mesh, st, b, c, MESH, status.now)));
     for (String g : ancestors.gatewaysOf("XBackend/" + Nodes.key(b))) {
       ObjectNode ref = Nodes.object();
       ref.put("group", Inputs.GW_GROUP);
       ref.put("kind", "Gateway");
       ref.put("namespace", g.substring(0, g.indexOf('/')));
       ref.put("name", g.substring(g.indexOf('/') + 1));
-      incoming.add(backendParent(ancestor(ref, st, b, c, GatewayClasses.GATEWAY_CONTROLLER)));
+      incoming.add(
+          PolicyAncestors.backendParent(
+              PolicyAncestors.ancestor(
+                  ref, st, b, c, GatewayClasses.GATEWAY_CONTROLLER, status.now)));
     }
-    st.set("parents", merge(st.get("parents"), incoming, 32));
+    st.set("parents", PolicyAncestors.merge(st.get("parents"), incoming, 32));
     status.put(b, st);
-  }
-
-  /** A Backend's status names its ancestors {@code parents}, each by {@code parentRef}. */
-  private static ObjectNode backendParent(ObjectNode ancestor) {
-    ObjectNode p = Nodes.object();
-    p.set("parentRef", ancestor.get("ancestorRef"));
-    p.set("controllerName", ancestor.get("controllerName"));
-    p.set("conditions", ancestor.get("conditions"));
-    return p;
-  }
-
-  /** Client TLS settings from a validation stanza; problems go on the conditions. */
-  private ObjectNode clientTls(JsonNode v, String defaultSni, String ns, Conditions c) {
-    ObjectNode tls = Nodes.object();
-    tls.put("mode", "SIMPLE");
-    String sni = Nodes.text(v, "hostname");
-    if (sni == null || sni.isEmpty()) {
-      sni = defaultSni;
-    }
-    if (sni != null) {
-      tls.put("sni", sni);
-    }
-    ArrayNode sans = Nodes.array();
-    for (JsonNode s : Nodes.list(v, "subjectAltNames")) {
-      String t = Nodes.textOr(s, "", "type");
-      if (t.equals("Hostname")) {
-        sans.add(Nodes.textOr(s, "", "hostname"));
-      } else if (t.equals("URI")) {
-        sans.add(Nodes.textOr(s, "", "uri"));
-      }
-    }
-    if (!sans.isEmpty()) {
-      tls.set("subjectAltNames", sans);
-    }
-    String cred = credential(v, ns, c);
-    if (!cred.isEmpty()) {
-      tls.put("credentialName", cred);
-    }
-    return tls;
-  }
-
-  private String credential(JsonNode v, String ns, Conditions c) {
-    String wk = Nodes.text(v, "wellKnownCACertificates");
-    if (wk != null) {
-      if (!wk.equals("System")) {
-        c.fail("Accepted", "Invalid", "Unknown wellKnownCACertificates: " + wk);
-      }
-      return "";
-    }
-    List<JsonNode> refs = Nodes.list(v, "caCertificateRefs");
-    if (refs.isEmpty()) {
-      return "";
-    }
-    JsonNode ref = refs.get(0);
-    if (refs.size() > 1) {
-      c.get("Accepted").message += "; warning: only the first caCertificateRefs will be used";
-    }
-    String name = Nodes.textOr(ref, "", "name");
-    String kind = Nodes.textOr(ref, "", "kind");
-    RouteKind k = RouteKind.normalize(Nodes.text(ref, "group"), kind, new RouteKind("", ""));
-    Problem err = lookup(k, ns, name, kind);
-    String message;
-    if (err == null) {
-      if (k.equals(RouteKind.CONFIG_MAP)) {
-        try {
-          Certs.root(in.configMaps.get(ns + "/" + name));
-          return "configmap://" + ns + "/" + name;
-        } catch (IllegalArgumentException e) {
-          message = e.getMessage();
-          c.fail("ResolvedRefs", "InvalidCACertificateRef", "Certificate invalid: " + message);
-        }
-      } else {
-        message = "unsupported reference kind: " + kind;
-        c.fail("ResolvedRefs", "InvalidKind", "Certificate reference invalid: " + message);
-      }
-    } else if (err.reason().equals("InvalidKind")) {
-      message = err.message();
-      c.fail("ResolvedRefs", "InvalidKind", "Certificate reference not supported: " + message);
-    } else {
-      message = err.message();
-      c.fail(
-          "ResolvedRefs", "InvalidCACertificateRef", "Certificate reference not found: " + message);
-    }
-    c.fail("Accepted", "NoValidCACertificate", "Certificate reference invalid: " + message);
-    return "invalid://";
-  }
-
-  private static ObjectNode targetRef(JsonNode t, boolean withSection) {
-    ObjectNode r = Nodes.object();
-    r.put("group", Nodes.textOr(t, "", "group"));
-    r.put("kind", Nodes.textOr(t, "", "kind"));
-    r.put("name", Nodes.textOr(t, "", "name"));
-    if (withSection && Nodes.has(t, "sectionName")) {
-      r.put("sectionName", Nodes.text(t, "sectionName"));
-    }
-    return r;
-  }
-
-  private ObjectNode ancestor(
-      ObjectNode ref, ObjectNode st, JsonNode p, Conditions c, String controller) {
-    JsonNode existing = null;
-    List<JsonNode> current = Nodes.list(st, "ancestors");
-    current.addAll(Nodes.list(st, "parents"));
-    for (JsonNode a : current) {
-      if (ref.equals(refOf(a))) {
-        existing = a.get("conditions");
-        break;
-      }
-    }
-    ObjectNode a = Nodes.object();
-    a.set("ancestorRef", ref);
-    a.put("controllerName", controller);
-    a.set("conditions", c.apply(existing, Nodes.generation(p), status.now));
-    return a;
-  }
-
-  private static JsonNode refOf(JsonNode entry) {
-    return entry.has("ancestorRef") ? entry.get("ancestorRef") : entry.path("parentRef");
-  }
-
-  /** Keeps others' entries, replaces ours in place, drops our stale ones, appends new ones. */
-  private static ArrayNode merge(JsonNode existing, List<ObjectNode> incoming, int max) {
-    List<ObjectNode> todo = new ArrayList<>(incoming);
-    ArrayNode out = Nodes.array();
-    if (existing != null) {
-      for (JsonNode x : existing) {
-        String ctl = Nodes.textOr(x, "", "controllerName");
-        if (!ctl.equals(MESH) && !ctl.equals(GatewayClasses.GATEWAY_CONTROLLER)) {
-          out.add(x);
-          continue;
-        }
-        for (int i = 0; i < todo.size(); i++) {
-          if (refOf(todo.get(i)).equals(refOf(x))) {
-            out.add(todo.remove(i));
-            break;
-          }
-        }
-      }
-    }
-    todo.forEach(out::add);
-    while (out.size() > max) {
-      out.remove(out.size() - 1);
-    }
-    return out;
-  }
-
-  /** Gateways whose routes reach a backend, by {@code Kind/namespace/name} of the backend. */
-  static final class RouteAncestors {
-    private final Map<String, TreeSet<String>> byBackend = new java.util.HashMap<>();
-
-    RouteAncestors(Inputs in) {
-      for (Map<String, JsonNode> routes : in.routes.values()) {
-        for (JsonNode r : routes.values()) {
-          String ns = Nodes.namespace(r);
-          List<String> gws = new ArrayList<>();
-          for (JsonNode ref : Nodes.list(r, "spec", "parentRefs")) {
-            if (RouteKind.normalize(
-                    Nodes.text(ref, "group"), Nodes.text(ref, "kind"), RouteKind.GATEWAY)
-                .equals(RouteKind.GATEWAY)) {
-              gws.add(Nodes.textOr(ref, ns, "namespace") + "/" + Nodes.textOr(ref, "", "name"));
-            }
-          }
-          for (JsonNode rule : Nodes.list(r, "spec", "rules")) {
-            for (JsonNode b : Nodes.list(rule, "backendRefs")) {
-              RouteKind k =
-                  RouteKind.normalize(
-                      Nodes.text(b, "group"), Nodes.text(b, "kind"), RouteKind.SERVICE);
-              String kind =
-                  switch (k.group() + "/" + k.kind()) {
-                    case "/Service" -> "Service";
-                    case "networking.istio.io/ServiceEntry" -> "ServiceEntry";
-                    case Inputs.GWX_GROUP + "/XBackend" -> "XBackend";
-                    case "inference.networking.k8s.io/InferencePool" -> "InferencePool";
-                    default -> null;
-                  };
-              if (kind == null) {
-                continue;
-              }
-              String key =
-                  kind + "/" + Nodes.textOr(b, ns, "namespace") + "/" + Nodes.textOr(b, "", "name");
-              byBackend.computeIfAbsent(key, x -> new TreeSet<>()).addAll(gws);
-            }
-          }
-        }
-      }
-    }
-
-    TreeSet<String> gatewaysOf(String backend) {
-      return byBackend.getOrDefault(backend, new TreeSet<>());
-    }
   }
 }
