@@ -46,7 +46,7 @@ public final class GatewayApiConverter {
     Listeners listeners = new Listeners(in, new ListenerTls(in, grants), time);
     Gateways gateways = new Gateways(in, classes, listeners, time);
     gateways.run();
-    RouteBinding binding = new RouteBinding(in, gateways.parents, classes);
+    RouteBinding binding = new RouteBinding(in, gateways.parents);
     Routes routes = new Routes(in, binding, new Backends(in, grants), status);
     routes.run();
     BackendPolicies backends = new BackendPolicies(in, status);

@@ -1,6 +1,7 @@
 package dev.isthmus.controlplane.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
@@ -64,5 +65,23 @@ public record GatewayApiResult(
    * @param status the whole {@code status} stanza
    */
   public record StatusUpdate(
-      String apiVersion, String kind, String namespace, String name, JsonNode status) {}
+      String apiVersion, String kind, String namespace, String name, JsonNode status) {
+
+    /**
+     * The object to server-side apply to the {@code status} subresource: identity and status only,
+     * so the apply owns exactly the status fields this conversion computes.
+     */
+    public ObjectNode applyObject() {
+      ObjectNode o = JsonNodeFactory.instance.objectNode();
+      o.put("apiVersion", apiVersion);
+      o.put("kind", kind);
+      ObjectNode meta = o.putObject("metadata");
+      meta.put("name", name);
+      if (!namespace.isEmpty()) {
+        meta.put("namespace", namespace);
+      }
+      o.set("status", status.deepCopy());
+      return o;
+    }
+  }
 }

@@ -1,6 +1,10 @@
 package dev.isthmus.controlplane.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +25,21 @@ public record GatewayApiSnapshot(
   public GatewayApiSnapshot {
     objects = objects == null ? List.of() : List.copyOf(objects);
     services = services == null ? List.of() : List.copyOf(services);
+  }
+
+  /**
+   * A snapshot from objects as informers hold them (typed or {@code GenericKubernetesResource});
+   * each is read through the Kubernetes client's JSON mapping.
+   */
+  public static GatewayApiSnapshot fromResources(
+      String domainSuffix,
+      Collection<? extends HasMetadata> resources,
+      List<RegistryService> services) {
+    List<JsonNode> objects = new ArrayList<>();
+    for (HasMetadata r : resources) {
+      objects.add(Serialization.jsonMapper().valueToTree(r));
+    }
+    return new GatewayApiSnapshot(domainSuffix, objects, services);
   }
 
   /**

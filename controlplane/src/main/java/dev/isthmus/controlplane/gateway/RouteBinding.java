@@ -32,12 +32,10 @@ final class RouteBinding {
 
   private final Inputs in;
   private final Map<Parent.Key, List<Parent>> parents;
-  private final GatewayClasses classes;
 
-  RouteBinding(Inputs in, Map<Parent.Key, List<Parent>> parents, GatewayClasses classes) {
+  RouteBinding(Inputs in, Map<Parent.Key, List<Parent>> parents) {
     this.in = in;
     this.parents = parents;
-    this.classes = classes;
   }
 
   List<Ref> refs(JsonNode route, RouteKind routeKind) {

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.isthmus.controlplane.gateway.GatewayApiResult.StatusUpdate;
 import dev.isthmus.controlplane.gateway.GatewayApiSnapshot.Port;
 import dev.isthmus.controlplane.gateway.GatewayApiSnapshot.RegistryService;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -170,6 +172,28 @@ class GatewayApiConverterTest {
             new GatewayApiSnapshot(s.domainSuffix(), live, s.services()), Instant.now());
     assertThat(again.statuses()).isEmpty();
     assertThat(again.gateways()).isEqualTo(first.gateways());
+  }
+
+  @Test
+  void readsInformerObjectsAndAppliesStatusByIdentityOnly() throws IOException {
+    GatewayApiSnapshot fromTrees = snapshot(OLDER_VERSIONS);
+    List<GenericKubernetesResource> resources = new ArrayList<>();
+    for (JsonNode o : fromTrees.objects()) {
+      resources.add(Serialization.jsonMapper().treeToValue(o, GenericKubernetesResource.class));
+    }
+    GatewayApiSnapshot s =
+        GatewayApiSnapshot.fromResources(fromTrees.domainSuffix(), resources, fromTrees.services());
+    GatewayApiResult r = GatewayApiConverter.convert(s, Instant.EPOCH);
+    assertThat(r).isEqualTo(GatewayApiConverter.convert(fromTrees, Instant.EPOCH));
+
+    StatusUpdate gw =
+        r.statuses().stream().filter(u -> u.kind().equals("Gateway")).findFirst().orElseThrow();
+    ObjectNode apply = gw.applyObject();
+    assertThat(apply.fieldNames())
+        .toIterable()
+        .containsExactly("apiVersion", "kind", "metadata", "status");
+    assertThat(apply.get("metadata").toString())
+        .isEqualTo("{\"name\":\"gw\",\"namespace\":\"istio-system\"}");
   }
 
   @Test
