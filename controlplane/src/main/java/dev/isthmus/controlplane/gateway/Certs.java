@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -92,7 +94,13 @@ final class Certs {
       JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
       if (o instanceof PEMKeyPair kp) {
         pub = conv.getKeyPair(kp).getPublic();
-      } else if (o instanceof PrivateKeyInfo) {
+      } else if (o instanceof PrivateKeyInfo pki) {
+        // PKCS#8 holds no public key; an RSA key still shows its modulus.
+        if (conv.getPrivateKey(pki) instanceof RSAPrivateKey rsa
+            && x509.getPublicKey() instanceof RSAPublicKey certKey
+            && !rsa.getModulus().equals(certKey.getModulus())) {
+          return "tls: private key does not match public key";
+        }
         return null;
       } else {
         return "tls: failed to parse private key";

@@ -197,6 +197,31 @@ class GatewayApiConverterTest {
   }
 
   @Test
+  void incompleteObjectsNeverBreakTheConversion() throws IOException {
+    GatewayApiSnapshot s = snapshot(OLDER_VERSIONS);
+    for (int i = 0; i < s.objects().size(); i++) {
+      JsonNode spec = s.objects().get(i).path("spec");
+      List<String> fields = new ArrayList<>();
+      spec.fieldNames().forEachRemaining(fields::add);
+      fields.add(null);
+      for (String field : fields) {
+        List<JsonNode> objects = new ArrayList<>(s.objects());
+        ObjectNode copy = objects.get(i).deepCopy();
+        if (field == null) {
+          copy.remove("spec");
+        } else {
+          ((ObjectNode) copy.get("spec")).remove(field);
+        }
+        objects.set(i, copy);
+        GatewayApiSnapshot broken = new GatewayApiSnapshot(s.domainSuffix(), objects, s.services());
+        assertThat(GatewayApiConverter.convert(broken, Instant.EPOCH).statuses())
+            .as("without %s of object %d", field == null ? "spec" : field, i)
+            .isNotEmpty();
+      }
+    }
+  }
+
+  @Test
   void listenerOfUnknownProtocolIsRejectedWithAHint() throws IOException {
     String yaml =
         OLDER_VERSIONS.replace(
