@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /** Gateway API durations ({@code 1h30m}, {@code 500ms}) in protobuf JSON form ({@code 5400s}). */
 final class Durations {
-  private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|ms|m|s)");
+  private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|ms|us|µs|ns|m|s)");
 
   private Durations() {}
 
@@ -30,12 +30,14 @@ final class Durations {
                 case "h" -> v.multiply(BigDecimal.valueOf(3600));
                 case "m" -> v.multiply(BigDecimal.valueOf(60));
                 case "ms" -> v.movePointLeft(3);
+                case "us", "µs" -> v.movePointLeft(6);
+                case "ns" -> v.movePointLeft(9);
                 default -> v;
               });
     }
     if (end != d.length()) {
       return null;
     }
-    return seconds.stripTrailingZeros().toPlainString() + "s";
+    return seconds.signum() == 0 ? "0s" : seconds.stripTrailingZeros().toPlainString() + "s";
   }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** HTTPRoute filters and rule options in their Istio form. */
 final class Filters {
@@ -43,9 +42,19 @@ final class Filters {
     if (Nodes.has(mirror, "fraction")) {
       double num = Nodes.at(mirror, "fraction", "numerator").asDouble();
       double den = Nodes.at(mirror, "fraction", "denominator").asDouble(100);
-      out.putObject("percentage").put("value", 100 * num / den);
+      percent(out, 100 * num / den);
     } else if (Nodes.has(mirror, "percent")) {
-      out.putObject("percentage").put("value", mirror.get("percent").asDouble());
+      percent(out, mirror.get("percent").asDouble());
+    }
+  }
+
+  /** A whole percentage is written as an integer, as protobuf JSON writes a whole double. */
+  private static void percent(ObjectNode out, double v) {
+    ObjectNode p = out.putObject("percentage");
+    if (v == Math.rint(v) && Math.abs(v) <= Integer.MAX_VALUE) {
+      p.put("value", (int) v);
+    } else {
+      p.put("value", v);
     }
   }
 
@@ -92,7 +101,7 @@ final class Filters {
       } else {
         List<String> parts = new ArrayList<>();
         for (String p : s.split("\\*", -1)) {
-          parts.add(p.isEmpty() ? "" : Pattern.quote(p).replace("\\Q", "").replace("\\E", ""));
+          parts.add(quoteMeta(p));
         }
         origins.addObject().put("regex", "^" + String.join(".*", parts) + "$");
       }
@@ -115,6 +124,18 @@ final class Filters {
     return c;
   }
 
+  /** Escapes regular expression metacharacters with backslashes (RE2 syntax). */
+  static String quoteMeta(String s) {
+    StringBuilder b = new StringBuilder();
+    for (char c : s.toCharArray()) {
+      if ("\\.+*?()|[]{}^$".indexOf(c) >= 0) {
+        b.append('\\');
+      }
+      b.append(c);
+    }
+    return b.toString();
+  }
+
   static void retriesAndTimeouts(JsonNode r, ObjectNode vs) {
     JsonNode retry = r.get("retry");
     if (retry != null && !retry.isNull()) {
@@ -128,14 +149,17 @@ final class Filters {
         rt.put("retryOn", String.join(",", on));
       }
       if (Nodes.has(retry, "backoff")) {
-        rt.put("backoff", Nodes.text(retry, "backoff"));
+        String backoff = Durations.canonical(Nodes.text(retry, "backoff"));
+        if (backoff != null) {
+          rt.put("backoff", backoff);
+        }
       }
     }
-    String request = Nodes.text(r, "timeouts", "request");
+    String request = Durations.canonical(Nodes.text(r, "timeouts", "request"));
     if (request != null && !isZero(request)) {
       vs.put("timeout", request);
     }
-    String backend = Nodes.text(r, "timeouts", "backendRequest");
+    String backend = Durations.canonical(Nodes.text(r, "timeouts", "backendRequest"));
     if (backend != null && !isZero(backend)) {
       if (vs.has("retries")) {
         ((ObjectNode) vs.get("retries")).put("perTryTimeout", backend);
@@ -146,6 +170,6 @@ final class Filters {
   }
 
   private static boolean isZero(String d) {
-    return d.matches("0+(\\.0+)?[a-z]*");
+    return d.equals("0s");
   }
 }
