@@ -75,6 +75,7 @@ public final class ControlPlane implements AutoCloseable {
   private volatile boolean ready;
   private final KubernetesClient client;
   private CredentialStore credentials;
+  private dev.isthmus.controlplane.gateway.kube.GatewayApiWatch gatewayApi;
   private final MeshConfigWatch meshConfig;
   private final JwksResolver jwks;
   private final PolicyProblems problems;
@@ -156,6 +157,9 @@ public final class ControlPlane implements AutoCloseable {
     meshConfig.start(client, config.namespace(), meshConfigMap(config.revision()));
     discovery.start();
     pushes.initialize();
+    gatewayApi =
+        dev.isthmus.controlplane.gateway.kube.GatewayApiWatch.start(
+            client, discovery, config.clusterDomain());
     if (secureServing.xdsAuthenticator().isPresent()) {
       // credentialName secrets are served only to proxies authenticated on the TLS port
       credentials = new CredentialStore(client, cache::redecorate);
@@ -369,6 +373,9 @@ public final class ControlPlane implements AutoCloseable {
       streamLimit.close();
     }
     pushes.close();
+    if (gatewayApi != null) {
+      gatewayApi.close();
+    }
     discovery.close();
     meshConfig.close();
     jwks.close();

@@ -2,7 +2,7 @@ package dev.isthmus.controlplane;
 
 import dev.isthmus.controlplane.ca.CaConfig;
 import dev.isthmus.controlplane.ca.Citadel;
-import dev.isthmus.controlplane.gateway.deploy.GatewayDeploymentController;
+import dev.isthmus.controlplane.gateway.kube.GatewayDeploymentController;
 import dev.isthmus.controlplane.server.IstioPrometheusRegistry;
 import dev.isthmus.controlplane.webhooks.CaRootSource;
 import dev.isthmus.controlplane.webhooks.ServingTls;

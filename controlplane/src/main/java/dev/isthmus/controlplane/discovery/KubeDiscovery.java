@@ -167,6 +167,17 @@ public final class KubeDiscovery implements AutoCloseable {
     }
   }
 
+  /**
+   * Adds, updates and removes configuration derived from other objects (Istio config converted from
+   * the Gateway API) as if an informer had seen it; it is validated like any other.
+   */
+  public void publish(
+      java.util.Collection<? extends HasMetadata> upserts,
+      java.util.Collection<? extends HasMetadata> deletes) {
+    upserts.forEach(o -> fire(index.upsert(o)));
+    deletes.forEach(o -> fire(index.delete(o)));
+  }
+
   private void fire(Change c) {
     if (c != null) {
       onChange.accept(c);

@@ -1,4 +1,4 @@
-package dev.isthmus.controlplane.gateway.deploy;
+package dev.isthmus.controlplane.gateway.kube;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -59,6 +59,24 @@ public record GatewayApiCrds(Map<String, Boolean> served, Map<String, String> bu
           plural, a == null ? "" : a.getOrDefault("gateway.networking.k8s.io/bundle-version", ""));
     }
     return new GatewayApiCrds(served, versions);
+  }
+
+  /** Whether the CRD of {@code plural} (any Gateway API kind) is installed and serves v1. */
+  static boolean servedV1(KubernetesClient client, String plural) {
+    try {
+      CustomResourceDefinition crd =
+          client
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .withName(plural + "." + GatewayDeploymentController.GROUP)
+              .get();
+      return crd != null
+          && crd.getSpec().getVersions().stream()
+              .anyMatch(v -> v.getName().equals("v1") && Boolean.TRUE.equals(v.getServed()));
+    } catch (KubernetesClientException e) {
+      return false;
+    }
   }
 
   /** Whether the kind's CRD is installed and serves {@code v1}. */

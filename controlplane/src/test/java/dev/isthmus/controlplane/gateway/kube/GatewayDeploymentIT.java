@@ -1,4 +1,4 @@
-package dev.isthmus.controlplane.gateway.deploy;
+package dev.isthmus.controlplane.gateway.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -109,6 +109,89 @@ class GatewayDeploymentIT {
     return out;
   }
 
+  static GenericKubernetesResource route(KubernetesClient client, String ns, String name) {
+    return client
+        .genericKubernetesResources("gateway.networking.k8s.io/v1", "HTTPRoute")
+        .inNamespace(ns)
+        .withName(name)
+        .get();
+  }
+
+  /** The status of a condition of the object (a route's first parent's), or "" when absent. */
+  static String condition(GenericKubernetesResource o, String type) {
+    com.fasterxml.jackson.databind.JsonNode status =
+        Serialization.jsonMapper().valueToTree(o).path("status");
+    com.fasterxml.jackson.databind.JsonNode conditions =
+        status.has("parents")
+            ? status.path("parents").path(0).path("conditions")
+            : status.path("conditions");
+    for (var c : conditions) {
+      if (c.path("type").asText().equals(type)) {
+        return c.path("status").asText();
+      }
+    }
+    return "";
+  }
+
+  /** The RDS of port 80 as a gateway proxy of Gateway "web" receives it, in text form. */
+  static String routes(int xdsPort, String ns) throws Exception {
+    var channel =
+        io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", xdsPort).usePlaintext().build();
+    try {
+      var responses =
+          new java.util.concurrent.LinkedBlockingQueue<
+              io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse>();
+      var in =
+          new io.grpc.stub.StreamObserver<
+              io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse>() {
+            @Override
+            public void onNext(io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse r) {
+              responses.add(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+          };
+      var labels = com.google.protobuf.Struct.newBuilder();
+      labels.putFields(
+          "gateway.networking.k8s.io/gateway-name",
+          com.google.protobuf.Value.newBuilder().setStringValue("web").build());
+      var node =
+          io.envoyproxy.envoy.config.core.v3.Node.newBuilder()
+              .setId("router~10.9.9.9~web-istio-1." + ns + "~" + ns + ".svc.cluster.local")
+              .setMetadata(
+                  com.google.protobuf.Struct.newBuilder()
+                      .putFields(
+                          "LABELS",
+                          com.google.protobuf.Value.newBuilder().setStructValue(labels).build())
+                      .putFields(
+                          "NAMESPACE",
+                          com.google.protobuf.Value.newBuilder().setStringValue(ns).build()));
+      var out =
+          io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc.newStub(channel)
+              .streamAggregatedResources(in);
+      out.onNext(
+          io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest.newBuilder()
+              .setNode(node)
+              .setTypeUrl("type.googleapis.com/envoy.config.route.v3.RouteConfiguration")
+              .addResourceNames("http.80")
+              .build());
+      var r = responses.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+      out.onCompleted();
+      assertThat(r).as("an RDS response").isNotNull();
+      StringBuilder json = new StringBuilder();
+      for (var any : r.getResourcesList()) {
+        json.append(any.unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class));
+      }
+      return json.toString();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
   @Test
   void aGatewayIsDeployedOwnedAndRemovedWithIt(KubernetesClient client) throws Exception {
     installCrds(client);
@@ -189,7 +272,7 @@ class GatewayDeploymentIT {
                       gatewayClassName: istio
                       listeners:
                       - {name: http, port: 80, protocol: HTTP}
-                      - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: cert}]}}
+                      - {name: tcp, port: 9000, protocol: TCP}
                     """
                         .formatted(name),
                     GenericKubernetesResource.class))
@@ -215,7 +298,7 @@ class GatewayDeploymentIT {
       assertThat(
               client.services().inNamespace(app).withName("web-istio").get().getSpec().getPorts())
           .extracting(p -> p.getName() + ":" + p.getPort())
-          .containsExactly("status-port:15021", "http:80", "https:443");
+          .containsExactly("status-port:15021", "http:80", "tcp:9000");
       await(
           "the Gateway annotated with the controller version",
           () ->
@@ -233,6 +316,72 @@ class GatewayDeploymentIT {
       var mine = client.services().inNamespace(app).withName("mine-istio").get();
       assertThat(mine.getMetadata().getLabels()).isNullOrEmpty();
       assertThat(mine.getSpec().getPorts()).hasSize(1);
+
+      // a route to a backend Service, bound to the Gateway
+      client
+          .services()
+          .inNamespace(app)
+          .resource(
+              new ServiceBuilder()
+                  .withNewMetadata()
+                  .withName("echo")
+                  .endMetadata()
+                  .withNewSpec()
+                  .addToSelector("app", "echo")
+                  .addNewPort()
+                  .withName("http")
+                  .withPort(8080)
+                  .endPort()
+                  .endSpec()
+                  .build())
+          .create();
+      client
+          .genericKubernetesResources("gateway.networking.k8s.io/v1", "HTTPRoute")
+          .inNamespace(app)
+          .resource(
+              Serialization.unmarshal(
+                  """
+                  apiVersion: gateway.networking.k8s.io/v1
+                  kind: HTTPRoute
+                  metadata: {name: echo}
+                  spec:
+                    parentRefs: [{name: web}]
+                    hostnames: [echo.example.com]
+                    rules:
+                    - matches: [{path: {type: PathPrefix, value: /api}}]
+                      backendRefs: [{name: echo, port: 8080}]
+                  """,
+                  GenericKubernetesResource.class))
+          .create();
+      await(
+          "the HTTPRoute Accepted by its parent",
+          () -> condition(route(client, app, "echo"), "Accepted").equals("True"));
+      await(
+          "the Gateway Accepted",
+          () -> condition(gateway(client, app, "web"), "Accepted").equals("True"));
+      assertThat(condition(gateway(client, app, "web"), "Programmed"))
+          .as("no address yet: the load balancer has not assigned one")
+          .isEqualTo("False");
+      // no load-balancer controller here: the test plays it and assigns the Service an address
+      var lb = client.services().inNamespace(app).withName("web-istio").get();
+      lb.setStatus(
+          new io.fabric8.kubernetes.api.model.ServiceStatusBuilder()
+              .withNewLoadBalancer()
+              .addNewIngress()
+              .withIp("192.0.2.10")
+              .endIngress()
+              .endLoadBalancer()
+              .build());
+      client.services().inNamespace(app).resource(lb).updateStatus();
+      await(
+          "the Gateway Programmed with the address",
+          () ->
+              condition(gateway(client, app, "web"), "Programmed").equals("True")
+                  && Serialization.asJson(gateway(client, app, "web")).contains("192.0.2.10"));
+      // a gateway proxy of the deployment gets the route
+      String routes = routes(istiod.pilot().xdsPort(), app);
+      assertThat(routes).contains("echo.example.com").contains("/api");
+      assertThat(routes).contains("outbound|8080||echo." + app + ".svc.cluster.local");
 
       // applied once: nothing is written again while nothing changes
       Map<String, String> settled = versions(client, app, "web-istio");

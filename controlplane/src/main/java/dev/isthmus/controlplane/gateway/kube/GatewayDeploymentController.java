@@ -1,4 +1,4 @@
-package dev.isthmus.controlplane.gateway.deploy;
+package dev.isthmus.controlplane.gateway.kube;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
