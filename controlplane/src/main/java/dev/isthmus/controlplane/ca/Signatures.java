@@ -1,16 +1,20 @@
 package dev.isthmus.controlplane.ca;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.Signature;
+import java.security.SignatureException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Locale;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
+import org.bouncycastle.operator.RuntimeOperatorException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,17 +113,57 @@ public final class Signatures {
 
   /**
    * A BouncyCastle signer of {@code algorithm} (a JCA name such as SHA256withRSA) with {@code key}.
+   * BouncyCastle's own JCA signer hands every DER write, often a single byte, to {@link
+   * Signature#update}; for a native provider each of those crosses JNI, which costs several times
+   * the signature, so this one collects the bytes and updates once.
    */
   public ContentSigner contentSigner(String algorithm, PrivateKey key)
       throws GeneralSecurityException {
-    JcaContentSignerBuilder builder = new JcaContentSignerBuilder(algorithm);
-    if (provider != null) {
-      builder.setProvider(provider);
-    }
+    AlgorithmIdentifier id;
     try {
-      return builder.build(translate(key));
-    } catch (OperatorCreationException e) {
-      throw new GeneralSecurityException(e.getMessage(), e);
+      id = ALGORITHMS.find(algorithm);
+    } catch (IllegalArgumentException e) {
+      throw new NoSuchAlgorithmException("unknown signature algorithm " + algorithm, e);
+    }
+    Signature signature = signature(algorithm);
+    signature.initSign(translate(key));
+    return new BufferedSigner(id, signature);
+  }
+
+  private static final DefaultSignatureAlgorithmIdentifierFinder ALGORITHMS =
+      new DefaultSignatureAlgorithmIdentifierFinder();
+
+  /** Signs what was written, in one {@link Signature#update}. */
+  private static final class BufferedSigner implements ContentSigner {
+    private final AlgorithmIdentifier id;
+    private final Signature signature;
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
+
+    BufferedSigner(AlgorithmIdentifier id, Signature signature) {
+      this.id = id;
+      this.signature = signature;
+    }
+
+    @Override
+    public AlgorithmIdentifier getAlgorithmIdentifier() {
+      return id;
+    }
+
+    @Override
+    public OutputStream getOutputStream() {
+      return bytes;
+    }
+
+    @Override
+    public byte[] getSignature() {
+      try {
+        signature.update(bytes.toByteArray());
+        return signature.sign();
+      } catch (SignatureException e) {
+        throw new RuntimeOperatorException("signing failed: " + e.getMessage(), e);
+      } finally {
+        bytes.reset();
+      }
     }
   }
 
