@@ -12,7 +12,8 @@
 //
 // It runs a warm-up (-warmup, excluded from the figures), then the measured phase: -duration, or until
 // -count requests have completed. It prints one JSON object: requests, errors, seconds, csrs_per_second,
-// p50_ms, p99_ms and, with -server-pid, the server's user+system CPU seconds over the measured phase.
+// p50_ms, p99_ms and, with -server-pid (-apiserver-pid), the server's (the API server's) user+system CPU
+// seconds over the measured phase.
 package main
 
 import (
@@ -49,6 +50,7 @@ var (
 	duration    = flag.Duration("duration", 20*time.Second, "measured phase (unless -count is set)")
 	count       = flag.Int("count", 0, "measured phase ends after this many requests (0: -duration)")
 	serverPid   = flag.Int("server-pid", 0, "the server's process id, for its CPU time")
+	apiPid      = flag.Int("apiserver-pid", 0, "the kube-apiserver's process id, for its CPU time (TokenReviews)")
 )
 
 // staticToken is a CredFetcher that hands out one token, as pilot-agent's file-based one would.
@@ -68,6 +70,7 @@ type result struct {
 	P50Ms         float64 `json:"p50_ms"`
 	P99Ms         float64 `json:"p99_ms"`
 	CPUSeconds    float64 `json:"cpu_seconds,omitempty"`
+	APICPUSeconds float64 `json:"apiserver_cpu_seconds,omitempty"`
 	WarmupReqs    int64   `json:"warmup_requests"`
 	FirstError    string  `json:"first_error,omitempty"`
 }
@@ -165,7 +168,7 @@ func main() {
 	}
 	close(start)
 	time.Sleep(*warmup)
-	cpu0 := cpuSeconds(*serverPid)
+	cpu0, api0 := cpuSeconds(*serverPid), cpuSeconds(*apiPid)
 	t0 := time.Now()
 	phase.Store(1)
 	if *count > 0 {
@@ -177,7 +180,7 @@ func main() {
 		phase.Store(2)
 	}
 	elapsed := time.Since(t0).Seconds()
-	cpu1 := cpuSeconds(*serverPid)
+	cpu1, api1 := cpuSeconds(*serverPid), cpuSeconds(*apiPid)
 	wg.Wait()
 	for _, c := range conns {
 		c.Close()
@@ -195,6 +198,9 @@ func main() {
 	}
 	if *serverPid > 0 {
 		r.CPUSeconds = cpu1 - cpu0
+	}
+	if *apiPid > 0 {
+		r.APICPUSeconds = api1 - api0
 	}
 	if e, ok := firstErr.Load().(string); ok {
 		r.FirstError = e
