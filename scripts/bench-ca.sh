@@ -19,6 +19,7 @@
 #   SERVERS                "isthmus istiod" (default) or one of them
 #   BENCH_MEMORY           memory the JVM sizes itself for (-XX:MaxRAM, default 2048m, istiod's request)
 #   ISTHMUS_CA_SIGNATURES  auto (default: BoringSSL through Conscrypt where it loads), native or jdk
+#   BENCH_JAVA_OPTS        more JVM options for Isthmus (a flight recording, say)
 #   PORT_BASE              25000: the ports are PORT_BASE + 10, 12, 14, 17, 80 (and istiod's ControlZ + 876)
 #   BENCH_KEEP=1           keep the work folder (logs, kubeconfigs, tokens) for a look afterwards
 #
@@ -247,7 +248,7 @@ run_server() { # run_server isthmus|istiod
   case $name in
     isthmus)
       (cd "$dir/cwd" && KUBECONFIG="$kc" POD_NAMESPACE=istio-system ISTHMUS_CA_SIGNATURES="$SIGNATURES" \
-        exec java -XX:MaxRAM="$MEMORY" -XX:MaxRAMPercentage=75 -cp "$CP" \
+        exec java -XX:MaxRAM="$MEMORY" -XX:MaxRAMPercentage=75 ${BENCH_JAVA_OPTS:-} -cp "$CP" \
         dev.isthmus.controlplane.bench.CaBenchServer "$XDS_PORT" "$SECURE_PORT" "$MON_PORT" "$READY_PORT" \
         "$WEBHOOK_PORT") >"$dir/server.log" 2>&1 &
       pid=$!
