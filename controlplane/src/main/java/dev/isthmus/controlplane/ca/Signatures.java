@@ -103,7 +103,11 @@ public final class Signatures {
 
   /** {@code BoringSSL (Conscrypt)} or {@code JDK}, for logs and benchmark tables. */
   public String name() {
-    return provider == null ? "JDK" : "BoringSSL (Conscrypt " + provider.getVersionStr() + ")";
+    if (provider == null) {
+      return "JDK";
+    }
+    org.conscrypt.Conscrypt.Version v = org.conscrypt.Conscrypt.version();
+    return "BoringSSL (Conscrypt " + v.major() + "." + v.minor() + "." + v.patch() + ")";
   }
 
   /** True when signatures go to a native library. */
