@@ -20,6 +20,8 @@
 #   BENCH_MEMORY           memory the JVM sizes itself for (-XX:MaxRAM, default 2048m, istiod's request)
 #   ISTHMUS_CA_SIGNATURES  auto (default: BoringSSL through Conscrypt where it loads), native or jdk
 #   BENCH_JAVA_OPTS        more JVM options for Isthmus (a flight recording, say)
+#   ISTIOD_KUBE_QPS        istiod's --kubernetesApiQPS (default 80, burst twice that): its client-side limit on API
+#                          calls, TokenReviews included, so by default it caps istiod near 80 CSRs/s
 #   PORT_BASE              25000: the ports are PORT_BASE + 10, 12, 14, 17, 80 (and istiod's ControlZ + 876)
 #   BENCH_KEEP=1           keep the work folder (logs, kubeconfigs, tokens) for a look afterwards
 #
@@ -40,6 +42,7 @@ SERVERS="${SERVERS:-isthmus istiod}"
 MEMORY="${BENCH_MEMORY:-2048m}"
 SIGNATURES="${ISTHMUS_CA_SIGNATURES:-auto}"
 PORT_BASE="${PORT_BASE:-25000}"
+ISTIOD_QPS="${ISTIOD_KUBE_QPS:-80}"
 XDS_PORT=$((PORT_BASE + 10)) SECURE_PORT=$((PORT_BASE + 12)) MON_PORT=$((PORT_BASE + 14))
 WEBHOOK_PORT=$((PORT_BASE + 17)) READY_PORT=$((PORT_BASE + 80)) CTRLZ_PORT=$((PORT_BASE + 876))
 KUBE_VERSION="${KUBE_VERSION:-1.34.4}"
@@ -272,7 +275,8 @@ run_server() { # run_server isthmus|istiod
         exec "$PILOT" discovery --kubeconfig "$kc" --meshConfig "$WORK/mesh.yaml" --domain cluster.local \
         --grpcAddr "127.0.0.1:$XDS_PORT" --secureGRPCAddr "127.0.0.1:$SECURE_PORT" \
         --httpAddr "127.0.0.1:$READY_PORT" --monitoringAddr "127.0.0.1:$MON_PORT" \
-        --httpsAddr "127.0.0.1:$WEBHOOK_PORT" --ctrlz_port "$CTRLZ_PORT" --keepaliveMaxServerConnectionAge 30m) \
+        --httpsAddr "127.0.0.1:$WEBHOOK_PORT" --ctrlz_port "$CTRLZ_PORT" --keepaliveMaxServerConnectionAge 30m \
+        --kubernetesApiQPS "$ISTIOD_QPS" --kubernetesApiBurst "$((ISTIOD_QPS * 2))") \
         >"$dir/server.log" 2>&1 &
       pid=$!
       ;;
@@ -332,7 +336,7 @@ mkdir -p "$ROOT/target"
   echo "CA benchmark, C=$C concurrent clients (Istio's CA client, TLS, token reviewed per request), $KEY workload keys," \
     "$measure after ${WARMUP} s of warm-up, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average" \
     "$LOAD_BEFORE before / $(cut -d' ' -f1-3 /proc/loadavg) after; Isthmus: JVM -XX:MaxRAM=$MEMORY," \
-    "signatures $(cat "$WORK/isthmus.signatures" 2>/dev/null || echo "?")"
+    "signatures $(cat "$WORK/isthmus.signatures" 2>/dev/null || echo "?"); istiod: --kubernetesApiQPS $ISTIOD_QPS"
   echo
   echo "| figure | Isthmus | istiod | Isthmus/istiod |"
   echo "|---|---:|---:|---:|"
