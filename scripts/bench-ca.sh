@@ -3,8 +3,8 @@
 # against its own fresh kube-apiserver + etcd (the binaries scripts/kube-binaries.sh lays out), driven by the same
 # load client (tools/ca-load: Istio's own CA client, as pilot-agent) with C concurrent clients, each with its own
 # ServiceAccount token (TokenRequest API, audience istio-ca, as pilot-agent's), so that every request costs the
-# server a TokenReview as in a cluster. Both servers listen on ports away from Istio's defaults (xDS 25010, xDS+CA
-# TLS 25012, monitoring 25014, ready 25080, webhooks 25017), so that the benchmark runs beside a test suite.
+# server a TokenReview as in a cluster. Both servers listen on ports away from Istio's defaults (xDS 26010, xDS+CA
+# TLS 26012, monitoring 26014, ready 26080, webhooks 26017), so that the benchmark runs beside a test suite.
 # Prints one markdown table and writes it to target/bench-ca.md.
 #
 #   scripts/bench-ca.sh                      # C=16 clients, K=20 s measured after 5 s of warm-up, both servers
@@ -22,7 +22,7 @@
 #   BENCH_JAVA_OPTS        more JVM options for Isthmus (a flight recording, say)
 #   ISTIOD_KUBE_QPS        istiod's --kubernetesApiQPS (default 80, burst twice that): its client-side limit on API
 #                          calls, TokenReviews included, so by default it caps istiod near 80 CSRs/s
-#   PORT_BASE              25000: the ports are PORT_BASE + 10, 12, 14, 17, 80 (and istiod's ControlZ + 876)
+#   PORT_BASE              26000 (away from the 250xx scripts/bench-xds.sh may use): the ports are PORT_BASE + 10, 12, 14, 17, 80 (and istiod's ControlZ + 876)
 #   BENCH_KEEP=1           keep the work folder (logs, kubeconfigs, tokens) for a look afterwards
 #
 # Needs: a JDK and the Maven wrapper (the script compiles the control plane and its bench classes offline), Go
@@ -41,7 +41,7 @@ C="${C:-16}" K="${K:-20}" COUNT="${COUNT:-0}" WARMUP="${WARMUP:-5}" KEY="${KEY:-
 SERVERS="${SERVERS:-isthmus istiod}"
 MEMORY="${BENCH_MEMORY:-2048m}"
 SIGNATURES="${ISTHMUS_CA_SIGNATURES:-auto}"
-PORT_BASE="${PORT_BASE:-25000}"
+PORT_BASE="${PORT_BASE:-26000}"
 ISTIOD_QPS="${ISTIOD_KUBE_QPS:-80}"
 XDS_PORT=$((PORT_BASE + 10)) SECURE_PORT=$((PORT_BASE + 12)) MON_PORT=$((PORT_BASE + 14))
 WEBHOOK_PORT=$((PORT_BASE + 17)) READY_PORT=$((PORT_BASE + 80)) CTRLZ_PORT=$((PORT_BASE + 876))
