@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.InOutCreateable;
 import io.grpc.Status;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
@@ -50,7 +51,28 @@ public final class CallerAuthenticator {
    */
   public CallerAuthenticator(
       KubernetesClient client, CaConfig config, Supplier<SigningAuthority> ca) {
-    this(review -> client.authentication().v1().tokenReviews().create(review), config, ca);
+    this(reviewer(client), config, ca);
+  }
+
+  /**
+   * TokenReviews through {@code client}. The operation is made once, on first use: fabric8 makes
+   * each new one look for a {@code TokenReviewList} class, which does not exist, and a failed class
+   * lookup searches the whole class path, on every request.
+   */
+  private static TokenReviewer reviewer(KubernetesClient client) {
+    return new TokenReviewer() {
+      private volatile InOutCreateable<TokenReview, TokenReview> reviews;
+
+      @Override
+      public TokenReview create(TokenReview review) {
+        InOutCreateable<TokenReview, TokenReview> op = reviews;
+        if (op == null) {
+          op = client.authentication().v1().tokenReviews();
+          reviews = op;
+        }
+        return op.create(review);
+      }
+    };
   }
 
   /** An authenticator whose TokenReviews go to {@code reviewer} instead of an API server. */

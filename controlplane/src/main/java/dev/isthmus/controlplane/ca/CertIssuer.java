@@ -26,13 +26,12 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * {@code CertIssuer} builds the CA's X.509 certificates with BouncyCastle: self-signed roots, roots
  * re-issued from the same key, and leaf certificates shaped like Istio's (empty subject, critical
- * SAN, digitalSignature + keyEncipherment, serverAuth + clientAuth, not a CA).
+ * SAN, digitalSignature + keyEncipherment, serverAuth + clientAuth, not a CA). The signature itself
+ * is made by the provider {@link Signatures#get()} chooses.
  */
 public final class CertIssuer {
   /** Leaf certificates start this long before issuance, to absorb clock skew between nodes. */
@@ -155,13 +154,8 @@ public final class CertIssuer {
 
   private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key, PublicKey pub)
       throws GeneralSecurityException {
-    try {
-      ContentSigner signer =
-          new JcaContentSignerBuilder(KeyType.signatureAlgorithm(pub)).build(key);
-      return CONVERTER.getCertificate(b.build(signer));
-    } catch (OperatorCreationException e) {
-      throw new GeneralSecurityException(e);
-    }
+    ContentSigner signer = Signatures.get().contentSigner(KeyType.signatureAlgorithm(pub), key);
+    return CONVERTER.getCertificate(b.build(signer));
   }
 
   private static BigInteger serial() {

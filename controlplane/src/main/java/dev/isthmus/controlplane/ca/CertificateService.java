@@ -113,14 +113,25 @@ public final class CertificateService implements BindableService {
     }
     X509Certificate leaf = CertIssuer.workload(current, csr.publicKey(), identity, ttl);
     IstioCertificateResponse.Builder out = IstioCertificateResponse.newBuilder();
-    List<X509Certificate> chain = current.chainFor(leaf);
-    for (X509Certificate c : chain) {
-      out.addCertChain(Pem.encode(c));
-    }
+    out.addCertChain(Pem.encode(leaf)).addAllCertChain(chainPem(current));
     metrics.success.increment();
     LOG.debug("issued {} for {}, valid {}", leaf.getSerialNumber().toString(16), identity, ttl);
     return out.build();
   }
+
+  /** The signing chain as PEM, leaf excluded: encoded once per signing authority. */
+  private List<String> chainPem(SigningAuthority current) {
+    EncodedChain e = encodedChain;
+    if (e == null || e.ca() != current) {
+      e = new EncodedChain(current, current.chain().stream().map(Pem::encode).toList());
+      encodedChain = e;
+    }
+    return e.pems();
+  }
+
+  private record EncodedChain(SigningAuthority ca, List<String> pems) {}
+
+  private volatile EncodedChain encodedChain;
 
   /** The lifetime to issue: the default for 0 (unset), capped at the maximum. */
   Duration ttl(long requestedSeconds) throws CaException {

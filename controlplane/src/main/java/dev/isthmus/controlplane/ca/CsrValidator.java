@@ -55,8 +55,13 @@ public final class CsrValidator {
     }
     PublicKey key;
     try {
-      JcaPKCS10CertificationRequest jca = new JcaPKCS10CertificationRequest(csr);
-      key = jca.getPublicKey();
+      key = new JcaPKCS10CertificationRequest(csr).getPublicKey();
+    } catch (Exception e) {
+      throw invalid("csr: cannot read the public key: " + e.getMessage());
+    }
+    // Before the signature check: only the key sizes and curves accepted here reach the provider.
+    checkKey(key);
+    try {
       if (!signatureValid(csr, key)) {
         throw invalid("csr: signature does not verify with the CSR's public key");
       }
@@ -65,14 +70,13 @@ public final class CsrValidator {
     } catch (Exception e) {
       throw invalid("csr: cannot verify signature: " + e.getMessage());
     }
-    checkKey(key);
     return new ValidCsr(key, singleUri(csr));
   }
 
   /**
-   * Verifies the CSR's self-signature. Common algorithms go straight to the JDK's {@link
-   * Signature}, which measured faster here than BouncyCastle's verifier wrapper for ECDSA; others
-   * (RSASSA-PSS) use the wrapper.
+   * Verifies the CSR's self-signature. Common algorithms go straight to a {@link Signature} of the
+   * CA's provider ({@link Signatures#get()}), which measured faster here than BouncyCastle's
+   * verifier wrapper for ECDSA; others (RSASSA-PSS) use the wrapper with the JDK's providers.
    */
   private static boolean signatureValid(PKCS10CertificationRequest csr, PublicKey key)
       throws Exception {
@@ -81,7 +85,7 @@ public final class CsrValidator {
     if (name == null) {
       return csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key));
     }
-    Signature verifier = Signature.getInstance(name);
+    Signature verifier = Signatures.get().signature(name);
     verifier.initVerify(key);
     verifier.update(
         csr.toASN1Structure().getCertificationRequestInfo().getEncoded(ASN1Encoding.DER));

@@ -98,13 +98,38 @@ public final class Pem {
 
   /** {@code cert} as a PEM CERTIFICATE block. */
   public static String encode(X509Certificate cert) {
-    return write(List.of(cert));
+    StringBuilder out = new StringBuilder(2048);
+    certificate(cert, out);
+    return out.toString();
   }
 
   /** {@code certs} as concatenated PEM CERTIFICATE blocks. */
   public static String encode(Collection<X509Certificate> certs) {
-    return write(certs);
+    StringBuilder out = new StringBuilder(2048 * certs.size());
+    for (X509Certificate c : certs) {
+      certificate(c, out);
+    }
+    return out.toString();
   }
+
+  /**
+   * Appends {@code cert} as PEM, as BouncyCastle's PEM writer writes it (64 columns, {@code \n}):
+   * by hand, because the writer's buffers cost more than the encoding on every issued certificate.
+   */
+  private static void certificate(X509Certificate cert, StringBuilder out) {
+    byte[] der;
+    try {
+      der = cert.getEncoded();
+    } catch (java.security.cert.CertificateEncodingException e) {
+      throw new IllegalArgumentException("cannot encode certificate: " + e.getMessage(), e);
+    }
+    out.append("-----BEGIN CERTIFICATE-----\n")
+        .append(MIME.encodeToString(der))
+        .append("\n-----END CERTIFICATE-----\n");
+  }
+
+  private static final java.util.Base64.Encoder MIME =
+      java.util.Base64.getMimeEncoder(64, new byte[] {'\n'});
 
   /**
    * {@code keys}' private key in the traditional encoding Istio writes ({@code RSA PRIVATE KEY} or
