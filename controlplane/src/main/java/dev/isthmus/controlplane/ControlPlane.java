@@ -248,10 +248,14 @@ public final class ControlPlane implements AutoCloseable {
    * Istio's keepalive and connection limits on an xDS port: pings every 30 s answered within 10 s,
    * client pings no more often than every 15 s, connections recycled after the configured age (30
    * minutes by default; 10 s grace) so load spreads over replicas, at most 100 concurrent streams
-   * per connection, and messages of at most 4 MiB from clients.
+   * per connection, and messages of at most 4 MiB from clients; calls run on a pool of {@link
+   * #CALL_THREADS} threads.
    */
-  private static ServerBuilder<?> limits(ServerBuilder<?> b, ControlPlaneConfig config) {
-    b.keepAliveTime(30, TimeUnit.SECONDS)
+  private ServerBuilder<?> limits(ServerBuilder<?> b, ControlPlaneConfig config) {
+    // a bounded pool: gRPC's default grows a thread for every call that waits (a thousand proxies
+    // connecting at once wait for the one that builds their shared resources), each with its stack
+    b.executor(calls)
+        .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .permitKeepAliveTime(15, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
@@ -265,6 +269,24 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   static final int MAX_STREAMS_PER_CONNECTION = 100;
+
+  /** Threads that run the xDS and CA servers' calls. */
+  static final int CALL_THREADS = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
+
+  private final java.util.concurrent.ExecutorService calls =
+      java.util.concurrent.Executors.newFixedThreadPool(
+          CALL_THREADS,
+          new java.util.concurrent.ThreadFactory() {
+            private final java.util.concurrent.atomic.AtomicInteger n =
+                new java.util.concurrent.atomic.AtomicInteger();
+
+            @Override
+            public Thread newThread(Runnable r) {
+              Thread t = new Thread(r, "xds-call-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            }
+          });
   static final int MAX_INBOUND_MESSAGE_BYTES = 4 * 1024 * 1024;
 
   /**
@@ -363,6 +385,7 @@ public final class ControlPlane implements AutoCloseable {
     ready = false;
     shutdown(plain);
     shutdown(secure);
+    calls.shutdownNow();
     if (monitoring != null) {
       monitoring.close();
     }
