@@ -385,7 +385,16 @@ public final class ControlPlane implements AutoCloseable {
     ready = false;
     shutdown(plain);
     shutdown(secure);
-    calls.shutdownNow();
+    // the cancelled calls' callbacks (each stream's clean-up) are queued on the pool: let them run
+    calls.shutdown();
+    try {
+      if (!calls.awaitTermination(5, TimeUnit.SECONDS)) {
+        calls.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      calls.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
     if (monitoring != null) {
       monitoring.close();
     }

@@ -35,25 +35,11 @@ public record GatewayApiCrds(Map<String, Boolean> served, Map<String, String> bu
     Map<String, Boolean> served = new TreeMap<>();
     Map<String, String> versions = new TreeMap<>();
     for (String plural : KINDS) {
-      CustomResourceDefinition crd;
-      try {
-        crd =
-            client
-                .apiextensions()
-                .v1()
-                .customResourceDefinitions()
-                .withName(plural + "." + GatewayDeploymentController.GROUP)
-                .get();
-      } catch (KubernetesClientException e) {
-        crd = null;
-      }
+      CustomResourceDefinition crd = crd(client, plural);
       if (crd == null) {
         continue;
       }
-      served.put(
-          plural,
-          crd.getSpec().getVersions().stream()
-              .anyMatch(v -> v.getName().equals("v1") && Boolean.TRUE.equals(v.getServed())));
+      served.put(plural, servesV1(crd));
       Map<String, String> a = crd.getMetadata().getAnnotations();
       versions.put(
           plural, a == null ? "" : a.getOrDefault("gateway.networking.k8s.io/bundle-version", ""));
@@ -63,20 +49,26 @@ public record GatewayApiCrds(Map<String, Boolean> served, Map<String, String> bu
 
   /** Whether the CRD of {@code plural} (any Gateway API kind) is installed and serves v1. */
   static boolean servedV1(KubernetesClient client, String plural) {
+    CustomResourceDefinition crd = crd(client, plural);
+    return crd != null && servesV1(crd);
+  }
+
+  private static CustomResourceDefinition crd(KubernetesClient client, String plural) {
     try {
-      CustomResourceDefinition crd =
-          client
-              .apiextensions()
-              .v1()
-              .customResourceDefinitions()
-              .withName(plural + "." + GatewayDeploymentController.GROUP)
-              .get();
-      return crd != null
-          && crd.getSpec().getVersions().stream()
-              .anyMatch(v -> v.getName().equals("v1") && Boolean.TRUE.equals(v.getServed()));
+      return client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName(plural + "." + GatewayDeploymentController.GROUP)
+          .get();
     } catch (KubernetesClientException e) {
-      return false;
+      return null;
     }
+  }
+
+  private static boolean servesV1(CustomResourceDefinition crd) {
+    return crd.getSpec().getVersions().stream()
+        .anyMatch(v -> v.getName().equals("v1") && Boolean.TRUE.equals(v.getServed()));
   }
 
   /** Whether the kind's CRD is installed and serves {@code v1}. */
