@@ -25,6 +25,10 @@ import java.util.TreeMap;
 public final class ProxyResources {
   private final Map<String, Map<String, VersionedResource<?>>> byType;
 
+  /** Whole-type versions, computed once: many streams share one instance and ask often. */
+  private final java.util.concurrent.ConcurrentHashMap<String, String> typeVersions =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private ProxyResources(Map<String, Map<String, VersionedResource<?>>> byType) {
     this.byType = byType;
   }
@@ -85,6 +89,13 @@ public final class ProxyResources {
    * names and resource versions.
    */
   public String version(String typeUrl, List<String> names) {
+    if (names.isEmpty()) {
+      return typeVersions.computeIfAbsent(typeUrl, t -> hashVersion(t, names));
+    }
+    return hashVersion(typeUrl, names);
+  }
+
+  private String hashVersion(String typeUrl, List<String> names) {
     Map<String, VersionedResource<?>> res = resources(typeUrl);
     Hasher h = Hashing.murmur3_128().newHasher();
     if (names.isEmpty()) {

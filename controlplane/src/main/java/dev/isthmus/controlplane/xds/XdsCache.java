@@ -211,8 +211,13 @@ public final class XdsCache implements ConfigWatcher {
     List<Runnable> sends = new ArrayList<>();
     resources = decorator.decorate(s.proxy, s.identity, resources);
     synchronized (s) {
+      ProxyResources before = s.resources;
       s.resources = resources;
       for (String type : ORDER) {
+        if (unchanged(before, resources, type)) {
+          // every open watch was up to date with the previous resources: nothing to answer
+          continue;
+        }
         var it = s.watches.entrySet().iterator();
         while (it.hasNext()) {
           var e = it.next();
@@ -245,6 +250,20 @@ public final class XdsCache implements ConfigWatcher {
     }
     sends.forEach(Runnable::run);
     listener.accept(stream, resources);
+  }
+
+  /**
+   * Whether a type is the same map instance as before (shared maps make this the common case of a
+   * push that changed other types); endpoint assignments also depend on the clusters, which are
+   * resent after a cluster update.
+   */
+  private static boolean unchanged(ProxyResources before, ProxyResources after, String type) {
+    if (before == null || before.resources(type) != after.resources(type)) {
+      return false;
+    }
+    return !type.equals(Resources.V3.ENDPOINT_TYPE_URL)
+        || before.resources(Resources.V3.CLUSTER_TYPE_URL)
+            == after.resources(Resources.V3.CLUSTER_TYPE_URL);
   }
 
   @Override
