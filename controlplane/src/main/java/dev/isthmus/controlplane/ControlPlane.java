@@ -76,6 +76,7 @@ public final class ControlPlane implements AutoCloseable {
   private final KubernetesClient client;
   private CredentialStore credentials;
   private dev.isthmus.controlplane.gateway.kube.GatewayApiWatch gatewayApi;
+  private LeaderLease gatewayStatusLease;
   private final MeshConfigWatch meshConfig;
   private final JwksResolver jwks;
   private final PolicyProblems problems;
@@ -160,6 +161,18 @@ public final class ControlPlane implements AutoCloseable {
     gatewayApi =
         dev.isthmus.controlplane.gateway.kube.GatewayApiWatch.start(
             client, discovery, config.clusterDomain());
+    var watch = gatewayApi;
+    // one replica writes Gateway API statuses, as istiod's status leader
+    gatewayStatusLease =
+        LeaderLease.start(
+            client,
+            config.namespace(),
+            GATEWAY_STATUS_LEASE,
+            LeaderLease.DEFAULT_DURATION,
+            () -> {
+              watch.writeStatuses(true);
+              return () -> watch.writeStatuses(false);
+            });
     if (secureServing.xdsAuthenticator().isPresent()) {
       // credentialName secrets are served only to proxies authenticated on the TLS port
       credentials = new CredentialStore(client, cache::redecorate);
@@ -269,6 +282,9 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   static final int MAX_STREAMS_PER_CONNECTION = 100;
+
+  /** The Lease of the writer of Gateway API statuses (istiod's name). */
+  static final String GATEWAY_STATUS_LEASE = "istio-gateway-status-leader";
 
   /** Threads that run the xDS and CA servers' calls. */
   static final int CALL_THREADS = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
@@ -405,6 +421,9 @@ public final class ControlPlane implements AutoCloseable {
       streamLimit.close();
     }
     pushes.close();
+    if (gatewayStatusLease != null) {
+      gatewayStatusLease.close();
+    }
     if (gatewayApi != null) {
       gatewayApi.close();
     }

@@ -22,13 +22,10 @@ public final class Istiod implements AutoCloseable {
   private final Citadel citadel;
   private final ControlPlane pilot;
   private final Webhooks webhooks;
-  private final GatewayDeploymentController gatewayDeployments;
+  private final LeaderLease gatewayDeployments;
 
   private Istiod(
-      Citadel citadel,
-      ControlPlane pilot,
-      Webhooks webhooks,
-      GatewayDeploymentController gatewayDeployments) {
+      Citadel citadel, ControlPlane pilot, Webhooks webhooks, LeaderLease gatewayDeployments) {
     this.citadel = citadel;
     this.pilot = pilot;
     this.webhooks = webhooks;
@@ -87,17 +84,23 @@ public final class Istiod implements AutoCloseable {
               tls,
               root,
               leaseDuration);
-      GatewayDeploymentController gateways;
+      LeaderLease gateways;
+      GatewayDeployment.Settings settings =
+          new GatewayDeployment.Settings(
+              System.getenv().getOrDefault("CLUSTER_ID", "Kubernetes"),
+              config.revision(),
+              kubeVersion(client));
       try {
+        // one replica per revision deploys Gateways, under istiod's Lease name
         gateways =
-            GatewayDeploymentController.start(
+            LeaderLease.start(
                 client,
-                webhooks::injectionConfig,
-                new GatewayDeployment.Settings(
-                    System.getenv().getOrDefault("CLUSTER_ID", "Kubernetes"),
-                    config.revision(),
-                    kubeVersion(client)),
-                config.namespace());
+                config.namespace(),
+                LeaderLease.perRevision("istio-gateway-deployment", config.revision()),
+                leaseDuration,
+                () ->
+                    GatewayDeploymentController.start(
+                        client, webhooks::injectionConfig, settings, config.namespace()));
       } catch (RuntimeException e) {
         webhooks.close();
         throw e;

@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * VirtualServices and DestinationRules it derives go to discovery like any other configuration
  * (validated, then pushed), replacing the previous derivation; the statuses it computes are written
  * with server-side apply to each object's {@code status} subresource as {@value
- * GatewayDeploymentController#CONTROLLER}, only those that differ from the live ones.
+ * GatewayDeploymentController#CONTROLLER}, only those that differ from the live ones, and only by
+ * the replica that {@link #writeStatuses holds the status Lease}.
  *
  * <p>A derived Gateway applies to the proxies of the Service it names ({@code
  * internal.istio.io/gateway-service}): its selector is that Service's selector. Secrets named by
@@ -68,6 +69,7 @@ public final class GatewayApiWatch implements AutoCloseable {
   private volatile boolean started;
   private Map<String, HasMetadata> published = Map.of();
   private volatile long conversions;
+  private volatile boolean writingStatus;
 
   private GatewayApiWatch(KubernetesClient client, KubeDiscovery discovery, String domain) {
     this.client = client;
@@ -157,6 +159,17 @@ public final class GatewayApiWatch implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts or stops writing statuses (the holder of the status Lease writes them; every replica
+   * converts, for its own proxies). Starting converts again, so that what differs is written.
+   */
+  public void writeStatuses(boolean on) {
+    writingStatus = on;
+    if (on) {
+      schedule();
+    }
+  }
+
   /** Number of conversions done (for tests). */
   public long conversions() {
     return conversions;
@@ -173,7 +186,9 @@ public final class GatewayApiWatch implements AutoCloseable {
       GatewayApiResult r =
           GatewayApiConverter.convert(GatewayApiSnapshot.fromResources(domain, inputs, registry()));
       publish(r);
-      writeStatuses(r);
+      if (writingStatus) {
+        writeStatuses(r);
+      }
       conversions++;
     } catch (RuntimeException e) {
       LOG.error("Gateway API conversion failed; the previous configuration stays", e);
