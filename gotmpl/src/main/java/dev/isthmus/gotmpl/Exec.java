@@ -63,7 +63,17 @@ final class Exec {
 
   void run(List<Node> root, Object data) {
     push("$", data);
-    list(data, root);
+    try {
+      list(data, root);
+    } catch (StackOverflowError e) {
+      // The depth limit counts template calls and control blocks; a thread with a small stack
+      // (or interpreted frames before the JIT compiled them) can run out first. The result is the
+      // same error, never a thread killed by an Error.
+      throw error(
+          line,
+          current,
+          "exceeded maximum template depth (" + MAX_DEPTH + "): the thread's stack ran out first");
+    }
   }
 
   private TemplateException error(int line, String at, String msg) {
