@@ -261,7 +261,7 @@ public final class GatewayApiWatch implements AutoCloseable {
       }
       out.add(
           new GatewayApiSnapshot.RegistryService(
-              s.getMetadata().getName() + "." + s.getMetadata().getNamespace() + ".svc." + domain,
+              hostname(s),
               s.getMetadata().getNamespace(),
               s.getMetadata().getLabels(),
               spec.getType(),
@@ -324,6 +324,10 @@ public final class GatewayApiWatch implements AutoCloseable {
         return;
       }
     }
+  }
+
+  private String hostname(Service s) {
+    return s.getMetadata().getName() + "." + s.getMetadata().getNamespace() + ".svc." + domain;
   }
 
   private static String key(HasMetadata o) {
