@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the kube-apiserver, etcd and kubectl binaries that fabric8 kube-api-test needs, from source through the
-# Go module proxy, and lays them out as ~/.kubeapitest/k8s/<X.Y.Z>-linux-amd64/{kube-apiserver,etcd,kubectl}.
-# Idempotent: when the three binaries exist it prints their folder and exits at once.
+# Go module proxy, and lays them out as ~/.kubeapitest/k8s/<X.Y.Z>-linux-amd64/{kube-apiserver,etcd,kubectl}; beside
+# them kube-controller-manager, which the Gateway API conformance test runs (Deployments to Pods, EndpointSlices,
+# garbage collection). Idempotent: when the four binaries exist it prints their folder and exits at once.
 #
 #   scripts/kube-binaries.sh            # build if missing
 #   KUBE_VERSION=1.34.4 scripts/kube-binaries.sh
@@ -15,7 +16,7 @@ WORK="${KUBE_BUILD_DIR:-$ROOT/build}"
 
 log() { printf '[kube-binaries] %s\n' "$*" >&2; }
 
-if [[ -x "$DEST/kube-apiserver" && -x "$DEST/etcd" && -x "$DEST/kubectl" ]]; then
+if [[ -x "$DEST/kube-apiserver" && -x "$DEST/etcd" && -x "$DEST/kubectl" && -x "$DEST/kube-controller-manager" ]]; then
   log "binaries present in $DEST"
   echo "$DEST"
   exit 0
@@ -25,11 +26,14 @@ mkdir -p "$DEST" "$WORK"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}" CGO_ENABLED=0
 
 # --- kube-apiserver (and kubectl when none is installed) ------------------------------------------------------------
-if [[ ! -x "$DEST/kube-apiserver" || ( ! -x "$DEST/kubectl" && -z "$(command -v kubectl || true)" ) ]]; then
+if [[ ! -x "$DEST/kube-apiserver" || ! -x "$DEST/kube-controller-manager" || ( ! -x "$DEST/kubectl" && -z "$(command -v kubectl || true)" ) ]]; then
   start=$(date +%s)
   mod="$WORK/kube-$KUBE_VERSION"
   mkdir -p "$mod"
   cd "$mod"
+  if [[ -f go.mod ]] && ! grep -q kube-controller-manager tools.go; then
+    rm -f go.mod go.sum tools.go # made before kube-controller-manager was built here: resolve again with it
+  fi
   if [[ ! -f go.mod ]]; then
     log "resolving k8s.io/kubernetes v$KUBE_VERSION"
     gomod=$(go mod download -json "k8s.io/kubernetes@v$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
@@ -52,23 +56,26 @@ package kubebuild
 
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
     log "go mod tidy (downloads the module graph once)"
     go mod tidy >&2
   fi
-  if [[ ! -x "$DEST/kube-apiserver" ]]; then
-    log "building kube-apiserver v$KUBE_VERSION (several minutes on 2 cores)"
-    go build -trimpath -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=v$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBE_VERSION#1.}" \
-      -o "$DEST/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
-    mv "$DEST/kube-apiserver.tmp" "$DEST/kube-apiserver"
-  fi
+  version_flags="-s -w -X k8s.io/component-base/version.gitVersion=v$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBE_VERSION#1.}"
+  for component in kube-apiserver kube-controller-manager; do
+    if [[ ! -x "$DEST/$component" ]]; then
+      log "building $component v$KUBE_VERSION (several minutes on 2 cores)"
+      go build -trimpath -ldflags "$version_flags" -o "$DEST/$component.tmp" "k8s.io/kubernetes/cmd/$component"
+      mv "$DEST/$component.tmp" "$DEST/$component"
+    fi
+  done
   if [[ ! -x "$DEST/kubectl" && -z "$(command -v kubectl || true)" ]]; then
     log "building kubectl v$KUBE_VERSION"
     go build -trimpath -ldflags "-s -w" -o "$DEST/kubectl" k8s.io/kubernetes/cmd/kubectl
   fi
-  log "kube-apiserver built in $(( $(date +%s) - start ))s"
+  log "kube-apiserver and kube-controller-manager built in $(( $(date +%s) - start ))s"
 fi
 
 # --- kubectl ---------------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * {@code $KUBE_API_TEST_DIR} or {@code ~/.kubeapitest/k8s/<version>-linux-amd64/}; {@code
  * scripts/kube-binaries.sh} builds them offline.
  */
-public final class TestKubeApiServer {
+public final class TestKubeApiServer implements AutoCloseable {
   /**
    * Held so the levels stick: libraries' debug output (JOSDK formats its informers at debug) drowns
    * test logs.
@@ -104,6 +104,25 @@ public final class TestKubeApiServer {
       instance = new TestKubeApiServer();
     }
     return instance;
+  }
+
+  /**
+   * A server of the caller's own, apart from the shared one, for a test whose helpers act on the
+   * whole cluster (kube-controller-manager's garbage collector would delete other tests' objects);
+   * the caller closes it.
+   */
+  public static TestKubeApiServer startSeparate() {
+    return new TestKubeApiServer();
+  }
+
+  /** The folder of kube-apiserver and the binaries built beside it, when there is one. */
+  public static Optional<Path> binaryFolder() {
+    return localBinaries();
+  }
+
+  @Override
+  public void close() {
+    stop();
   }
 
   /** A client owned by this server; do not close it. */
@@ -221,7 +240,13 @@ public final class TestKubeApiServer {
     return Crds.established(crd);
   }
 
+  private boolean stopped;
+
   private synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     try {
       client.close();
       if (restarted != null) {

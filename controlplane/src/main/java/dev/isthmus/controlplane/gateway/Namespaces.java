@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Namespace selection: {@code allowedRoutes} and {@code allowedListeners} of a Gateway. */
-final class Namespaces {
+public final class Namespaces {
   private Namespaces() {}
 
   /** The namespaces whose routes a listener admits: a name list, {@code *}, or none matched. */
@@ -34,6 +34,18 @@ final class Namespaces {
 
   /** Whether a ListenerSet in {@code localNs} may attach to {@code gateway}. */
   static boolean listenerSetAllowed(Inputs in, String localNs, JsonNode gateway) {
+    return listenerSetAllowed(in.namespaces::get, localNs, gateway);
+  }
+
+  /**
+   * Whether a ListenerSet in {@code localNs} may attach to {@code gateway} ({@code
+   * spec.allowedListeners}; none by default), given the labels of a namespace by name (null when it
+   * does not exist).
+   */
+  public static boolean listenerSetAllowed(
+      java.util.function.Function<String, Map<String, String>> namespaceLabels,
+      String localNs,
+      JsonNode gateway) {
     JsonNode n = Nodes.at(gateway, "spec", "allowedListeners", "namespaces");
     if (n.isMissingNode() || n.isNull()) {
       return false;
@@ -57,7 +69,7 @@ final class Namespaces {
     if (selector == null || selector.isNull()) {
       return false;
     }
-    Map<String, String> labels = in.namespaces.get(localNs);
+    Map<String, String> labels = namespaceLabels.apply(localNs);
     return labels != null && matches(selector, labels(localNs, labels));
   }
 

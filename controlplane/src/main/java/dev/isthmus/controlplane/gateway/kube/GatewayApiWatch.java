@@ -9,6 +9,7 @@ import dev.isthmus.controlplane.gateway.GatewayApiSnapshot;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.VirtualService;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -25,6 +26,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -43,9 +45,10 @@ import org.slf4j.LoggerFactory;
  * the replica that {@link #writeStatuses holds the status Lease}.
  *
  * <p>A derived Gateway applies to the proxies of the Service it names ({@code
- * internal.istio.io/gateway-service}): its selector is that Service's selector. Secrets named by
- * listeners' {@code certificateRefs} are read when converting, not watched: a certificate created
- * after its Gateway is picked up at the next change of any Gateway API object.
+ * internal.istio.io/gateway-service}): its selector is that Service's selector. The Secrets and
+ * ConfigMaps that Gateway API objects name ({@code certificateRefs}, {@code caCertificateRefs}) are
+ * watched too, and given to the converter; a change to one of them (a certificate created after its
+ * Gateway, say) converts again, a change to any other does not.
  */
 public final class GatewayApiWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayApiWatch.class);
@@ -58,6 +61,12 @@ public final class GatewayApiWatch implements AutoCloseable {
   private final List<SharedIndexInformer<GenericKubernetesResource>> gatewayApi = new ArrayList<>();
   private SharedIndexInformer<Service> services;
   private SharedIndexInformer<Namespace> namespaces;
+  private SharedIndexInformer<Secret> secrets;
+  private SharedIndexInformer<ConfigMap> configMaps;
+
+  /** "Kind/namespace/name" of the Secrets and ConfigMaps the last conversion's inputs name. */
+  private volatile Set<String> referenced = Set.of();
+
   private final ScheduledExecutorService worker =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -101,6 +110,10 @@ public final class GatewayApiWatch implements AutoCloseable {
     w.namespaces = client.namespaces().inform(w.handler(), 0);
     w.informers.add(w.services);
     w.informers.add(w.namespaces);
+    w.secrets = client.secrets().inAnyNamespace().inform(w.referencedHandler(), 0);
+    w.configMaps = client.configMaps().inAnyNamespace().inform(w.referencedHandler(), 0);
+    w.informers.add(w.secrets);
+    w.informers.add(w.configMaps);
     // events before every informer exists wait for this first conversion
     w.started = true;
     w.schedule();
@@ -152,6 +165,38 @@ public final class GatewayApiWatch implements AutoCloseable {
     };
   }
 
+  /** Converts again when a Secret or ConfigMap that some object names changes. */
+  private <T extends HasMetadata> ResourceEventHandler<T> referencedHandler() {
+    ResourceEventHandler<T> all = handler();
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {
+        if (named(obj)) {
+          all.onAdd(obj);
+        }
+      }
+
+      @Override
+      public void onUpdate(T old, T obj) {
+        if (named(obj)) {
+          all.onUpdate(old, obj);
+        }
+      }
+
+      @Override
+      public void onDelete(T obj, boolean unknown) {
+        if (named(obj)) {
+          all.onDelete(obj, unknown);
+        }
+      }
+    };
+  }
+
+  private boolean named(HasMetadata o) {
+    return referenced.contains(
+        o.getKind() + "/" + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName());
+  }
+
   /** Converts again 100 ms after the first change of a burst. */
   private void schedule() {
     if (started && scheduled.compareAndSet(false, true)) {
@@ -182,7 +227,7 @@ public final class GatewayApiWatch implements AutoCloseable {
       gatewayApi.forEach(i -> inputs.addAll(i.getStore().list()));
       inputs.addAll(namespaces.getStore().list());
       inputs.addAll(services.getStore().list());
-      inputs.addAll(referencedSecrets(inputs));
+      inputs.addAll(referencedObjects(inputs));
       GatewayApiResult r =
           GatewayApiConverter.convert(GatewayApiSnapshot.fromResources(domain, inputs, registry()));
       publish(r);
@@ -195,35 +240,65 @@ public final class GatewayApiWatch implements AutoCloseable {
     }
   }
 
-  /** The Secrets listeners name in {@code certificateRefs} (core group, kind Secret). */
-  private List<Secret> referencedSecrets(List<HasMetadata> inputs) {
-    Map<String, Secret> out = new LinkedHashMap<>();
+  /**
+   * The Secrets and ConfigMaps that the Gateway API objects name in {@code certificateRefs} (kind
+   * Secret by default) or {@code caCertificateRefs}, core group, from the watched stores; records
+   * their keys so that a change to one of them converts again.
+   */
+  private List<HasMetadata> referencedObjects(List<HasMetadata> inputs) {
+    Set<String> keys = new java.util.HashSet<>();
     for (HasMetadata o : inputs) {
-      if (!"Gateway".equals(o.getKind())) {
-        continue;
-      }
-      JsonNode gw = Serialization.jsonMapper().valueToTree(o);
-      for (JsonNode l : gw.path("spec").path("listeners")) {
-        for (JsonNode ref : l.path("tls").path("certificateRefs")) {
-          if (!ref.path("group").asText("").isEmpty()
-              || !ref.path("kind").asText("Secret").equals("Secret")) {
-            continue;
-          }
-          String ns = ref.path("namespace").asText(o.getMetadata().getNamespace());
-          String name = ref.path("name").asText();
-          out.computeIfAbsent(
-              ns + "/" + name,
-              k -> {
-                try {
-                  return client.secrets().inNamespace(ns).withName(name).get();
-                } catch (KubernetesClientException e) {
-                  return null;
-                }
-              });
-        }
+      if (o instanceof GenericKubernetesResource) {
+        collectRefs(
+            Serialization.jsonMapper().valueToTree(o).path("spec"),
+            o.getMetadata().getNamespace(),
+            keys);
       }
     }
-    return out.values().stream().filter(java.util.Objects::nonNull).toList();
+    referenced = Set.copyOf(keys);
+    List<HasMetadata> out = new ArrayList<>();
+    for (String key : keys) {
+      String[] k = key.split("/", 3);
+      HasMetadata found =
+          k[0].equals("Secret")
+              ? secrets.getStore().getByKey(k[1] + "/" + k[2])
+              : configMaps.getStore().getByKey(k[1] + "/" + k[2]);
+      if (found != null) {
+        out.add(found);
+      }
+    }
+    return out;
+  }
+
+  private static void collectRefs(JsonNode node, String namespace, Set<String> keys) {
+    if (node.isArray()) {
+      node.forEach(n -> collectRefs(n, namespace, keys));
+      return;
+    }
+    if (!node.isObject()) {
+      return;
+    }
+    node.fields()
+        .forEachRemaining(
+            e -> {
+              boolean certs = e.getKey().equals("certificateRefs");
+              if ((certs || e.getKey().equals("caCertificateRefs")) && e.getValue().isArray()) {
+                for (JsonNode ref : e.getValue()) {
+                  String kind = ref.path("kind").asText(certs ? "Secret" : "");
+                  if (ref.path("group").asText("").isEmpty()
+                      && (kind.equals("Secret") || kind.equals("ConfigMap"))) {
+                    keys.add(
+                        kind
+                            + "/"
+                            + ref.path("namespace").asText(namespace)
+                            + "/"
+                            + ref.path("name").asText());
+                  }
+                }
+              } else {
+                collectRefs(e.getValue(), namespace, keys);
+              }
+            });
   }
 
   private List<GatewayApiSnapshot.RegistryService> registry() {

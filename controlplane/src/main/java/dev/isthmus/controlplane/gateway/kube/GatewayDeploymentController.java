@@ -70,6 +70,7 @@ public final class GatewayDeploymentController implements AutoCloseable {
             return t;
           });
   private SharedIndexInformer<GenericKubernetesResource> gateways;
+  private SharedIndexInformer<GenericKubernetesResource> listenerSets;
 
   private GatewayDeploymentController(
       KubernetesClient client,
@@ -136,7 +137,88 @@ public final class GatewayDeploymentController implements AutoCloseable {
                   }
                 },
                 0);
+    if (crds.served("listenersets") || GatewayApiCrds.servedV1(client, "listenersets")) {
+      // a ListenerSet's listeners are ports of its parent Gateway's Service
+      c.listenerSets =
+          client
+              .genericKubernetesResources(GatewayApiWatch.context("listenersets"))
+              .inAnyNamespace()
+              .inform(c.parentOnChange(), 0);
+    }
     return c;
+  }
+
+  /** Reconciles the parent Gateway of a ListenerSet that changed. */
+  private ResourceEventHandler<GenericKubernetesResource> parentOnChange() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(GenericKubernetesResource set) {
+        parent(set);
+      }
+
+      @Override
+      public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource set) {
+        if (!Objects.equals(
+            old.getMetadata().getResourceVersion(), set.getMetadata().getResourceVersion())) {
+          parent(set);
+        }
+      }
+
+      @Override
+      public void onDelete(GenericKubernetesResource set, boolean unknown) {
+        parent(set);
+      }
+
+      private void parent(GenericKubernetesResource set) {
+        JsonNode ref = JSON.valueToTree(set).path("spec").path("parentRef");
+        String ns = ref.path("namespace").asText(set.getMetadata().getNamespace());
+        GenericKubernetesResource gw =
+            gateways.getStore().getByKey(ns + "/" + ref.path("name").asText());
+        if (gw != null) {
+          worker.execute(() -> reconcile(gw));
+        }
+      }
+    };
+  }
+
+  /**
+   * The listeners of the ListenerSets attached to a Gateway whose {@code allowedListeners} admit
+   * their namespace, in the sets' name order.
+   */
+  private List<JsonNode> listenerSetListeners(JsonNode gw) {
+    List<JsonNode> out = new ArrayList<>();
+    if (listenerSets == null) {
+      return out;
+    }
+    String gwNs = gw.path("metadata").path("namespace").asText();
+    String gwName = gw.path("metadata").path("name").asText();
+    listenerSets.getStore().list().stream()
+        .sorted(
+            java.util.Comparator.comparing(
+                (GenericKubernetesResource o) ->
+                    o.getMetadata().getNamespace() + "/" + o.getMetadata().getName()))
+        .forEach(
+            o -> {
+              JsonNode set = JSON.valueToTree(o);
+              JsonNode ref = set.path("spec").path("parentRef");
+              String ns = o.getMetadata().getNamespace();
+              if (!ref.path("name").asText().equals(gwName)
+                  || !ref.path("namespace").asText(ns).equals(gwNs)
+                  || !dev.isthmus.controlplane.gateway.Namespaces.listenerSetAllowed(
+                      this::namespaceLabels, ns, gw)) {
+                return;
+              }
+              set.path("spec").path("listeners").forEach(out::add);
+            });
+    return out;
+  }
+
+  private Map<String, String> namespaceLabels(String name) {
+    var ns = client.namespaces().withName(name).get();
+    if (ns == null) {
+      return null;
+    }
+    return ns.getMetadata().getLabels() == null ? Map.of() : ns.getMetadata().getLabels();
   }
 
   /** Istio creates its GatewayClass; a user's own {@code istio} class is not overwritten. */
@@ -181,6 +263,12 @@ public final class GatewayDeploymentController implements AutoCloseable {
         gw.path("metadata").path("namespace").asText()
             + "/"
             + gw.path("metadata").path("name").asText();
+    GenericKubernetesResource current = gateways == null ? null : gateways.getStore().getByKey(key);
+    if (gateways != null
+        && (current == null
+            || !Objects.equals(current.getMetadata().getUid(), resource.getMetadata().getUid()))) {
+      return; // deleted since this reconcile was queued: its removal follows
+    }
     try {
       if (!gw.path("metadata").path("deletionTimestamp").isMissingNode()
           || !ours(gw)
@@ -199,7 +287,8 @@ public final class GatewayDeploymentController implements AutoCloseable {
         }
       }
       List<ObjectNode> objects =
-          GatewayDeployment.render(injector.get(), gw, overlays(gw), settings);
+          GatewayDeployment.render(
+              injector.get(), gw, listenerSetListeners(gw), overlays(gw), settings);
       for (ObjectNode o : objects) {
         apply(o);
       }
@@ -211,7 +300,11 @@ public final class GatewayDeploymentController implements AutoCloseable {
       // not retried: the same Gateway renders the same way until it or the template changes
       LOG.error("Gateway {}: cannot render its deployment: {}", key, e.getMessage());
     } catch (KubernetesClientException e) {
-      LOG.error("Gateway {}: cannot apply its deployment: {}", key, e.getMessage());
+      if (e.getCode() == 404) {
+        LOG.debug("Gateway {} deleted while its deployment was applied", key);
+      } else {
+        LOG.error("Gateway {}: cannot apply its deployment: {}", key, e.getMessage());
+      }
     }
   }
 
@@ -349,6 +442,9 @@ public final class GatewayDeploymentController implements AutoCloseable {
   public void close() {
     if (gateways != null) {
       gateways.close();
+    }
+    if (listenerSets != null) {
+      listenerSets.close();
     }
     worker.shutdownNow();
   }

@@ -122,6 +122,20 @@ public final class GatewayDeployment {
       JsonNode gateway,
       List<Map<String, String>> overlays,
       Settings settings) {
+    return render(injector, gateway, List.of(), overlays, settings);
+  }
+
+  /**
+   * As {@link #render(InjectionConfig, JsonNode, List, Settings)}, with the listeners of the
+   * ListenerSets attached to the Gateway (their entries, after the Gateway's own) among the
+   * Service's ports.
+   */
+  public static List<ObjectNode> render(
+      InjectionConfig injector,
+      JsonNode gateway,
+      List<JsonNode> listenerSetListeners,
+      List<Map<String, String>> overlays,
+      Settings settings) {
     Template t = injector.templates().get(TEMPLATE);
     if (t == null) {
       throw new IllegalArgumentException(
@@ -138,7 +152,7 @@ public final class GatewayDeployment {
         }
       }
     }
-    String text = t.execute(data(injector, gateway, settings));
+    String text = t.execute(data(injector, gateway, listenerSetListeners, settings));
     List<ObjectNode> out = new ArrayList<>();
     String namespace = gateway.path("metadata").path("namespace").asText();
     Set<String> names =
@@ -207,7 +221,8 @@ public final class GatewayDeployment {
   }
 
   /** Istio's template input: the Gateway with its fields promoted, and the derived settings. */
-  static Map<String, Object> data(InjectionConfig injector, JsonNode gateway, Settings s) {
+  static Map<String, Object> data(
+      InjectionConfig injector, JsonNode gateway, List<JsonNode> listenerSetListeners, Settings s) {
     JsonNode meta = gateway.path("metadata");
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("TypeMeta", new GoStruct(Map.of("kind", "Gateway", "apiVersion", apiVersion(gateway))));
@@ -223,7 +238,7 @@ public final class GatewayDeployment {
     d.put("GatewayClass", gatewayClass);
     d.put("DeploymentName", deploymentName(gateway));
     d.put("ServiceAccount", serviceAccountName(gateway));
-    d.put("Ports", ports(gateway));
+    d.put("Ports", ports(gateway, listenerSetListeners));
     String serviceType = annotation(gateway, "networking.istio.io/service-type");
     d.put("ServiceType", serviceType != null ? serviceType : "LoadBalancer");
     d.put("ClusterID", s.clusterId());
@@ -290,16 +305,32 @@ public final class GatewayDeployment {
   /**
    * The Service ports: {@code status-port} 15021, then one per distinct listener port, named after
    * the listener (periods become dashes, at most 63 characters, made unique with the port number),
-   * with the listener's protocol in lower case as application protocol.
+   * with the listener's protocol in lower case as application protocol. The listeners of attached
+   * ListenerSets follow the Gateway's own; one without a port takes its protocol's (HTTP 80, HTTPS
+   * 443) or is left out.
    */
-  static List<GoStruct> ports(JsonNode gateway) {
+  static List<GoStruct> ports(JsonNode gateway, List<JsonNode> listenerSetListeners) {
     List<GoStruct> out = new ArrayList<>();
     out.add(port("status-port", 15021, "tcp"));
     Set<Long> seen = new HashSet<>();
     Set<String> used = new HashSet<>(Set.of("status-port"));
+    List<JsonNode> listeners = new ArrayList<>();
+    gateway.path("spec").path("listeners").forEach(listeners::add);
+    listeners.addAll(listenerSetListeners);
     int i = 0;
-    for (JsonNode l : gateway.path("spec").path("listeners")) {
-      long number = l.path("port").asLong();
+    for (JsonNode l : listeners) {
+      long number =
+          l.path("port")
+              .asLong(
+                  switch (l.path("protocol").asText()) {
+                    case "HTTP" -> 80;
+                    case "HTTPS" -> 443;
+                    default -> 0;
+                  });
+      if (number == 0) {
+        i++;
+        continue;
+      }
       String protocol = l.path("protocol").asText().toLowerCase(Locale.ROOT);
       int index = i++;
       if (!seen.add(number)) {

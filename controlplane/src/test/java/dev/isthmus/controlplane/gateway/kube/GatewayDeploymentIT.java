@@ -37,12 +37,15 @@ import org.junit.jupiter.api.Test;
 class GatewayDeploymentIT {
   static final Duration WAIT = Duration.ofSeconds(60);
 
-  static Path crds() {
-    Path dir =
-        Path.of(
-            System.getProperty(
-                "gatewayapi.crds.dir",
-                System.getProperty("user.home") + "/.isthmus/gateway-api/v1.6.0/standard"));
+  /** The folder of the Gateway API release the tests use ({@code scripts/gateway-api.sh}). */
+  static Path release() {
+    return Path.of(
+        System.getProperty(
+            "gatewayapi.dir", System.getProperty("user.home") + "/.isthmus/gateway-api/v1.6.0"));
+  }
+
+  static Path crds(String channel) {
+    Path dir = release().resolve(channel);
     if (!Files.isDirectory(dir)) {
       org.junit.jupiter.api.Assertions.assertFalse(
           "true".equals(System.getenv("CI")),
@@ -52,9 +55,9 @@ class GatewayDeploymentIT {
     return dir;
   }
 
-  /** Installs the standard channel's CRDs and waits until each is Established. */
-  static void installCrds(KubernetesClient client) throws Exception {
-    try (Stream<Path> files = Files.list(crds())) {
+  /** Installs a channel's CRDs (standard, experimental) and waits until each is Established. */
+  static void installCrds(KubernetesClient client, String channel) throws Exception {
+    try (Stream<Path> files = Files.list(crds(channel))) {
       for (Path f : files.sorted().toList()) {
         CustomResourceDefinition crd =
             Serialization.unmarshal(Files.readString(f), CustomResourceDefinition.class);
@@ -194,7 +197,7 @@ class GatewayDeploymentIT {
 
   @Test
   void aGatewayIsDeployedOwnedAndRemovedWithIt(KubernetesClient client) throws Exception {
-    installCrds(client);
+    installCrds(client, "standard");
     String run = UUID.randomUUID().toString().substring(0, 8);
     String system = "gw-system-" + run;
     String app = "gw-app-" + run;
