@@ -65,7 +65,7 @@ final class ConfigStore<O extends HasMetadata, T> {
           key,
           new Valid<>(
               Objects.requireNonNullElse(o.getMetadata().getCreationTimestamp(), ""),
-              new ConfigEntry<>(MeshModelBuilder.ns(o), o.getMetadata().getName(), sp)));
+              ConfigEntry.of(o, MeshModelBuilder.ns(o), sp)));
     }
     return old;
   }

@@ -223,7 +223,7 @@ public final class MeshModelBuilder {
         onRejected.accept(kind, reason);
         continue;
       }
-      out.add(new ConfigEntry<>(ns(o), o.getMetadata().getName(), sp));
+      out.add(ConfigEntry.of(o, ns(o), sp));
     }
     return out;
   }

@@ -22,13 +22,28 @@ final class GatewayServers {
     }
   }
 
+  /**
+   * The annotation a Gateway derived from a Gateway API Gateway carries: the hostname of the
+   * Service whose workloads it applies to.
+   */
+  static final String GATEWAY_SERVICE = "internal.istio.io/gateway-service";
+
   static List<Bound> forProxy(MeshSnapshot mesh, ProxyNode proxy) {
     Workload w = mesh.workloads().get(proxy.ip());
     Map<String, String> labels = w != null ? w.labels() : proxy.labels();
+    String namespace = w != null ? w.namespace() : proxy.namespace();
     List<Bound> out = new ArrayList<>();
     for (ConfigEntry<Gateway> g : mesh.gateways()) {
       Map<String, String> sel = g.spec().getSelector() == null ? Map.of() : g.spec().getSelector();
       if (!sel.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
+        continue;
+      }
+      String service = g.annotations().get(GATEWAY_SERVICE);
+      if (service != null
+          && java.util.Arrays.stream(service.split(","))
+              .noneMatch(h -> namespace.equals(serviceNamespace(h.trim())))) {
+        // a derived Gateway is its Service's, whose workloads share its namespace: labels that
+        // match in another namespace do not make a proxy that gateway
         continue;
       }
       List<Server> servers = g.spec().getServers() == null ? List.of() : g.spec().getServers();
@@ -40,6 +55,12 @@ final class GatewayServers {
       }
     }
     return out;
+  }
+
+  /** The namespace in a Service hostname {@code <name>.<namespace>.svc.<domain>}. */
+  static String serviceNamespace(String hostname) {
+    String[] parts = hostname.split("\\.");
+    return parts.length > 1 ? parts[1] : "";
   }
 
   static ServicePort.Protocol protocol(Server s) {
