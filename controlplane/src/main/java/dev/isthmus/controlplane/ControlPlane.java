@@ -160,7 +160,7 @@ public final class ControlPlane implements AutoCloseable {
     pushes.initialize();
     gatewayApi =
         dev.isthmus.controlplane.gateway.kube.GatewayApiWatch.start(
-            client, discovery, config.clusterDomain());
+            client, discovery, config.clusterDomain(), config.revision());
     var watch = gatewayApi;
     // one replica writes Gateway API statuses, as istiod's status leader
     gatewayStatusLease =

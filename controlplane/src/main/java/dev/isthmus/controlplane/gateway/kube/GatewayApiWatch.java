@@ -79,6 +79,7 @@ public final class GatewayApiWatch implements AutoCloseable {
   private Map<String, HasMetadata> published = Map.of();
   private volatile long conversions;
   private volatile boolean writingStatus;
+  private Revisions revisions;
 
   private GatewayApiWatch(KubernetesClient client, KubeDiscovery discovery, String domain) {
     this.client = client;
@@ -86,9 +87,12 @@ public final class GatewayApiWatch implements AutoCloseable {
     this.domain = domain;
   }
 
-  /** Starts watching when the Gateway API CRDs are installed; otherwise does nothing. */
+  /**
+   * Starts watching when the Gateway API CRDs are installed; otherwise does nothing. Statuses are
+   * written only for the objects {@code revision} owns ({@link Revisions}).
+   */
   public static GatewayApiWatch start(
-      KubernetesClient client, KubeDiscovery discovery, String domain) {
+      KubernetesClient client, KubeDiscovery discovery, String domain, String revision) {
     GatewayApiWatch w = new GatewayApiWatch(client, discovery, domain);
     GatewayApiCrds crds = GatewayApiCrds.read(client);
     if (!crds.served("gateways")) {
@@ -114,6 +118,7 @@ public final class GatewayApiWatch implements AutoCloseable {
     w.configMaps = client.configMaps().inAnyNamespace().inform(w.referencedHandler(), 0);
     w.informers.add(w.secrets);
     w.informers.add(w.configMaps);
+    w.revisions = Revisions.watch(client, revision, Revisions.labelsOf(w.namespaces));
     // events before every informer exists wait for this first conversion
     w.started = true;
     w.schedule();
@@ -409,8 +414,24 @@ public final class GatewayApiWatch implements AutoCloseable {
     return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
   }
 
+  /** The watched object a status is for, null when it is not in the stores. */
+  private HasMetadata subject(GatewayApiResult.StatusUpdate u) {
+    String key = u.namespace().isEmpty() ? u.name() : u.namespace() + "/" + u.name();
+    for (SharedIndexInformer<GenericKubernetesResource> i : gatewayApi) {
+      GenericKubernetesResource o = i.getStore().getByKey(key);
+      if (o != null && u.kind().equals(o.getKind())) {
+        return o;
+      }
+    }
+    return null;
+  }
+
   private void writeStatuses(GatewayApiResult r) {
     for (GatewayApiResult.StatusUpdate u : r.statuses()) {
+      HasMetadata subject = subject(u);
+      if (subject != null && revisions != null && !revisions.isMine(subject)) {
+        continue; // another revision's: its control plane writes the status
+      }
       ObjectNode o = u.applyObject();
       GenericKubernetesResource res =
           Serialization.jsonMapper().convertValue(o, GenericKubernetesResource.class);
@@ -442,6 +463,9 @@ public final class GatewayApiWatch implements AutoCloseable {
   @Override
   public void close() {
     informers.forEach(SharedIndexInformer::close);
+    if (revisions != null) {
+      revisions.close();
+    }
     worker.shutdownNow();
   }
 }

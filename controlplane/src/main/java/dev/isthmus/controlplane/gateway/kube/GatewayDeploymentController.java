@@ -71,6 +71,7 @@ public final class GatewayDeploymentController implements AutoCloseable {
           });
   private SharedIndexInformer<GenericKubernetesResource> gateways;
   private SharedIndexInformer<GenericKubernetesResource> listenerSets;
+  private Revisions revisions;
 
   private GatewayDeploymentController(
       KubernetesClient client,
@@ -109,6 +110,7 @@ public final class GatewayDeploymentController implements AutoCloseable {
     if (!crds.served("gateways") || !crds.served("gatewayclasses")) {
       return c;
     }
+    c.revisions = Revisions.watch(client, settings.revision(), c::namespaceLabels);
     c.ensureIstioClass();
     c.gateways =
         client
@@ -271,6 +273,7 @@ public final class GatewayDeploymentController implements AutoCloseable {
     }
     try {
       if (!gw.path("metadata").path("deletionTimestamp").isMissingNode()
+          || (revisions != null && !revisions.isMine(resource))
           || !ours(gw)
           || !GatewayDeployment.managed(gw)) {
         return;
@@ -445,6 +448,9 @@ public final class GatewayDeploymentController implements AutoCloseable {
     }
     if (listenerSets != null) {
       listenerSets.close();
+    }
+    if (revisions != null) {
+      revisions.close();
     }
     worker.shutdownNow();
   }

@@ -138,6 +138,18 @@ class GatewayDeploymentIT {
 
   /** The RDS of port 80 as a gateway proxy of Gateway "web" receives it, in text form. */
   static String routes(int xdsPort, String ns) throws Exception {
+    return routes(
+        xdsPort,
+        "router~10.9.9.9~web-istio-1." + ns + "~" + ns + ".svc.cluster.local",
+        ns,
+        Map.of("gateway.networking.k8s.io/gateway-name", "web"),
+        "http.80");
+  }
+
+  /** One RDS resource as the proxy {@code nodeId} (with these labels) receives it, as text. */
+  static String routes(
+      int xdsPort, String nodeId, String ns, Map<String, String> proxyLabels, String routeName)
+      throws Exception {
     var channel =
         io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", xdsPort).usePlaintext().build();
     try {
@@ -159,12 +171,13 @@ class GatewayDeploymentIT {
             public void onCompleted() {}
           };
       var labels = com.google.protobuf.Struct.newBuilder();
-      labels.putFields(
-          "gateway.networking.k8s.io/gateway-name",
-          com.google.protobuf.Value.newBuilder().setStringValue("web").build());
+      proxyLabels.forEach(
+          (k, v) ->
+              labels.putFields(
+                  k, com.google.protobuf.Value.newBuilder().setStringValue(v).build()));
       var node =
           io.envoyproxy.envoy.config.core.v3.Node.newBuilder()
-              .setId("router~10.9.9.9~web-istio-1." + ns + "~" + ns + ".svc.cluster.local")
+              .setId(nodeId)
               .setMetadata(
                   com.google.protobuf.Struct.newBuilder()
                       .putFields(
@@ -180,7 +193,7 @@ class GatewayDeploymentIT {
           io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest.newBuilder()
               .setNode(node)
               .setTypeUrl("type.googleapis.com/envoy.config.route.v3.RouteConfiguration")
-              .addResourceNames("http.80")
+              .addResourceNames(routeName)
               .build());
       var r = responses.poll(30, java.util.concurrent.TimeUnit.SECONDS);
       out.onCompleted();
