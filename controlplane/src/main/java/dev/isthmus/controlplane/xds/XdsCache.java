@@ -109,6 +109,14 @@ public final class XdsCache implements ConfigWatcher {
      */
     final Map<String, String> assignmentClusters = new HashMap<>();
 
+    /**
+     * Per type, the resources of the last delta responses sent, by the version they carried
+     * (Delta): a watch that reports one of these versions, with no NACK and no new subscription,
+     * holds exactly those resources of the ones it subscribes to, so that its next response is the
+     * difference between two shared maps instead of a comparison of every resource.
+     */
+    final Map<String, Map<String, Map<String, VersionedResource<?>>>> deltaSent = new HashMap<>();
+
     NodeState(ProxyNode proxy, String identity, ProxyResources resources) {
       this.proxy = proxy;
       this.identity = identity;
@@ -411,6 +419,66 @@ public final class XdsCache implements ConfigWatcher {
    * they were last sent go again, and no others.
    */
   private static DeltaResponse deltaResponse(
+      NodeState s, DeltaWatch w, ProxyResources res, boolean clustersChanged) {
+    String type = w.request().getTypeUrl();
+    Map<String, Map<String, VersionedResource<?>>> sent =
+        s.deltaSent.computeIfAbsent(type, t -> new java.util.LinkedHashMap<>(8, 0.75f, true));
+    Map<String, VersionedResource<?>> known = sent.get(w.version());
+    DeltaResponse r =
+        known != null
+                && !clustersChanged
+                && w.pendingResources().isEmpty()
+                && !w.request().v3Request().hasErrorDetail()
+            ? deltaFromKnown(s, w, res, known)
+            : fullDeltaResponse(s, w, res, clustersChanged);
+    if (r != null) {
+      sent.put(r.version(), res.resources(type));
+      if (sent.size() > 4) {
+        sent.remove(sent.keySet().iterator().next());
+      }
+    }
+    return r;
+  }
+
+  /**
+   * The delta response of a watch that holds {@code known}: only the resources that differ between
+   * {@code known} and the current ones (the same shared pair of maps for every proxy of a push, so
+   * the difference is computed once) are compared with what the watch tracks.
+   */
+  private static DeltaResponse deltaFromKnown(
+      NodeState s, DeltaWatch w, ProxyResources res, Map<String, VersionedResource<?>> known) {
+    String type = w.request().getTypeUrl();
+    Map<String, VersionedResource<?>> current = res.resources(type);
+    if (known == current) {
+      return null;
+    }
+    boolean eds = type.equals(Resources.V3.ENDPOINT_TYPE_URL);
+    Map<String, VersionedResource<?>> clusters =
+        eds ? res.resources(Resources.V3.CLUSTER_TYPE_URL) : Map.of();
+    Map<String, VersionedResource<?>> changed = new HashMap<>();
+    List<String> removed = new ArrayList<>();
+    for (String name : ResourceDiff.between(known, current)) {
+      VersionedResource<?> v = current.get(name);
+      String tracked = w.trackedResources().get(name);
+      if (v == null) {
+        if (tracked != null) {
+          removed.add(name);
+        }
+      } else if ((w.isWildcard() || tracked != null) && !v.version().equals(tracked)) {
+        changed.put(name, v);
+      }
+    }
+    if (eds) {
+      changed.keySet().forEach(n -> s.assignmentClusters.put(n, clusterVersion(clusters, n)));
+      removed.forEach(s.assignmentClusters::remove);
+    }
+    if (changed.isEmpty() && removed.isEmpty()) {
+      return null;
+    }
+    return DeltaResponse.create(w.request(), changed, removed, res.version(type, List.of()));
+  }
+
+  private static DeltaResponse fullDeltaResponse(
       NodeState s, DeltaWatch w, ProxyResources res, boolean clustersChanged) {
     String type = w.request().getTypeUrl();
     boolean eds = type.equals(Resources.V3.ENDPOINT_TYPE_URL);

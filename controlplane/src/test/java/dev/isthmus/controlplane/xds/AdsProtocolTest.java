@@ -281,6 +281,63 @@ class AdsProtocolTest {
     return DeltaDiscoveryRequest.newBuilder().setTypeUrl(type).setResponseNonce(nonce).build();
   }
 
+  /** Pushes the full resources of a mesh in which the Service ratings exists or not. */
+  void pushWithRatings(boolean present) {
+    ClusterState s = Fixtures.reviews();
+    List<io.fabric8.kubernetes.api.model.Service> services = new ArrayList<>(s.services());
+    if (present) {
+      services.add(Fixtures.service("default", "ratings", "http", 9080, 9080));
+    }
+    mesh.set(Fixtures.build(s.withServices(services)));
+    for (XdsCache.Stream st : cache.streams()) {
+      cache.setResources(st.key(), ResourceGenerator.generate(mesh.get(), st.proxy()));
+    }
+  }
+
+  @Test
+  void deltaPushesAfterAnAckCarryOnlyTheDifferencesAndRemovals() throws Exception {
+    Inbox<DeltaDiscoveryResponse> in = new Inbox<>();
+    StreamObserver<DeltaDiscoveryRequest> out =
+        openDelta(channel, in, SIDECAR, Resources.V3.CLUSTER_TYPE_URL);
+    DeltaDiscoveryResponse cds = in.next();
+    out.onNext(ack(Resources.V3.CLUSTER_TYPE_URL, cds.getNonce()));
+
+    pushWithRatings(true);
+    DeltaDiscoveryResponse added = in.next();
+    assertThat(added.getResourcesList()).extracting(Resource::getName).containsExactly(RATINGS);
+    assertThat(added.getRemovedResourcesList()).isEmpty();
+    out.onNext(ack(Resources.V3.CLUSTER_TYPE_URL, added.getNonce()));
+
+    // the same resources again: nothing to send
+    pushWithRatings(true);
+    assertThat(in.messages.poll(500, TimeUnit.MILLISECONDS)).isNull();
+
+    pushWithRatings(false);
+    DeltaDiscoveryResponse removed = in.next();
+    assertThat(removed.getResourcesList()).isEmpty();
+    assertThat(removed.getRemovedResourcesList()).containsExactly(RATINGS);
+    out.onNext(ack(Resources.V3.CLUSTER_TYPE_URL, removed.getNonce()));
+
+    // a NACK: the client keeps what it had, without ratings; a push that matches it sends
+    // nothing, the next one that differs from it sends ratings again
+    pushWithRatings(true);
+    DeltaDiscoveryResponse again = in.next();
+    assertThat(again.getResourcesList()).extracting(Resource::getName).containsExactly(RATINGS);
+    out.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
+            .setResponseNonce(again.getNonce())
+            .setErrorDetail(com.google.rpc.Status.newBuilder().setMessage("rejected"))
+            .build());
+    assertThat(in.messages.poll(500, TimeUnit.MILLISECONDS)).isNull();
+    pushWithRatings(false);
+    assertThat(in.messages.poll(500, TimeUnit.MILLISECONDS)).isNull();
+    pushWithRatings(true);
+    DeltaDiscoveryResponse afterNack = in.next();
+    assertThat(afterNack.getResourcesList()).extracting(Resource::getName).containsExactly(RATINGS);
+    out.onCompleted();
+  }
+
   @Test
   void unservedTypeGetsEmptyResponseAndStreamStaysUp() throws Exception {
     Inbox<DiscoveryResponse> in = new Inbox<>();
