@@ -64,6 +64,9 @@ public final class AdsService
   private final AtomicLong ownNonces = new AtomicLong();
   private final int maxQueuedResponses;
 
+  /** Bytes of responses in the transports of all streams, bounded ({@link SendBudget}). */
+  private final SendBudget sendBudget = new SendBudget(SendBudget.DEFAULT);
+
   /**
    * Istio's own types this control plane generates but java-control-plane cannot send (it knows
    * Envoy's types only): answered here from the stream's resources, and pushed when they change.
@@ -304,7 +307,8 @@ public final class AdsService
               }
             },
             () -> close(c),
-            maxQueuedResponses);
+            maxQueuedResponses,
+            sendBudget);
     StreamObserver<Q> inner = server.apply(out);
     String kind = protocol.delta() ? "delta xDS" : "xDS";
     return new StreamObserver<>() {

@@ -1,9 +1,12 @@
 package dev.isthmus.controlplane.xds;
 
+import com.google.protobuf.MessageLite;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.Consumer;
 
 /**
@@ -15,42 +18,99 @@ import java.util.function.Consumer;
  * responses wait in a queue drained when it becomes ready again, and a stream whose queue exceeds
  * {@code maxQueued} responses is ended with {@code RESOURCE_EXHAUSTED} instead of buffering without
  * bound. Such a client reconnects and starts from a fresh state, as after istiod's send timeout.
+ *
+ * <p>The bytes it hands to the transport count against the server's {@link SendBudget} until the
+ * transport reports the stream ready again (its client took them): a response that does not fit
+ * waits, queued, until another stream's bytes drain.
  */
 final class SerializedObserver<T> extends ServerCallStreamObserver<T> {
   private final ServerCallStreamObserver<T> delegate;
   private final Consumer<T> onSend;
   private final Runnable onClose;
   private final int maxQueued;
+  private final SendBudget budget;
   private final ArrayDeque<T> queued = new ArrayDeque<>();
+  private final Runnable retry = this::retry;
   private Runnable userOnReady = () -> {};
   private boolean done;
 
+  /** Bytes of this stream taken from the budget and not yet known to be drained. */
+  private long inFlight;
+
   SerializedObserver(
       ServerCallStreamObserver<T> delegate, Consumer<T> onSend, Runnable onClose, int maxQueued) {
+    this(delegate, onSend, onClose, maxQueued, new SendBudget(Long.MAX_VALUE));
+  }
+
+  SerializedObserver(
+      ServerCallStreamObserver<T> delegate,
+      Consumer<T> onSend,
+      Runnable onClose,
+      int maxQueued,
+      SendBudget budget) {
     this.delegate = delegate;
     this.onSend = onSend;
     this.onClose = onClose;
     this.maxQueued = maxQueued;
+    this.budget = budget;
     delegate.setOnReadyHandler(this::ready);
   }
 
   private void ready() {
     Runnable user;
+    List<Runnable> wake;
     synchronized (this) {
+      wake = budget.release(takeDrained());
       drain();
       user = userOnReady;
     }
+    wakeUp(wake);
     user.run();
   }
 
-  /** Sends queued responses while the transport takes them. */
+  /** Another stream gave bytes back: try the queued responses again. */
+  private void retry() {
+    List<Runnable> wake;
+    synchronized (this) {
+      drain();
+      wake = budget.release(takeDrained());
+    }
+    wakeUp(wake);
+  }
+
+  /** Waiting streams retry on another thread: no stream lock is held, and no call chain grows. */
+  private static void wakeUp(List<Runnable> wake) {
+    wake.forEach(ForkJoinPool.commonPool()::execute);
+  }
+
+  /** The bytes this stream may give back: all of them once it is ready again, or closed. */
+  private long takeDrained() {
+    if (inFlight > 0 && (done || delegate.isCancelled() || delegate.isReady())) {
+      long d = inFlight;
+      inFlight = 0;
+      return d;
+    }
+    return 0;
+  }
+
+  /** Sends queued responses while the transport and the budget take them. */
   private void drain() {
     while (!done && !queued.isEmpty() && delegate.isReady()) {
-      send(queued.poll());
+      if (!send(queued.peek())) {
+        budget.await(retry);
+        return;
+      }
+      queued.poll();
     }
   }
 
-  private void send(T value) {
+  /** Sends when the budget has room for the response; false (nothing sent) otherwise. */
+  private boolean send(T value) {
+    long size = value instanceof MessageLite m ? m.getSerializedSize() : 0;
+    if (!budget.tryAcquire(size)) {
+      return false;
+    }
+    inFlight += size;
     onSend.accept(value);
     try {
       delegate.onNext(value);
@@ -59,6 +119,7 @@ final class SerializedObserver<T> extends ServerCallStreamObserver<T> {
         throw e;
       }
     }
+    return true;
   }
 
   /** Responses waiting for the client to read. */
@@ -67,26 +128,32 @@ final class SerializedObserver<T> extends ServerCallStreamObserver<T> {
   }
 
   @Override
-  public synchronized void onNext(T value) {
-    if (done || delegate.isCancelled()) {
-      return;
+  public void onNext(T value) {
+    List<Runnable> wake;
+    synchronized (this) {
+      if (done || delegate.isCancelled()) {
+        return;
+      }
+      drain();
+      if (!(queued.isEmpty() && delegate.isReady() && send(value))) {
+        queued.add(value);
+        if (!delegate.isReady() && queued.size() > maxQueued) {
+          // the client is not reading (a wait for the budget is not the client's doing)
+          queued.clear();
+          onError(
+              Status.RESOURCE_EXHAUSTED
+                  .withDescription(
+                      "the client has not read "
+                          + maxQueued
+                          + " responses; closing the stream, reconnect to resynchronise")
+                  .asRuntimeException());
+        } else if (delegate.isReady()) {
+          budget.await(retry);
+        }
+      }
+      wake = budget.release(takeDrained());
     }
-    drain();
-    if (queued.isEmpty() && delegate.isReady()) {
-      send(value);
-      return;
-    }
-    queued.add(value);
-    if (queued.size() > maxQueued) {
-      queued.clear();
-      onError(
-          Status.RESOURCE_EXHAUSTED
-              .withDescription(
-                  "the client has not read "
-                      + maxQueued
-                      + " responses; closing the stream, reconnect to resynchronise")
-              .asRuntimeException());
-    }
+    wakeUp(wake);
   }
 
   @Override
@@ -94,6 +161,7 @@ final class SerializedObserver<T> extends ServerCallStreamObserver<T> {
     if (!done) {
       done = true;
       queued.clear();
+      wakeUp(budget.release(takeDrained()));
       onClose.run();
       try {
         delegate.onError(t);
@@ -108,6 +176,7 @@ final class SerializedObserver<T> extends ServerCallStreamObserver<T> {
     if (!done) {
       done = true;
       queued.clear();
+      wakeUp(budget.release(takeDrained()));
       onClose.run();
       try {
         delegate.onCompleted();
@@ -126,6 +195,13 @@ final class SerializedObserver<T> extends ServerCallStreamObserver<T> {
   public void setOnCancelHandler(Runnable onCancelHandler) {
     delegate.setOnCancelHandler(
         () -> {
+          List<Runnable> wake;
+          synchronized (this) {
+            done = true;
+            queued.clear();
+            wake = budget.release(takeDrained());
+          }
+          wakeUp(wake);
           onClose.run();
           onCancelHandler.run();
         });
