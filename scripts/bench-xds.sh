@@ -22,6 +22,9 @@
 #                                 that the benchmark can run beside something that holds those
 #   BENCH_TIMEOUT                 longest wait of one phase (300s); a phase that times out is reported as failed
 #   BENCH_JAVA_OPTS               more JVM options for Isthmus (a profile: -XX:StartFlightRecording=filename=…)
+#   BENCH_CHANGE_PREFIX           a command run just before the endpoint change (PID: the server's pid), to profile
+#                                 that phase alone, e.g. "jcmd PID JFR.start settings=profile duration=12s
+#                                 filename=/tmp/change.jfr"; its time counts in the change's command time
 #   BENCH_KEEP=1                  keep the work folder (logs, kubeconfigs) for a look afterwards
 #
 # Needs: the operator runner jar (./mvnw -o -B -q -pl operator -am package -DskipTests), Go (builds
@@ -296,7 +299,7 @@ run_server() { # run_server isthmus|istiod
   local rc=0
   "$LOAD" -addr "127.0.0.1:$XDS" -proxies "$P" -namespace "$NS" -server-pid "$pid" -timeout "$TIMEOUT" \
     -add-cmd "'$KUBECTL' --kubeconfig '$kc' create -f '$WORK/new.yaml' >/dev/null" -add-host "$NEW_HOST" \
-    -change-cmd "'$KUBECTL' --kubeconfig '$kc' -n $NS patch endpointslice svc-0-1 --type=json -p '$patch' >/dev/null" \
+    -change-cmd "${BENCH_CHANGE_PREFIX:+$(echo "$BENCH_CHANGE_PREFIX" | sed "s/PID/$pid/g");} '$KUBECTL' --kubeconfig '$kc' -n $NS patch endpointslice svc-0-1 --type=json -p '$patch' >/dev/null" \
     -change-host "$CHANGE_HOST" -change-ip "$CHANGE_IP" \
     >"$dir/load.json" 2>"$dir/load.log" &
   local load_pid=$!

@@ -191,17 +191,7 @@ class GatewayApiUpstreamConformanceIT {
                 ControlPlaneConfig.defaults().withEphemeralPorts().withNamespace(system),
                 0,
                 client)) {
-          GatewayDeploymentIT.await(
-              "GatewayClass istio",
-              () ->
-                  client
-                          .genericKubernetesResources(GatewayDeploymentController.CLASSES)
-                          .withName("istio")
-                          .get()
-                      != null);
-          GatewayDeploymentIT.await(
-              "the injector configuration",
-              () -> istiod.webhooks().injectionConfig().templates().containsKey("kube-gateway"));
+          GatewayDeploymentIT.awaitController(client, istiod);
           Map<String, String> results = runSuite(suite, kubeconfig);
           report(results);
         }

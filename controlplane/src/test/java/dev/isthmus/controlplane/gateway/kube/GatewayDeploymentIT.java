@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.isthmus.controlplane.ControlPlaneConfig;
 import dev.isthmus.controlplane.Istiod;
-import dev.isthmus.controlplane.webhooks.inject.IstioInjectorCorpus;
 import dev.isthmus.testing.WithKubeApiServer;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -90,6 +88,21 @@ class GatewayDeploymentIT {
       }
       Thread.sleep(100);
     }
+  }
+
+  /** Waits for the GatewayClass {@code istio} and the injector's gateway template. */
+  static void awaitController(KubernetesClient client, Istiod istiod) throws InterruptedException {
+    await(
+        "GatewayClass istio",
+        () ->
+            client
+                    .genericKubernetesResources(GatewayDeploymentController.CLASSES)
+                    .withName("istio")
+                    .get()
+                != null);
+    await(
+        "the injector configuration",
+        () -> istiod.webhooks().injectionConfig().templates().containsKey("kube-gateway"));
   }
 
   static GenericKubernetesResource gateway(KubernetesClient client, String ns, String name) {
@@ -214,35 +227,11 @@ class GatewayDeploymentIT {
     String run = UUID.randomUUID().toString().substring(0, 8);
     String system = "gw-system-" + run;
     String app = "gw-app-" + run;
-    for (String ns : List.of(system, app)) {
-      client
-          .namespaces()
-          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-          .create();
-    }
-    IstioInjectorCorpus istio = IstioInjectorCorpus.read();
     client
-        .configMaps()
-        .inNamespace(system)
-        .resource(
-            new ConfigMapBuilder()
-                .withNewMetadata()
-                .withName("istio-sidecar-injector")
-                .endMetadata()
-                .withData(istio.injector())
-                .build())
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(app).endMetadata().build())
         .create();
-    client
-        .configMaps()
-        .inNamespace(system)
-        .resource(
-            new ConfigMapBuilder()
-                .withNewMetadata()
-                .withName("istio")
-                .endMetadata()
-                .withData(Map.of("mesh", istio.mesh()))
-                .build())
-        .create();
+    GatewayApiUpstreamConformanceIT.installMeshConfig(client, system);
     // a user's own Service with the name the controller would use for Gateway "mine"
     client
         .services()
@@ -263,17 +252,7 @@ class GatewayDeploymentIT {
     try (Istiod istiod =
         Istiod.start(
             ControlPlaneConfig.defaults().withEphemeralPorts().withNamespace(system), 0, client)) {
-      await(
-          "GatewayClass istio",
-          () ->
-              client
-                      .genericKubernetesResources(GatewayDeploymentController.CLASSES)
-                      .withName("istio")
-                      .get()
-                  != null);
-      await(
-          "the injector configuration",
-          () -> istiod.webhooks().injectionConfig().templates().containsKey("kube-gateway"));
+      awaitController(client, istiod);
       for (String name : List.of("web", "mine")) {
         client
             .genericKubernetesResources(GatewayDeploymentController.GATEWAYS)
