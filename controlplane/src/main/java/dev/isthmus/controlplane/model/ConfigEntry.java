@@ -17,6 +17,12 @@ public record ConfigEntry<T>(
   /** Annotations kept from the object: only Istio's internal ones ({@value #INTERNAL}…). */
   public static final String INTERNAL = "internal.istio.io/";
 
+  /**
+   * The annotation of a Gateway derived from a Gateway API Gateway: the hostname(s) of the Service
+   * whose workloads it applies to.
+   */
+  public static final String GATEWAY_SERVICE = INTERNAL + "gateway-service";
+
   public ConfigEntry {
     annotations = annotations == null ? java.util.Map.of() : java.util.Map.copyOf(annotations);
   }

@@ -22,11 +22,7 @@ final class GatewayServers {
     }
   }
 
-  /**
-   * The annotation a Gateway derived from a Gateway API Gateway carries: the hostname of the
-   * Service whose workloads it applies to.
-   */
-  static final String GATEWAY_SERVICE = "internal.istio.io/gateway-service";
+  static final String GATEWAY_SERVICE = ConfigEntry.GATEWAY_SERVICE;
 
   static List<Bound> forProxy(MeshSnapshot mesh, ProxyNode proxy) {
     Workload w = mesh.workloads().get(proxy.ip());

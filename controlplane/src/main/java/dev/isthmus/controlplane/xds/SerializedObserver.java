@@ -38,11 +38,6 @@ final class SerializedObserver<T> extends ServerCallStreamObserver<T> {
   private long inFlight;
 
   SerializedObserver(
-      ServerCallStreamObserver<T> delegate, Consumer<T> onSend, Runnable onClose, int maxQueued) {
-    this(delegate, onSend, onClose, maxQueued, new SendBudget(Long.MAX_VALUE));
-  }
-
-  SerializedObserver(
       ServerCallStreamObserver<T> delegate,
       Consumer<T> onSend,
       Runnable onClose,

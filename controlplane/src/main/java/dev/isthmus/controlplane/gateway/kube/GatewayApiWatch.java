@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayApiWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayApiWatch.class);
-  static final String GATEWAY_SERVICE = "internal.istio.io/gateway-service";
+  static final String GATEWAY_SERVICE = dev.isthmus.controlplane.model.ConfigEntry.GATEWAY_SERVICE;
 
   private final KubernetesClient client;
   private final KubeDiscovery discovery;

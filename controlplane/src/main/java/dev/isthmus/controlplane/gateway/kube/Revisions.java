@@ -10,7 +10,9 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@code Revisions} tells which control-plane revision owns a Gateway API object, as istiod's tag
@@ -33,18 +35,31 @@ public final class Revisions implements AutoCloseable {
 
   private final String revision;
   private final Function<String, Map<String, String>> namespaceLabels;
-  private final SharedIndexInformer<MutatingWebhookConfiguration> tags;
-  private final SharedIndexInformer<ValidatingWebhookConfiguration> validators;
+
+  /** The tags that point to this revision. */
+  private final Supplier<Set<String>> tags;
+
+  /** Whether the {@code default} tag exists (pointing anywhere). */
+  private final BooleanSupplier defaultTagExists;
+
+  /** The revision {@code istiod-default-validator} is labelled with; null without one. */
+  private final Supplier<String> validatorRevision;
+
+  private final Runnable close;
 
   private Revisions(
       String revision,
       Function<String, Map<String, String>> namespaceLabels,
-      SharedIndexInformer<MutatingWebhookConfiguration> tags,
-      SharedIndexInformer<ValidatingWebhookConfiguration> validators) {
+      Supplier<Set<String>> tags,
+      BooleanSupplier defaultTagExists,
+      Supplier<String> validatorRevision,
+      Runnable close) {
     this.revision = revision;
     this.namespaceLabels = namespaceLabels;
     this.tags = tags;
-    this.validators = validators;
+    this.defaultTagExists = defaultTagExists;
+    this.validatorRevision = validatorRevision;
+    this.close = close;
   }
 
   /**
@@ -56,21 +71,48 @@ public final class Revisions implements AutoCloseable {
       KubernetesClient client,
       String revision,
       Function<String, Map<String, String>> namespaceLabels) {
-    return new Revisions(
-        revision,
-        namespaceLabels,
+    SharedIndexInformer<MutatingWebhookConfiguration> webhooks =
         client
             .admissionRegistration()
             .v1()
             .mutatingWebhookConfigurations()
             .withLabel(TAG)
-            .inform(noop(), 0),
+            .inform(noop(), 0);
+    SharedIndexInformer<ValidatingWebhookConfiguration> validators =
         client
             .admissionRegistration()
             .v1()
             .validatingWebhookConfigurations()
             .withField("metadata.name", DEFAULT_VALIDATOR)
-            .inform(noop(), 0));
+            .inform(noop(), 0);
+    return new Revisions(
+        revision,
+        namespaceLabels,
+        () -> {
+          Set<String> out = new HashSet<>();
+          for (MutatingWebhookConfiguration w : webhooks.getStore().list()) {
+            Map<String, String> l = w.getMetadata().getLabels();
+            if (l != null && revision.equals(l.get(REV)) && l.get(TAG) != null) {
+              out.add(l.get(TAG));
+            }
+          }
+          return out;
+        },
+        () ->
+            webhooks.getStore().list().stream()
+                .anyMatch(w -> DEFAULT_TAG_WEBHOOK.equals(w.getMetadata().getName())),
+        () -> {
+          ValidatingWebhookConfiguration v = validators.getStore().getByKey(DEFAULT_VALIDATOR);
+          if (v == null) {
+            return null;
+          }
+          Map<String, String> l = v.getMetadata().getLabels();
+          return l == null ? "" : l.getOrDefault(REV, "");
+        },
+        () -> {
+          webhooks.close();
+          validators.close();
+        });
   }
 
   /** A fixed view, for tests: these tags point here, and these other facts hold. */
@@ -80,21 +122,13 @@ public final class Revisions implements AutoCloseable {
       Set<String> myTags,
       boolean otherDefaultTag,
       String defaultValidatorRevision) {
-    return new Revisions(revision, namespaceLabels, null, null)
-        .fixed(myTags, otherDefaultTag, defaultValidatorRevision);
-  }
-
-  private Set<String> fixedTags;
-  private boolean fixedOtherDefaultTag;
-  private String fixedValidatorRevision;
-  private boolean fixed;
-
-  private Revisions fixed(Set<String> myTags, boolean otherDefaultTag, String validatorRevision) {
-    this.fixed = true;
-    this.fixedTags = myTags;
-    this.fixedOtherDefaultTag = otherDefaultTag;
-    this.fixedValidatorRevision = validatorRevision;
-    return this;
+    return new Revisions(
+        revision,
+        namespaceLabels,
+        () -> myTags,
+        () -> otherDefaultTag,
+        () -> defaultValidatorRevision,
+        () -> {});
   }
 
   private static <T> ResourceEventHandler<T> noop() {
@@ -112,45 +146,14 @@ public final class Revisions implements AutoCloseable {
 
   /** This revision's name and the tags that point to it. */
   Set<String> myTags() {
-    Set<String> out = new HashSet<>();
+    Set<String> out = new HashSet<>(tags.get());
     out.add(revision);
-    if (fixed) {
-      out.addAll(fixedTags);
-      return out;
-    }
-    for (MutatingWebhookConfiguration w : tags.getStore().list()) {
-      Map<String, String> l = w.getMetadata().getLabels();
-      if (l != null && revision.equals(l.get(REV)) && l.get(TAG) != null) {
-        out.add(l.get(TAG));
-      }
-    }
     return out;
   }
 
-  private boolean defaultTagExists() {
-    if (fixed) {
-      return fixedOtherDefaultTag;
-    }
-    return tags.getStore().list().stream()
-        .anyMatch(w -> DEFAULT_TAG_WEBHOOK.equals(w.getMetadata().getName()));
-  }
-
   private boolean weAreDefaultRevision() {
-    String validatorRevision;
-    if (fixed) {
-      validatorRevision = fixedValidatorRevision;
-    } else {
-      ValidatingWebhookConfiguration v = validators.getStore().getByKey(DEFAULT_VALIDATOR);
-      validatorRevision =
-          v == null
-              ? null
-              : v.getMetadata().getLabels() == null
-                  ? ""
-                  : v.getMetadata().getLabels().getOrDefault(REV, "");
-    }
-    return validatorRevision == null
-        ? "default".equals(revision)
-        : revision.equals(validatorRevision);
+    String v = validatorRevision.get();
+    return v == null ? "default".equals(revision) : revision.equals(v);
   }
 
   /** Whether this revision owns the object (writes its status, deploys it). */
@@ -169,7 +172,7 @@ public final class Revisions implements AutoCloseable {
     if (mine.contains(selected)) {
       return true;
     }
-    boolean otherDefaultTag = !mine.contains("default") && defaultTagExists();
+    boolean otherDefaultTag = !mine.contains("default") && defaultTagExists.getAsBoolean();
     return selected.isEmpty()
         && (mine.contains("default") || (weAreDefaultRevision() && !otherDefaultTag));
   }
@@ -187,11 +190,6 @@ public final class Revisions implements AutoCloseable {
 
   @Override
   public void close() {
-    if (tags != null) {
-      tags.close();
-    }
-    if (validators != null) {
-      validators.close();
-    }
+    close.run();
   }
 }

@@ -7,7 +7,6 @@ import dev.isthmus.controlplane.Istiod;
 import dev.isthmus.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.Map;
@@ -41,25 +40,8 @@ class GammaRouteIT {
         .resource(new NamespaceBuilder().withNewMetadata().withName(app).endMetadata().build())
         .create();
     GatewayApiUpstreamConformanceIT.installMeshConfig(client, system);
-    for (String name : new String[] {"echo", "echo-v2"}) {
-      client
-          .services()
-          .inNamespace(app)
-          .resource(
-              new ServiceBuilder()
-                  .withNewMetadata()
-                  .withName(name)
-                  .endMetadata()
-                  .withNewSpec()
-                  .addToSelector("app", "echo")
-                  .addNewPort()
-                  .withName("http")
-                  .withPort(8080)
-                  .endPort()
-                  .endSpec()
-                  .build())
-          .create();
-    }
+    GatewayDeploymentIT.echoService(client, app, "echo");
+    GatewayDeploymentIT.echoService(client, app, "echo-v2");
     try (Istiod istiod =
         Istiod.start(
             ControlPlaneConfig.defaults().withEphemeralPorts().withNamespace(system), 0, client)) {

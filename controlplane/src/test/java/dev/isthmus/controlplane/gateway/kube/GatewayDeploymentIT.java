@@ -90,6 +90,27 @@ class GatewayDeploymentIT {
     }
   }
 
+  /** Creates a Service {@code name} of the pods {@code app=echo}, port {@code http} 8080. */
+  static void echoService(KubernetesClient client, String ns, String name) {
+    client
+        .services()
+        .inNamespace(ns)
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .addToSelector("app", "echo")
+                .addNewPort()
+                .withName("http")
+                .withPort(8080)
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
+  }
+
   /** Waits for the GatewayClass {@code istio} and the injector's gateway template. */
   static void awaitController(KubernetesClient client, Istiod istiod) throws InterruptedException {
     await(
@@ -313,23 +334,7 @@ class GatewayDeploymentIT {
       assertThat(mine.getSpec().getPorts()).hasSize(1);
 
       // a route to a backend Service, bound to the Gateway
-      client
-          .services()
-          .inNamespace(app)
-          .resource(
-              new ServiceBuilder()
-                  .withNewMetadata()
-                  .withName("echo")
-                  .endMetadata()
-                  .withNewSpec()
-                  .addToSelector("app", "echo")
-                  .addNewPort()
-                  .withName("http")
-                  .withPort(8080)
-                  .endPort()
-                  .endSpec()
-                  .build())
-          .create();
+      echoService(client, app, "echo");
       client
           .genericKubernetesResources("gateway.networking.k8s.io/v1", "HTTPRoute")
           .inNamespace(app)
